@@ -1,0 +1,124 @@
+"""Incidents: severity, the status lifecycle, key times and response figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from .errors import InvalidInput, PolicyRefused
+
+
+class Severity(StrEnum):
+    SEV1 = "SEV1"
+    SEV2 = "SEV2"
+    SEV3 = "SEV3"
+    SEV4 = "SEV4"
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls(text.strip().upper())
+        except ValueError:
+            raise InvalidInput(f"severity: {text!r} is not one of SEV1, SEV2, SEV3, SEV4") from None
+
+
+class IncidentStatus(StrEnum):
+    DETECTED = "detected"
+    DECLARED = "declared"
+    ACKNOWLEDGED = "acknowledged"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+    @classmethod
+    def parse(cls, text: str) -> IncidentStatus:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            names = ", ".join(s.value for s in cls)
+            raise InvalidInput(f"status: {text!r} is not one of {names}") from None
+
+
+# Forward along the lifecycle, with three deliberate ways back: a detection
+# dismissed as a false alarm closes at once, a failed mitigation returns to
+# acknowledged, and a resolved incident can be re-declared if it recurs.
+ALLOWED_TRANSITIONS: dict[IncidentStatus, frozenset[IncidentStatus]] = {
+    IncidentStatus.DETECTED: frozenset({IncidentStatus.DECLARED, IncidentStatus.CLOSED}),
+    IncidentStatus.DECLARED: frozenset(
+        {IncidentStatus.ACKNOWLEDGED, IncidentStatus.MITIGATED, IncidentStatus.RESOLVED}
+    ),
+    IncidentStatus.ACKNOWLEDGED: frozenset({IncidentStatus.MITIGATED, IncidentStatus.RESOLVED}),
+    IncidentStatus.MITIGATED: frozenset({IncidentStatus.RESOLVED, IncidentStatus.ACKNOWLEDGED}),
+    IncidentStatus.RESOLVED: frozenset({IncidentStatus.CLOSED, IncidentStatus.DECLARED}),
+    IncidentStatus.CLOSED: frozenset(),
+}
+
+
+def allowed_next(status: IncidentStatus) -> frozenset[IncidentStatus]:
+    return ALLOWED_TRANSITIONS[status]
+
+
+def check_transition(current: IncidentStatus, target: IncidentStatus) -> None:
+    """Raise PolicyRefused unless ``current -> target`` is an allowed step."""
+    if target not in ALLOWED_TRANSITIONS[current]:
+        allowed = ", ".join(sorted(s.value for s in ALLOWED_TRANSITIONS[current])) or "none"
+        raise PolicyRefused(
+            f"status: cannot go from {current.value} to {target.value} (allowed: {allowed})"
+        )
+
+
+def is_open(status: IncidentStatus) -> bool:
+    return status not in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyTimes:
+    detected_at: datetime
+    declared_at: datetime | None = None
+    first_public_ack_at: datetime | None = None
+    explained_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseFigures:
+    """Durations from detection; None while the milestone has not happened."""
+
+    time_to_declare: timedelta | None
+    time_to_first_public_ack: timedelta | None
+    time_to_explanation: timedelta | None
+    time_to_resolve: timedelta | None
+
+    def as_seconds(self) -> dict[str, float | None]:
+        return {
+            name: (None if value is None else value.total_seconds())
+            for name, value in (
+                ("time_to_declare", self.time_to_declare),
+                ("time_to_first_public_ack", self.time_to_first_public_ack),
+                ("time_to_explanation", self.time_to_explanation),
+                ("time_to_resolve", self.time_to_resolve),
+            )
+        }
+
+
+def response_figures(times: KeyTimes) -> ResponseFigures:
+    def since_detection(t: datetime | None) -> timedelta | None:
+        return None if t is None else t - times.detected_at
+
+    return ResponseFigures(
+        time_to_declare=since_detection(times.declared_at),
+        time_to_first_public_ack=since_detection(times.first_public_ack_at),
+        time_to_explanation=since_detection(times.explained_at),
+        time_to_resolve=since_detection(times.resolved_at),
+    )
+
+
+def format_duration(delta: timedelta | None) -> str:
+    if delta is None:
+        return "-"
+    total = int(delta.total_seconds())
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    hours, rest = divmod(total, 3600)
+    return f"{sign}{hours}h{rest // 60:02d}m"

@@ -1,0 +1,94 @@
+"""What every use case needs: a way to open a unit of work, a clock, a hasher, the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from commandcenter.domain.clock import Clock
+from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
+from commandcenter.domain.operators import OperatorView, Role
+from commandcenter.domain.roster import Contact
+from commandcenter.persistence.models import ContactRow, OperatorRow
+from commandcenter.persistence.uow import UnitOfWork
+
+
+class Passphrases:
+    """argon2id hashes; tests pass cheaper parameters, never a different algorithm."""
+
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self._hasher = hasher or PasswordHasher()
+
+    @classmethod
+    def fast_for_tests(cls) -> Passphrases:
+        return cls(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+    def hash(self, passphrase: str) -> str:
+        if len(passphrase) < 8:
+            raise InvalidInput("passphrase: needs at least 8 characters")
+        return self._hasher.hash(passphrase)
+
+    def verify(self, stored: str, passphrase: str) -> bool:
+        try:
+            return self._hasher.verify(stored, passphrase)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceContext:
+    uow_factory: Callable[[], UnitOfWork]
+    clock: Clock
+    passphrases: Passphrases
+    outbox_dir: Path
+
+    def uow(self) -> UnitOfWork:
+        return self.uow_factory()
+
+
+def contact_view(row: ContactRow) -> Contact:
+    return Contact(row.id, row.name, row.title, row.email, row.phone, row.handle, row.timezone)
+
+
+def find_contact(uow: UnitOfWork, name: str) -> ContactRow:
+    key = " ".join(name.split()).casefold()
+    row = uow.session.execute(select(ContactRow).where(ContactRow.name_key == key)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"name: no contact called {name!r}")
+    return row
+
+
+def find_operator(uow: UnitOfWork, name: str) -> tuple[OperatorRow, ContactRow]:
+    contact = find_contact(uow, name)
+    op = uow.session.execute(
+        select(OperatorRow).where(OperatorRow.contact_id == contact.id)
+    ).scalar_one_or_none()
+    if op is None:
+        raise PolicyRefused(f"operator: {contact.name} is not an operator")
+    return op, contact
+
+
+def operator_view(op: OperatorRow, contact: ContactRow) -> OperatorView:
+    return OperatorView(op.id, contact.id, contact.name, Role(op.role))
+
+
+def authenticate(ctx: ServiceContext, uow: UnitOfWork, name: str, passphrase: str) -> OperatorView:
+    """The operator called ``name``, if the passphrase matches (exit 3 otherwise)."""
+    try:
+        op, contact = find_operator(uow, name)
+    except NotFound:
+        raise PolicyRefused(f"sign-in: no operator called {name!r}") from None
+    if not ctx.passphrases.verify(op.passphrase_hash, passphrase):
+        raise PolicyRefused(f"sign-in: wrong passphrase for {contact.name}")
+    return operator_view(op, contact)
+
+
+def acting(uow: UnitOfWork, name: str) -> OperatorView:
+    """The operator row as it is now, so a role change applies at once."""
+    op, contact = find_operator(uow, name)
+    return operator_view(op, contact)

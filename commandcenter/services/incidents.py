@@ -1,0 +1,258 @@
+"""Use cases for incidents and their timelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from commandcenter.domain.clock import as_utc
+from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
+from commandcenter.domain.incidents import (
+    IncidentStatus,
+    KeyTimes,
+    ResponseFigures,
+    Severity,
+    allowed_next,
+    check_transition,
+    response_figures,
+)
+from commandcenter.domain.operators import Action, require
+from commandcenter.domain.timeline import MANUAL_KINDS, EntryKind, TimelineEntry, clean_text
+from commandcenter.persistence.models import ContactRow, IncidentRow, TimelineRow
+from commandcenter.persistence.uow import UnitOfWork
+
+from .context import ServiceContext, acting, find_contact
+from .timeline import append, entry_view, initial_owners, record_ownership_changes
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    id: int
+    title: str
+    kind: str
+    severity: Severity
+    status: IncidentStatus
+    drill: bool
+    commander: str | None
+    detected_at: datetime
+    declared_at: datetime | None
+    first_public_ack_at: datetime | None
+    explained_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    figures: ResponseFigures
+    allowed_next: tuple[IncidentStatus, ...]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePage:
+    entries: tuple[TimelineEntry, ...]
+    total: int
+
+
+def incident_view(row: IncidentRow, commander: str | None) -> IncidentView:
+    times = KeyTimes(row.detected_at, row.declared_at, row.first_public_ack_at,
+                     row.explained_at, row.resolved_at)
+    status = IncidentStatus(row.status)
+    order = list(IncidentStatus)
+    return IncidentView(
+        row.id, row.title, row.kind, Severity(row.severity), status, row.drill, commander,
+        row.detected_at, row.declared_at, row.first_public_ack_at, row.explained_at,
+        row.resolved_at, row.closed_at, response_figures(times),
+        tuple(sorted(allowed_next(status), key=order.index)), row.version,
+    )
+
+
+def load_incident(uow: UnitOfWork, incident_id: int, *, for_update: bool = False) -> IncidentRow:
+    stmt = select(IncidentRow).where(IncidentRow.id == incident_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = uow.session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"incident: no incident {incident_id}")
+    return row
+
+
+def commander_name(uow: UnitOfWork, row: IncidentRow) -> str | None:
+    if row.commander_id is None:
+        return None
+    c = uow.session.get(ContactRow, row.commander_id)
+    return c.name if c else None
+
+
+class IncidentService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    def open(
+        self, title: str, severity: Severity, actor: str, *, kind: str = "scoring",
+        drill: bool = False, detected_at: datetime | None = None,
+        status: IncidentStatus = IncidentStatus.DECLARED, evidence: str | None = None,
+    ) -> IncidentView:
+        title = clean_text(title, "title")
+        if len(title) > 300:
+            raise InvalidInput("title: longer than 300 characters")
+        if status not in (IncidentStatus.DETECTED, IncidentStatus.DECLARED):
+            raise InvalidInput("status: a new incident is detected or declared")
+        now = self.ctx.clock.now()
+        detected = as_utc(detected_at) if detected_at else now
+        if detected > now:
+            raise InvalidInput("detected_at: in the future")
+        with self.ctx.uow() as uow:
+            op = acting(uow, actor)
+            require(op, Action.RUN_DRILL if drill and op.role.value == "facilitator"
+                    else Action.RUN_INCIDENT)
+            row = IncidentRow(
+                title=title, kind=kind.strip() or "scoring", severity=severity.value,
+                status=status.value, drill=drill, commander_id=op.contact_id,
+                detected_at=detected, created_at=now,
+                declared_at=now if status is IncidentStatus.DECLARED else None,
+            )
+            uow.session.add(row)
+            uow.flush()
+            uow.audit(now, op.name, "incident.open", "incident", row.id,
+                      {"title": title, "severity": severity.value, "drill": drill,
+                       "status": status.value, "detected_at": detected.isoformat()})
+            append(uow, row, EntryKind.DETECTION, op.name if evidence is None else "detector",
+                   evidence or f"Detected: {title}", occurred_at=detected, recorded_at=now)
+            if status is IncidentStatus.DECLARED:
+                append(uow, row, EntryKind.DECLARATION, op.name,
+                       f"{severity.value} declared by {op.name}; {op.name} is commander",
+                       occurred_at=now, recorded_at=now)
+            initial_owners(uow, row, now)
+            uow.commit()
+            return incident_view(row, op.name)
+
+    def list(self, *, include_closed: bool = True) -> list[IncidentView]:
+        with self.ctx.uow() as uow:
+            stmt = select(IncidentRow, ContactRow.name).outerjoin(
+                ContactRow, ContactRow.id == IncidentRow.commander_id
+            ).order_by(IncidentRow.detected_at.desc(), IncidentRow.id.desc())
+            if not include_closed:
+                stmt = stmt.where(IncidentRow.status != IncidentStatus.CLOSED.value)
+            return [incident_view(r, name) for r, name in uow.session.execute(stmt).all()]
+
+    def get(self, incident_id: int) -> IncidentView:
+        with self.ctx.uow() as uow:
+            row = load_incident(uow, incident_id)
+            return incident_view(row, commander_name(uow, row))
+
+    def catch_up(self, incident_id: int) -> int:
+        """Write chain hand-overs that happened since the last look (GUI timer, CLI)."""
+        with self.ctx.uow() as uow:
+            row = load_incident(uow, incident_id, for_update=True)
+            written = record_ownership_changes(uow, row, self.ctx.clock.now())
+            uow.commit()
+            return written
+
+    def timeline(
+        self, incident_id: int, *, offset: int = 0, limit: int | None = None,
+        text: str = "", kinds: frozenset[EntryKind] | None = None, pinned_first: bool = False,
+    ) -> TimelinePage:
+        """A window of the timeline, filtered in the database, oldest first."""
+        with self.ctx.uow() as uow:
+            row = load_incident(uow, incident_id)
+            stmt = select(TimelineRow).where(TimelineRow.incident_id == incident_id)
+            if text.strip():
+                needle = f"%{text.strip().lower()}%"
+                stmt = stmt.where(or_(func.lower(TimelineRow.text).like(needle),
+                                      func.lower(TimelineRow.actor).like(needle)))
+            if kinds:
+                stmt = stmt.where(TimelineRow.kind.in_([k.value for k in kinds]))
+            total = uow.session.execute(
+                select(func.count()).select_from(stmt.subquery())).scalar_one()
+            order = [TimelineRow.occurred_at, TimelineRow.id]
+            if pinned_first:
+                order.insert(0, TimelineRow.pinned.desc())
+            stmt = stmt.order_by(*order).offset(offset)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            entries = tuple(entry_view(r, row.drill) for r in uow.session.execute(stmt).scalars())
+            return TimelinePage(entries, total)
+
+    def add_entry(self, incident_id: int, text: str, actor: str, *,
+                  kind: EntryKind = EntryKind.NOTE, occurred_at: datetime | None = None
+                  ) -> TimelineEntry:
+        if kind not in MANUAL_KINDS:
+            raise InvalidInput(f"kind: {kind.value} entries are written by the system")
+        text = clean_text(text)
+        now = self.ctx.clock.now()
+        when = as_utc(occurred_at) if occurred_at else now
+        if when > now:
+            raise InvalidInput("occurred_at: in the future")
+        with self.ctx.uow() as uow:
+            op = acting(uow, actor)
+            require(op, Action.WRITE_TIMELINE)
+            row = load_incident(uow, incident_id, for_update=True)
+            self._refuse_closed(row)
+            record_ownership_changes(uow, row, now)
+            entry = append(uow, row, kind, op.name, text, occurred_at=when, recorded_at=now)
+            uow.commit()
+            return entry_view(entry, row.drill)
+
+    def correct(self, incident_id: int, entry_id: int, text: str, actor: str) -> TimelineEntry:
+        text = clean_text(text)
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            op = acting(uow, actor)
+            require(op, Action.WRITE_TIMELINE)
+            row = load_incident(uow, incident_id, for_update=True)
+            target = uow.session.get(TimelineRow, entry_id)
+            if target is None or target.incident_id != incident_id:
+                raise NotFound(f"entry: no entry {entry_id} in incident {incident_id}")
+            entry = append(uow, row, EntryKind.CORRECTION, op.name, text,
+                           occurred_at=target.occurred_at, recorded_at=now, corrects_id=target.id,
+                           data={"original": target.text}, pinned=target.pinned)
+            uow.commit()
+            return entry_view(entry, row.drill)
+
+    def change_status(self, incident_id: int, status: IncidentStatus, actor: str, *,
+                      note: str = "") -> IncidentView:
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            op = acting(uow, actor)
+            require(op, Action.RUN_INCIDENT)
+            row = load_incident(uow, incident_id, for_update=True)
+            current = IncidentStatus(row.status)
+            check_transition(current, status)
+            record_ownership_changes(uow, row, now)
+            row.status = status.value
+            if status is IncidentStatus.DECLARED and row.declared_at is None:
+                row.declared_at = now
+            if status is IncidentStatus.RESOLVED:
+                row.resolved_at = now
+            if status is IncidentStatus.CLOSED:
+                row.closed_at = now
+            if current is IncidentStatus.RESOLVED and status is IncidentStatus.DECLARED:
+                row.resolved_at = None
+            text = f"Status {current.value} -> {status.value}" + (f": {note}" if note else "")
+            append(uow, row, EntryKind.STATUS_CHANGE, op.name, text, occurred_at=now,
+                   recorded_at=now, data={"from": current.value, "to": status.value})
+            uow.commit()
+            return incident_view(row, commander_name(uow, row))
+
+    def hand_over(self, incident_id: int, new_commander: str, actor: str) -> IncidentView:
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            op = acting(uow, actor)
+            require(op, Action.RUN_INCIDENT)
+            row = load_incident(uow, incident_id, for_update=True)
+            self._refuse_closed(row)
+            target = acting(uow, new_commander)
+            require(target, Action.RUN_INCIDENT)
+            before = commander_name(uow, row)
+            row.commander_id = find_contact(uow, new_commander).id
+            append(uow, row, EntryKind.ROLE_CHANGE, op.name,
+                   f"Command handed over from {before or 'nobody'} to {target.name}",
+                   occurred_at=now, recorded_at=now,
+                   data={"role": "commander", "from": before, "to": target.name})
+            uow.commit()
+            return incident_view(row, target.name)
+
+    @staticmethod
+    def _refuse_closed(row: IncidentRow) -> None:
+        if row.status == IncidentStatus.CLOSED.value:
+            raise PolicyRefused(f"incident: {row.id} is closed")

@@ -1,0 +1,46 @@
+"""Shared fixtures: a fresh database per test, a simulated clock, cheap argon2id."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from commandcenter.app import Services, build  # noqa: E402
+from commandcenter.config import Settings  # noqa: E402
+from commandcenter.domain.clock import SimulatedClock  # noqa: E402
+from commandcenter.services.context import Passphrases  # noqa: E402
+
+START = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
+PASS = "correct horse battery"
+
+
+def database_url(tmp_path: Path) -> str:
+    """SQLite in a temp dir, or PostgreSQL when COMMANDCENTER_TEST_POSTGRES_URL is set."""
+    pg = os.environ.get("COMMANDCENTER_TEST_POSTGRES_URL")
+    if pg:
+        from tests.pg import fresh_database
+
+        return fresh_database(pg)
+    return f"sqlite:///{tmp_path / 'cc.sqlite'}"
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock(START)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url(tmp_path), data_dir=tmp_path)
+
+
+@pytest.fixture
+def services(settings: Settings, clock: SimulatedClock) -> Services:
+    svc = build(settings, clock=clock, passphrases=Passphrases.fast_for_tests())
+    yield svc
+    svc.close()
