@@ -10,10 +10,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from commandcenter.app import Services, build  # noqa: E402
-from commandcenter.config import Settings  # noqa: E402
-from commandcenter.domain.clock import SimulatedClock  # noqa: E402
-from commandcenter.services.context import Passphrases  # noqa: E402
+from commandcenter.app import Services, build
+from commandcenter.config import Settings
+from commandcenter.domain.clock import SimulatedClock
+from commandcenter.services.context import Passphrases
 
 START = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
 PASS = "correct horse battery"

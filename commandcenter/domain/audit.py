@@ -59,7 +59,8 @@ def verify_chain(
     for r in records:
         count += 1
         if r.seq != expected_seq:
-            problems.append(f"record {r.seq}: expected record {expected_seq} (deleted or reordered)")
+            problems.append(
+                f"record {r.seq}: expected record {expected_seq} (deleted or reordered)")
         if r.prev_hash != prev:
             problems.append(f"record {r.seq}: does not follow the record before it")
         computed = record_hash(r.prev_hash, r.seq, r.at, r.actor, r.action, r.entity,

@@ -52,7 +52,9 @@ class Ownership:
     def describe(self) -> str:
         if self.owner is None:
             return f"{self.chain}: nobody can act now"
-        via = f" (delegated until {format_utc(self.delegation.expires_at)})" if self.delegation else ""
+        via = ""
+        if self.delegation:
+            via = f" (delegated until {format_utc(self.delegation.expires_at)})"
         return f"{self.chain}: {self.owner.name}{via}"
 
 

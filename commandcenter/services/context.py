@@ -57,7 +57,8 @@ def contact_view(row: ContactRow) -> Contact:
 
 def find_contact(uow: UnitOfWork, name: str) -> ContactRow:
     key = " ".join(name.split()).casefold()
-    row = uow.session.execute(select(ContactRow).where(ContactRow.name_key == key)).scalar_one_or_none()
+    row = uow.session.execute(
+        select(ContactRow).where(ContactRow.name_key == key)).scalar_one_or_none()
     if row is None:
         raise NotFound(f"name: no contact called {name!r}")
     return row

@@ -15,7 +15,13 @@ from sqlalchemy import select, update
 from commandcenter.domain.approval import ApprovalRecord, check_can_approve, check_can_publish
 from commandcenter.domain.chains import COMMUNICATIONS
 from commandcenter.domain.clock import format_utc
-from commandcenter.domain.errors import CommandCenterError, ConflictError, InvalidInput, NotFound, PolicyRefused
+from commandcenter.domain.errors import (
+    CommandCenterError,
+    ConflictError,
+    InvalidInput,
+    NotFound,
+    PolicyRefused,
+)
 from commandcenter.domain.messages import (
     WITHDRAWABLE,
     Channel,

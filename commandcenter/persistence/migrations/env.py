@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import commandcenter.persistence.metrics_models  # noqa: F401  (registers the tables)
 from commandcenter.persistence.models import Base
 
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,54 @@
+# make run   - create .venv, install, open the app on SQLite with demo data
+# make test  - create .venv, install, run lint, import contracts and the whole suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Qt offscreen needs these; a real window also needs the xcb set.
+QT_PKGS := libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libxkbcommon0
+XCB_PKGS := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
+            libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
+SCREEN_PKGS := xvfb xauth
+
+.PHONY: run test lint bench screenshots sysdeps-qt sysdeps-xcb clean
+
+define apt_ensure
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+sysdeps-qt:
+	$(call apt_ensure,$(QT_PKGS))
+
+sysdeps-xcb:
+	$(call apt_ensure,$(QT_PKGS) $(XCB_PKGS))
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,postgres]'
+	touch $(STAMP)
+
+run: sysdeps-xcb $(STAMP)
+	$(BIN)/commandcenter gui --demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: sysdeps-qt $(STAMP) lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+bench: sysdeps-qt $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.benchmarks.run_all --json bench-report.json
+
+screenshots: sysdeps-xcb $(STAMP)
+	$(call apt_ensure,$(SCREEN_PKGS))
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m commandcenter.ui.screenshots packaging/screenshots
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,167 @@
+"""The demo company: Reputon, a fictional influence-score service, in the middle of a bad day.
+
+Everything is written through the services (so the audit log and timelines
+are real) with a simulated clock walking through the past incident.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+
+from commandcenter.domain.clock import SimulatedClock
+from commandcenter.domain.errors import InvalidInput
+from commandcenter.domain.incidents import IncidentStatus, Severity
+from commandcenter.domain.messages import Channel, Purpose
+from commandcenter.domain.operators import Role
+from commandcenter.domain.roster import AvailabilityStatus, ContactFields
+from commandcenter.domain.timeline import EntryKind
+
+from .incidents import IncidentService
+from .messages import MessageService
+from .roster import RosterService
+
+DEMO_PASSPHRASE = "demo-passphrase"
+
+PEOPLE = [
+    # name, title, email, phone, handle, timezone, role
+    ("Maya Okafor", "Chief Executive Officer", "maya@reputon.example", "+1 415 555 0101",
+     "@mayaok", "America/Los_Angeles", Role.COMMANDER),
+    ("Daniel Reyes", "VP Communications", "daniel@reputon.example", "+1 415 555 0102",
+     "@dreyes", "America/New_York", Role.SPOKESPERSON),
+    ("Priya Nair", "Head of Community", "priya@reputon.example", "+44 20 7946 0103",
+     "@priyan", "Europe/London", Role.SPOKESPERSON),
+    ("Tom Becker", "Social Media Lead", "tom@reputon.example", "+49 30 5555 0104",
+     "@tbecker", "Europe/Berlin", Role.SPOKESPERSON),
+    ("Sam Lindqvist", "Chief Technology Officer", "sam@reputon.example", "+1 415 555 0105",
+     "@samlq", "America/Los_Angeles", Role.COMMANDER),
+    ("Alex Kim", "SRE Lead", "alex@reputon.example", "+1 206 555 0106", "@alexk",
+     "America/Los_Angeles", Role.COMMANDER),
+    ("Jordan Ellis", "Data Science Lead", "jordan@reputon.example", "+1 512 555 0107",
+     "@jellis", "America/Chicago", Role.OBSERVER),
+    ("Riley Chen", "Support Lead", "riley@reputon.example", "+1 646 555 0108", "@rchen",
+     "America/New_York", Role.OBSERVER),
+    ("Morgan Blake", "Resilience Lead", "morgan@reputon.example", "+1 303 555 0109",
+     "@mblake", "America/Denver", Role.FACILITATOR),
+    ("Lena Fischer", "General Counsel", "lena@reputon.example", "+49 89 5555 0110", "",
+     "Europe/Berlin", None),
+    ("Omar Haddad", "Trusted Adviser, Creator Relations", "omar@reputon.example",
+     "+971 4 555 0111", "@omarh", "Asia/Dubai", None),
+    ("Hana Sato", "Scoring Pipeline Engineer", "hana@reputon.example", "+81 3 5555 0112",
+     "@hsato", "Asia/Tokyo", None),
+]
+
+COMMUNICATIONS = ["Maya Okafor", "Daniel Reyes", "Priya Nair", "Tom Becker"]
+INCIDENT_COMMAND = ["Sam Lindqvist", "Alex Kim", "Maya Okafor"]
+
+
+def load_demo(svc: object) -> dict[str, object]:
+    """Fill an empty database. ``svc`` is the app's Services."""
+    ctx = svc.ctx  # type: ignore[attr-defined]
+    roster: RosterService = svc.roster  # type: ignore[attr-defined]
+    if roster.contacts():
+        raise InvalidInput("demo: the database already holds contacts; load the demo into an "
+                           "empty database")
+    now = ctx.clock.now().replace(second=0, microsecond=0)
+    for name, title, email, phone, handle, tz, _ in PEOPLE:
+        roster.add_contact(ContactFields(name, title, email, phone, handle, tz))
+    for person in PEOPLE:
+        if person[6] is not None:
+            roster.add_operator(person[0], person[6], DEMO_PASSPHRASE)
+    roster.set_chain("communications", COMMUNICATIONS)
+    roster.set_chain("incident command", INCIDENT_COMMAND)
+    _past_incident(ctx, now - timedelta(days=30))
+    _availability(roster, now)
+    _open_incident(ctx, now)
+    return {"contacts": len(PEOPLE), "incidents": 2, "passphrase": DEMO_PASSPHRASE,
+            "operators": [p[0] for p in PEOPLE if p[6] is not None]}
+
+
+def _availability(roster: RosterService, now: datetime) -> None:
+    roster.set_availability("Maya Okafor", AvailabilityStatus.TRAVELLING,
+                            now - timedelta(hours=1), now + timedelta(hours=5),
+                            note="SFO -> JFK, no wifi")
+    roster.set_availability("Daniel Reyes", AvailabilityStatus.VACATION,
+                            now + timedelta(days=2), now + timedelta(days=9),
+                            note="family trip, phone off")
+    roster.set_availability("Tom Becker", AvailabilityStatus.OFF_SHIFT,
+                            now - timedelta(hours=3), now + timedelta(hours=6))
+    roster.set_availability("Sam Lindqvist", AvailabilityStatus.TRAVELLING,
+                            now + timedelta(hours=2), now + timedelta(hours=8), reachable=True,
+                            note="on a train, phone on")
+
+
+def _walk(ctx: object, start: datetime) -> tuple[SimulatedClock, IncidentService,
+                                                  MessageService]:
+    clock = SimulatedClock(start)
+    past = dataclasses.replace(ctx, clock=clock)  # type: ignore[type-var]
+    return clock, IncidentService(past), MessageService(past)
+
+
+def _publish(messages: MessageService, clock: SimulatedClock, incident: int, channel: Channel,
+             purpose: Purpose, body: str, author: str, approver: str, publisher: str,
+             title: str | None = None) -> None:
+    m = messages.draft(incident, channel, body, author, title=title, purpose=purpose)
+    clock.advance(timedelta(minutes=2))
+    messages.submit(m.id, author)
+    clock.advance(timedelta(minutes=3))
+    messages.approve(m.id, approver, DEMO_PASSPHRASE)
+    clock.advance(timedelta(minutes=1))
+    messages.publish(m.id, publisher)
+
+
+def _past_incident(ctx: object, day: datetime) -> None:
+    start = day.replace(hour=15, minute=10)
+    clock, incidents, messages = _walk(ctx, start)
+    inc = incidents.open("Scores halved for half of all profiles after batch 2291",
+                         Severity.SEV1, "Alex Kim", kind="data corruption",
+                         detected_at=start - timedelta(minutes=12))
+    clock.advance(timedelta(minutes=4))
+    incidents.add_entry(inc.id, "Users on Facebook and X report their score fell by 50%. "
+                        "drop_share_50 = 0.48 on batch 2291.", "Alex Kim")
+    clock.advance(timedelta(minutes=3))
+    incidents.add_entry(inc.id, "Roll back batch 2291; the algorithm did NOT change. Say so "
+                        "publicly.", "Alex Kim", kind=EntryKind.DECISION)
+    _publish(messages, clock, inc.id, Channel.X, Purpose.ACKNOWLEDGEMENT,
+             "We know many of you saw your score drop by half today. It's a glitch in our "
+             "pipeline, not an algorithm change. We're fixing it now; next update by 18:00 UTC.",
+             "Tom Becker", "Maya Okafor", "Tom Becker")
+    incidents.change_status(inc.id, IncidentStatus.ACKNOWLEDGED, "Alex Kim")
+    clock.advance(timedelta(minutes=25))
+    _publish(messages, clock, inc.id, Channel.DIRECT_REPLY, Purpose.REPLY,
+             "Sorry about this! Your score is safe; a bad batch halved it and we're restoring "
+             "it within hours.", "Priya Nair", "Maya Okafor", "Priya Nair")
+    clock.advance(timedelta(minutes=70))
+    incidents.change_status(inc.id, IncidentStatus.MITIGATED, "Alex Kim",
+                            note="batch 2290 restored for all profiles")
+    clock.advance(timedelta(minutes=40))
+    _publish(messages, clock, inc.id, Channel.BLOG, Purpose.EXPLANATION,
+             "Earlier today a faulty scoring batch halved the scores of about half of our "
+             "users. Our algorithm did not change. We restored every score from the last good "
+             "batch and added a check that stops a batch when scores move this much. We are "
+             "sorry for the worry this caused. — Maya",
+             "Daniel Reyes", "Maya Okafor", "Daniel Reyes", title="What happened to your score")
+    clock.advance(timedelta(minutes=20))
+    incidents.change_status(inc.id, IncidentStatus.RESOLVED, "Alex Kim")
+    clock.advance(timedelta(hours=20))
+    incidents.change_status(inc.id, IncidentStatus.CLOSED, "Sam Lindqvist",
+                            note="post-incident review held")
+
+
+def _open_incident(ctx: object, now: datetime) -> None:
+    clock, incidents, messages = _walk(ctx, now - timedelta(minutes=42))
+    inc = incidents.open("Score drift after model v7 rollout", Severity.SEV2, "Sam Lindqvist",
+                         kind="algorithm change", detected_at=now - timedelta(minutes=50))
+    clock.advance(timedelta(minutes=6))
+    incidents.add_entry(inc.id, "PSI 0.31 against last healthy snapshot; p50 down 7 points.",
+                        "Sam Lindqvist")
+    clock.advance(timedelta(minutes=10))
+    incidents.add_entry(inc.id, "Hold the rollout at 30%; communicate before widening.",
+                        "Sam Lindqvist", kind=EntryKind.DECISION)
+    clock.advance(timedelta(minutes=8))
+    m = messages.draft(inc.id, Channel.STATUS_PAGE,
+                       "We are investigating lower scores for some profiles after today's "
+                       "model update. Scores are being reviewed; next update within the hour.",
+                       "Priya Nair", title="Investigating lower scores", purpose=Purpose.HOLDING)
+    clock.advance(timedelta(minutes=4))
+    messages.submit(m.id, "Priya Nair")
