@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TypeVar
+
+E = TypeVar("E", bound=StrEnum)
+
 
 class CommandCenterError(Exception):
     """Base class: an expected failure with a message fit for a user."""
@@ -34,3 +39,18 @@ class ConflictError(CommandCenterError):
         super().__init__(message)
         self.mine = mine
         self.theirs = theirs
+
+
+def parse_choice(
+    cls: type[E], text: str, field: str, aliases: dict[str, str] | None = None
+) -> E:
+    """Look ``text`` up in a StrEnum, forgiving case, spaces and dashes."""
+    key = text.strip().lower().replace("-", "_").replace(" ", "_")
+    key = (aliases or {}).get(key, key)
+    for candidate in (key, key.upper()):
+        try:
+            return cls(candidate)
+        except ValueError:
+            pass
+    names = ", ".join(m.value for m in cls)
+    raise InvalidInput(f"{field}: {text!r} is not one of {names}")

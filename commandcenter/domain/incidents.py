@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .errors import InvalidInput, PolicyRefused
+from .errors import PolicyRefused, parse_choice
 
 
 class Severity(StrEnum):
@@ -17,10 +17,7 @@ class Severity(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Severity:
-        try:
-            return cls(text.strip().upper())
-        except ValueError:
-            raise InvalidInput(f"severity: {text!r} is not one of SEV1, SEV2, SEV3, SEV4") from None
+        return parse_choice(cls, text, "severity")
 
 
 class IncidentStatus(StrEnum):
@@ -33,11 +30,7 @@ class IncidentStatus(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> IncidentStatus:
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            names = ", ".join(s.value for s in cls)
-            raise InvalidInput(f"status: {text!r} is not one of {names}") from None
+        return parse_choice(cls, text, "status")
 
 
 # Forward along the lifecycle, with three deliberate ways back: a detection

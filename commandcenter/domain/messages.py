@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from .errors import InvalidInput, PolicyRefused
+from .errors import InvalidInput, PolicyRefused, parse_choice
 
 
 class Channel(StrEnum):
@@ -24,14 +24,7 @@ class Channel(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Channel:
-        key = text.strip().lower().replace("-", "_").replace(" ", "_")
-        if key == "twitter":
-            key = "x"
-        try:
-            return cls(key)
-        except ValueError:
-            names = ", ".join(c.value for c in cls)
-            raise InvalidInput(f"channel: {text!r} is not one of {names}") from None
+        return parse_choice(cls, text, "channel", {"twitter": "x"})
 
     @property
     def is_public(self) -> bool:
@@ -61,11 +54,7 @@ class Purpose(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Purpose:
-        try:
-            return cls(text.strip().lower().replace(" ", "_"))
-        except ValueError:
-            names = ", ".join(p.value for p in cls)
-            raise InvalidInput(f"purpose: {text!r} is not one of {names}") from None
+        return parse_choice(cls, text, "purpose")
 
 
 EDITABLE = frozenset({MessageState.DRAFT, MessageState.IN_REVIEW, MessageState.APPROVED,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .errors import InvalidInput, PolicyRefused
+from .errors import PolicyRefused, parse_choice
 
 
 class Role(StrEnum):
@@ -16,11 +16,7 @@ class Role(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Role:
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            names = ", ".join(r.value for r in cls)
-            raise InvalidInput(f"role: {text!r} is not one of {names}") from None
+        return parse_choice(cls, text, "role")
 
 
 class Action(StrEnum):

@@ -17,7 +17,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .clock import as_utc, format_utc
-from .errors import InvalidInput
+from .errors import InvalidInput, parse_choice
 
 
 class AvailabilityStatus(StrEnum):
@@ -29,14 +29,7 @@ class AvailabilityStatus(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> AvailabilityStatus:
-        key = text.strip().lower().replace("-", "_").replace(" ", "_")
-        if key == "traveling":
-            key = "travelling"
-        try:
-            return cls(key)
-        except ValueError:
-            names = ", ".join(s.value for s in cls)
-            raise InvalidInput(f"status: {text!r} is not one of {names}") from None
+        return parse_choice(cls, text, "status", {"traveling": "travelling"})
 
     @property
     def label(self) -> str:

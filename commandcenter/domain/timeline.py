@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from .errors import InvalidInput
+from .errors import InvalidInput, parse_choice
 
 
 class EntryKind(StrEnum):
@@ -33,10 +33,7 @@ class EntryKind(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> EntryKind:
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            raise InvalidInput(f"kind: {text!r} is not a timeline entry kind") from None
+        return parse_choice(cls, text, "kind")
 
 
 # Kinds an operator may write by hand; the rest are written by the services.
