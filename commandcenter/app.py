@@ -14,6 +14,7 @@ from commandcenter.persistence.migrate import upgrade
 from commandcenter.persistence.uow import UnitOfWork
 from commandcenter.services.audit import AuditService
 from commandcenter.services.context import Passphrases, ServiceContext
+from commandcenter.services.health import HealthService
 from commandcenter.services.incidents import IncidentService
 from commandcenter.services.messages import MessageService
 from commandcenter.services.roster import RosterService
@@ -28,6 +29,7 @@ class Services:
     incidents: IncidentService
     messages: MessageService
     audit: AuditService
+    health: HealthService
     backup: Path | None = None
 
     def close(self) -> None:
@@ -45,6 +47,6 @@ def build(
     ctx = ServiceContext(lambda: UnitOfWork(factory), clock or SystemClock(),
                          passphrases or Passphrases(), settings.outbox_dir)
     services = Services(settings, engine, ctx, RosterService(ctx), IncidentService(ctx),
-                        MessageService(ctx), AuditService(ctx), backup)
+                        MessageService(ctx), AuditService(ctx), HealthService(ctx), backup)
     services.messages.deliver_pending()
     return services

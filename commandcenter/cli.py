@@ -437,6 +437,10 @@ def build_parser() -> Parser:
     cmd(msg, "list", _message_list, "an incident's messages").add_argument("incident", type=int)
     cmd(msg, "show", _message_show, "one message").add_argument("id", type=int)
 
+    from commandcenter import cli_health
+
+    cli_health.register(group, cmd)
+
     audit = group("audit", "the audit log")
     cmd(audit, "verify", _audit_verify, "check the hash chain")
     return p
@@ -466,6 +470,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             svc.close()
     except CommandCenterError as exc:
         return _fail(exc, want_json)
+    except BrokenPipeError:
+        # `commandcenter health detect FILE | head` is fine: the reader had enough.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 1

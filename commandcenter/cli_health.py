@@ -1,0 +1,72 @@
+"""The ``health`` commands: ingest metric files and snapshots, detect, status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from commandcenter.domain.clock import format_utc, parse_instant
+
+
+def _health_ingest(a: argparse.Namespace, svc: Any) -> Any:
+    at = parse_instant(a.at, "at") if a.at else None
+    r = svc.health.ingest_file(Path(a.file), series=a.series, at=at)
+    for line, reason in r.errors:
+        print(f"{a.file}: line {line}: {reason} (skipped)", file=sys.stderr)
+    if r.snapshot is not None:
+        s = r.snapshot
+        print(f"snapshot #{s.id} at {format_utc(s.taken_at)}: {s.profile_count} profiles, "
+              f"{'healthy' if s.healthy else 'UNHEALTHY'}")
+        for finding in s.findings:
+            print(f"  {finding}")
+    else:
+        for s in r.series:
+            print(f"{s.series}: {s.inserted} points added, {s.duplicates} already stored")
+    for al in r.alerts:
+        print(f"alert #{al.id} {al.state}: {al.detector} on {al.series} ({al.level}) "
+              f"since {format_utc(al.onset_at)}")
+    return r
+
+
+def _health_detect(a: argparse.Namespace, svc: Any) -> Any:
+    import csv
+
+    detection = svc.health.detect_file(Path(a.file), series=a.series)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["timestamp", "value", "anomaly_score"])
+    rows = []
+    for stamp, value, score in detection:
+        writer.writerow([stamp, format(value, ".15g"), f"{score:.6f}"])
+        if a.json:
+            rows.append({"timestamp": stamp, "value": value, "anomaly_score": score})
+    for line, reason in detection.errors:
+        print(f"{a.file}: line {line}: {reason} (skipped)", file=sys.stderr)
+    return {"rows": rows, "skipped": [{"line": n, "reason": r} for n, r in detection.errors]}
+
+
+def _health_status(a: argparse.Namespace, svc: Any) -> Any:
+    svc.health.run_detectors()  # staleness is judged now, so the answer is current
+    rows = svc.health.status()
+    for s in rows:
+        last = "no points" if s.last_at is None else (
+            f"last {s.last_value:.6g} at {format_utc(s.last_at)}, "
+            f"{s.freshness_s:.0f} s ago")
+        firing = "; ".join(f"FIRING #{x.id} {x.detector} ({x.level}) since "
+                           f"{format_utc(x.onset_at)}" for x in s.firing)
+        print(f"{s.series}: {last}" + (f"; {firing}" if firing else ""))
+    return rows
+
+
+def register(group: Callable[[str, str], Any], cmd: Callable[..., Any]) -> None:
+    health = group("health", "score health")
+    sp = cmd(health, "ingest", _health_ingest, "add metric points or a score snapshot")
+    sp.add_argument("file")
+    sp.add_argument("--series", metavar="NAME")
+    sp.add_argument("--at", metavar="ISO", help="when a snapshot was taken (default: now)")
+    sp = cmd(health, "detect", _health_detect, "anomaly score per row, as CSV on stdout")
+    sp.add_argument("file")
+    sp.add_argument("--series", metavar="NAME")
+    cmd(health, "status", _health_status, "series, last point, freshness, firing alerts")

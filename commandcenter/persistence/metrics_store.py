@@ -1,0 +1,219 @@
+"""Bulk storage of metric points and their roll-ups, on one Session's transaction.
+
+Points go in through Core ``insert()`` executemany (the ORM is 20x slower
+here). Roll-ups per minute, hour and day are computed with NumPy at ingest and
+merged into what is stored (read the affected buckets, merge, write back), so
+a year-long chart reads thousands of rows, not millions, on any database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Table, and_, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from .metrics_models import ROLLUP_RESOLUTIONS, MetricPointRow, MetricRollupRow, MetricSeriesRow
+
+INSERT_CHUNK = 50_000
+_points = MetricPointRow.__table__
+_rollups = MetricRollupRow.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    inserted: int
+    duplicates: int
+    first_ts: float | None
+    last_ts: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """Per-bucket aggregates, all arrays the same length, buckets ascending."""
+
+    bucket: np.ndarray
+    min: np.ndarray
+    max: np.ndarray
+    mean: np.ndarray
+    count: np.ndarray
+
+
+def ensure_series(session: Session, name: str, *, unit: str = "", description: str = "",
+                  source: str = "") -> MetricSeriesRow:
+    row = session.execute(
+        select(MetricSeriesRow).where(MetricSeriesRow.name == name)).scalar_one_or_none()
+    if row is None:
+        row = MetricSeriesRow(name=name, unit=unit, description=description, source=source)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def rollup(ts: np.ndarray, values: np.ndarray, resolution: int) -> Rollup:
+    """Aggregates of time-sorted points into buckets of ``resolution`` seconds."""
+    buckets = np.floor(ts / resolution) * resolution
+    starts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]])
+    counts = np.diff(np.r_[starts, ts.size])
+    return Rollup(buckets[starts], np.minimum.reduceat(values, starts),
+                  np.maximum.reduceat(values, starts),
+                  np.add.reduceat(values, starts) / counts, counts.astype(np.int64))
+
+
+def merge_rollups(a: Rollup, b: Rollup) -> Rollup:
+    """The union of two roll-ups; buckets in both combine their aggregates."""
+    bucket = np.concatenate((a.bucket, b.bucket))
+    order = np.argsort(bucket, kind="stable")
+    bucket = bucket[order]
+    count = np.concatenate((a.count, b.count))[order]
+    total = np.concatenate((a.mean * a.count, b.mean * b.count))[order]
+    lo = np.concatenate((a.min, b.min))[order]
+    hi = np.concatenate((a.max, b.max))[order]
+    starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+    counts = np.add.reduceat(count, starts)
+    return Rollup(bucket[starts], np.minimum.reduceat(lo, starts),
+                  np.maximum.reduceat(hi, starts), np.add.reduceat(total, starts) / counts,
+                  counts)
+
+
+def _new_points(session: Session, series_id: int, ts: np.ndarray, values: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted, without repeats in the batch or points already stored."""
+    order = np.argsort(ts, kind="stable")
+    ts, values = ts[order], values[order]
+    keep = np.r_[ts[1:] != ts[:-1], True]  # the last of equal stamps wins in a batch
+    ts, values = ts[keep], values[keep]
+    newest = session.execute(
+        select(func.max(MetricPointRow.ts)).where(MetricPointRow.series_id == series_id)
+    ).scalar_one()
+    if newest is not None and ts.size and ts[0] <= newest:
+        # Only an overlap with stored data costs a read; appends never do.
+        stored = np.fromiter(session.execute(
+            select(MetricPointRow.ts).where(
+                MetricPointRow.series_id == series_id,
+                MetricPointRow.ts.between(float(ts[0]), float(min(ts[-1], newest))))
+        ).scalars(), dtype=np.float64)
+        fresh = ~np.isin(ts, stored)
+        ts, values = ts[fresh], values[fresh]
+    return ts, values
+
+
+def bulk_insert(session: Session, table: Table, columns: tuple[str, ...],
+                rows: Iterable[tuple[Any, ...]]) -> None:
+    """Core ``insert()`` executemany of plain tuples.
+
+    On SQLite the compiled statement goes straight to the driver's
+    executemany: SQLAlchemy's per-row parameter handling costs more than
+    SQLite's insert itself (measured 190,000 vs 450,000 rows/s). PostgreSQL
+    through psycopg gets COPY; anything else Core's own executemany.
+    """
+    conn = session.connection()
+    stmt = insert(table)
+    if conn.dialect.name == "sqlite":
+        compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+        order = [columns.index(k) for k in compiled.positiontup or ()]
+        if order == list(range(len(columns))):
+            conn.exec_driver_sql(compiled.string, list(rows))
+            return
+        conn.exec_driver_sql(compiled.string, [tuple(r[i] for i in order) for r in rows])
+        return
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        # COPY on the session's own connection, so inside its transaction:
+        # about 10x psycopg's executemany.
+        raw: Any = conn.connection.driver_connection
+        names = ", ".join(columns)
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    conn.execute(stmt, [dict(zip(columns, r, strict=True)) for r in rows])
+
+
+def store_points(session: Session, series_id: int, ts: np.ndarray, values: np.ndarray
+                 ) -> StoreResult:
+    """Insert new points and merge their roll-ups, inside the caller's transaction."""
+    ts = np.asarray(ts, dtype=np.float64)
+    values = np.asarray(values, dtype=np.float64)
+    given = int(ts.size)
+    ts, values = _new_points(session, series_id, ts, values)
+    if ts.size == 0:
+        return StoreResult(0, given, None, None)
+    t_list, v_list = ts.tolist(), values.tolist()
+    for i in range(0, len(t_list), INSERT_CHUNK):
+        bulk_insert(session, _points, ("series_id", "ts", "value"), zip(
+            [series_id] * len(t_list[i:i + INSERT_CHUNK]), t_list[i:i + INSERT_CHUNK],
+            v_list[i:i + INSERT_CHUNK], strict=True))
+    for resolution in ROLLUP_RESOLUTIONS:
+        _merge_into_store(session, series_id, resolution, rollup(ts, values, resolution))
+    return StoreResult(int(ts.size), given - int(ts.size), float(ts[0]), float(ts[-1]))
+
+
+def _merge_into_store(session: Session, series_id: int, resolution: int, new: Rollup) -> None:
+    where = and_(_rollups.c.series_id == series_id, _rollups.c.resolution == resolution,
+                 _rollups.c.bucket.between(float(new.bucket[0]), float(new.bucket[-1])))
+    stored = read_rollup_where(session, where)
+    if stored.bucket.size:
+        new = merge_rollups(stored, new)
+        session.execute(delete(_rollups).where(where))
+    n = int(new.bucket.size)
+    bulk_insert(session, _rollups, ("series_id", "resolution", "bucket", "min", "max", "mean",
+                                    "count"),
+                zip([series_id] * n, [resolution] * n, new.bucket.tolist(), new.min.tolist(),
+                    new.max.tolist(), new.mean.tolist(), new.count.tolist(), strict=True))
+
+
+def read_rollup_where(session: Session, where: object) -> Rollup:
+    rows = session.execute(
+        select(_rollups.c.bucket, _rollups.c.min, _rollups.c.max, _rollups.c.mean,
+               _rollups.c.count).where(where).order_by(_rollups.c.bucket)).all()
+    if not rows:
+        empty = np.empty(0, dtype=np.float64)
+        return Rollup(empty, empty, empty, empty, np.empty(0, dtype=np.int64))
+    cols = [np.asarray(c, dtype=np.float64) for c in zip(*rows, strict=True)]
+    return Rollup(cols[0], cols[1], cols[2], cols[3], cols[4].astype(np.int64))
+
+
+def read_rollup(session: Session, series_id: int, resolution: int, start: float, end: float
+                ) -> Rollup:
+    return read_rollup_where(session, and_(
+        _rollups.c.series_id == series_id, _rollups.c.resolution == resolution,
+        _rollups.c.bucket >= np.floor(start / resolution) * resolution, _rollups.c.bucket < end))
+
+
+def read_points(session: Session, series_id: int, start: float, end: float,
+                limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Raw points with ``start <= ts < end``, oldest first."""
+    stmt = select(_points.c.ts, _points.c.value).where(
+        _points.c.series_id == series_id, _points.c.ts >= start, _points.c.ts < end
+    ).order_by(_points.c.ts)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return _columns(session.execute(stmt).all())
+
+
+def _columns(rows: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    if not rows:
+        return np.empty(0, dtype=np.float64), np.empty(0, dtype=np.float64)
+    # zip over rows is 10x faster than NumPy probing each Row for __array__.
+    ts, values = zip(*rows, strict=True)
+    return np.asarray(ts, dtype=np.float64), np.asarray(values, dtype=np.float64)
+
+
+def last_points(session: Session, series_id: int, n: int, before: float | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The newest ``n`` points (before ``before`` if given), oldest first."""
+    stmt = select(_points.c.ts, _points.c.value).where(_points.c.series_id == series_id)
+    if before is not None:
+        stmt = stmt.where(_points.c.ts <= before)
+    return _columns(session.execute(stmt.order_by(_points.c.ts.desc()).limit(n)).all()[::-1])
+
+
+def prune_points(session: Session, series_id: int, before: float) -> int:
+    """Delete a series' raw points older than ``before``; roll-ups are kept for good."""
+    result = session.execute(delete(_points).where(
+        _points.c.series_id == series_id, _points.c.ts < before))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,332 @@
+"""Score health use cases: ingest, detect, status, alerts, incidents from alerts, chart data.
+
+Each write is one transaction with its audit record; a bulk ingest writes one
+audit record per batch, not per point. Time comes from ``ctx.clock``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import func, select
+
+from commandcenter.domain.clock import as_utc
+from commandcenter.domain.detectors import ScoreHealthDetector
+from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
+from commandcenter.domain.incidents import IncidentStatus, Severity
+from commandcenter.domain.operators import Action, require
+from commandcenter.ingest.parsing import Format, LineParser, ParseResult, Point, parse_file
+from commandcenter.ingest.parsing import sniff_format as sniff
+from commandcenter.ingest.snapshot_files import read_snapshot
+from commandcenter.persistence.metrics_models import (
+    ROLLUP_RESOLUTIONS,
+    AlertRow,
+    MetricPointRow,
+    MetricSeriesRow,
+)
+from commandcenter.persistence.metrics_store import (
+    ensure_series,
+    last_points,
+    prune_points,
+    read_points,
+    read_rollup,
+    store_points,
+)
+from commandcenter.persistence.uow import UnitOfWork
+
+from .context import ServiceContext, acting
+from .health_alerts import HealthSettings, Tracker, run_anomaly, run_staleness
+from .health_snapshots import record_snapshot, snapshot_dir
+from .health_views import (
+    SNAPSHOT_SOURCE,
+    AlertView,
+    IngestReport,
+    SeriesData,
+    SeriesIngest,
+    SeriesStatus,
+    alert_view,
+    instant,
+)
+from .incidents import IncidentService, IncidentView
+
+__all__ = ["HealthService", "HealthSettings"]
+INGEST_ACTOR = "ingest"
+
+
+class Detection:
+    """``health detect``: (timestamp as written, value, anomaly score) per good row.
+
+    Exactly the detector the app runs, fresh and causal. Skipped lines are in
+    ``errors`` once iteration is done.
+    """
+
+    def __init__(self, path: Path, series: str | None, settings: HealthSettings) -> None:
+        self.path, self.series, self.settings = path, series, settings
+        self.errors: list[tuple[int, str]] = []
+        fmt = sniff(path)
+        if fmt is Format.SNAPSHOT:
+            raise InvalidInput(f"{path.name}: a score snapshot has no time series to score")
+        if fmt in (Format.CSV_SERIES, Format.NDJSON) and series is None:
+            names = {p.series for p in parse_file(path).points} - {None}
+            if len(names) > 1:
+                raise InvalidInput(f"series: {path.name} holds {len(names)} series; "
+                                   "choose one with --series")
+
+    def __iter__(self) -> Iterator[tuple[str, float, float]]:
+        detector = ScoreHealthDetector(self.settings.detector)
+        with self.path.open(encoding="utf-8", errors="replace", newline="") as fh:
+            for row in LineParser().rows(enumerate(fh, start=1)):
+                point = row.point
+                if point is None:
+                    self.errors.append((row.line, row.error))
+                elif self.series is None or point.series in (None, self.series):
+                    yield row.stamp, point.value, detector.update(point.ts, point.value)
+
+
+class HealthService:
+    def __init__(self, ctx: ServiceContext, settings: HealthSettings | None = None) -> None:
+        self.ctx = ctx
+        self.settings = settings or HealthSettings()
+        self._trackers: dict[int, Tracker] = {}
+
+    # --- ingest ---------------------------------------------------------------
+
+    def ingest_file(self, path: Path | str, series: str | None = None,
+                    at: datetime | None = None, *, evaluate: bool = True) -> IngestReport:
+        path = Path(path)
+        if not path.is_file():
+            raise InvalidInput(f"file: {path} does not exist")
+        if sniff(path) is Format.SNAPSHOT:
+            snap = read_snapshot(path)
+            return self.ingest_snapshot(snap.profile_id, snap.score, at=at, source=path.name,
+                                        errors=snap.errors, evaluate=evaluate)
+        result = parse_file(path)
+        if not result.points:
+            first = result.errors[0] if result.errors else (1, "no data")
+            raise InvalidInput(f"line {first[0]}: {first[1]} (no point in {path.name})")
+        return self.ingest_parsed(result, source=path.name, series=series or path.stem,
+                                  evaluate=evaluate)
+
+    def ingest_points(self, points: Iterable[Point], *, source: str, series: str | None = None,
+                      evaluate: bool = True) -> IngestReport:
+        """A batch from a live source (file follow, HTTP, Prometheus)."""
+        return self.ingest_parsed(ParseResult(points=list(points)), source=source,
+                                  series=series, evaluate=evaluate)
+
+    def ingest_parsed(self, result: ParseResult, *, source: str, series: str | None,
+                      evaluate: bool = True) -> IngestReport:
+        try:
+            groups = result.by_series(series)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        return self.ingest_arrays(groups, source=source, errors=result.errors, evaluate=evaluate)
+
+    def ingest_arrays(self, groups: dict[str, tuple[np.ndarray, np.ndarray]], *, source: str,
+                      errors: Iterable[tuple[int, str]] = (), evaluate: bool = True
+                      ) -> IngestReport:
+        errors = tuple(errors)
+        for name in groups:
+            if not name.strip() or len(name) > 200:
+                raise InvalidInput(f"series: {name[:40]!r} is not a usable name")
+        now = self.ctx.clock.now()
+        stored: list[SeriesIngest] = []
+        with self.ctx.uow() as uow:
+            for name, (ts, values) in groups.items():
+                row = ensure_series(uow.session, name, source=source[:500])
+                r = store_points(uow.session, row.id, ts, values)
+                stored.append(SeriesIngest(
+                    name, r.inserted, r.duplicates, None if r.first_ts is None
+                    else instant(r.first_ts), None if r.last_ts is None else instant(r.last_ts)))
+            uow.audit(now, INGEST_ACTOR, "metrics.ingest", "metric_batch", source[:40],
+                      {"source": source, "skipped": len(errors),
+                       "series": {s.series: [s.inserted, s.duplicates] for s in stored}})
+            uow.commit()
+        alerts = self.run_detectors(list(groups)) if evaluate else []
+        return IngestReport(source, "points", tuple(stored), errors, None, tuple(alerts))
+
+    def ingest_snapshot(self, profile_id: np.ndarray, score: np.ndarray, *,
+                        at: datetime | None = None, source: str = "snapshot",
+                        errors: Iterable[tuple[int, str]] = (), evaluate: bool = True
+                        ) -> IngestReport:
+        errors = tuple(errors)
+        now = self.ctx.clock.now()
+        taken = as_utc(at) if at else now
+        if taken > now:
+            raise InvalidInput("at: the snapshot time is in the future")
+        with self.ctx.uow() as uow:
+            report, alerts = record_snapshot(
+                uow, now=now, at=taken, actor=INGEST_ACTOR, source=source,
+                profile_id=profile_id, score=score, folder=snapshot_dir(self.ctx.outbox_dir),
+                settings=self.settings, skipped=len(errors))
+            uow.commit()
+        if evaluate:
+            alerts += self.run_detectors(["profile_count"])
+        series = tuple(SeriesIngest(n, 1, 0, taken, taken) for n in report.metrics)
+        return IngestReport(source, "snapshot", series, errors, report, tuple(alerts))
+
+    def apply_retention(self) -> int:
+        """Drop raw points older than the retention period before each series' newest."""
+        keep = self.settings.raw_retention
+        if keep is None:
+            return 0
+        now = self.ctx.clock.now()
+        removed = 0
+        with self.ctx.uow() as uow:
+            newest = uow.session.execute(
+                select(MetricPointRow.series_id, func.max(MetricPointRow.ts))
+                .group_by(MetricPointRow.series_id)).all()
+            for series_id, last in newest:
+                removed += prune_points(uow.session, series_id, last - keep.total_seconds())
+            if removed:
+                uow.audit(now, INGEST_ACTOR, "metrics.retention", "metric_points", "*",
+                          {"removed": removed, "keep_days": keep.total_seconds() / 86400})
+                uow.commit()
+        return removed
+
+    # --- detection and alerts -------------------------------------------------
+
+    def detect_file(self, path: Path | str, series: str | None = None) -> Detection:
+        path = Path(path)
+        if not path.is_file():
+            raise InvalidInput(f"file: {path} does not exist")
+        return Detection(path, series, self.settings)
+
+    def evaluate(self, series: str) -> list[AlertView]:
+        return self.run_detectors([series])
+
+    def run_detectors(self, series: Iterable[str] | None = None) -> list[AlertView]:
+        """Feed new points through the detectors; check every feed for staleness."""
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            rows = self._series_rows(uow, series)
+            changed: list[tuple[AlertRow, str]] = []
+            moved = {}
+            for row in rows:
+                before = row.evaluated_until
+                if row.source != SNAPSHOT_SOURCE:
+                    changed += [(a, row.name) for a in run_anomaly(
+                        uow, now, row, self._trackers, self.settings)]
+                changed += [(a, row.name) for a in run_staleness(uow, now, row, self.settings)]
+                if row.evaluated_until != before:
+                    moved[row.name] = row.evaluated_until
+            if moved:
+                uow.audit(now, self.settings.actor, "metrics.evaluate", "metric_series",
+                          len(moved), {"evaluated_until": moved})
+            uow.commit()
+            unique = {a.id: (a, name) for a, name in changed}  # opened and resolved: once
+            return [alert_view(a, name) for a, name in unique.values()]
+
+    def alerts(self, *, firing_only: bool = False) -> list[AlertView]:
+        with self.ctx.uow() as uow:
+            stmt = select(AlertRow, MetricSeriesRow.name).join(
+                MetricSeriesRow, MetricSeriesRow.id == AlertRow.series_id)
+            if firing_only:
+                stmt = stmt.where(AlertRow.state == "firing")
+            stmt = stmt.order_by(AlertRow.onset_at.desc(), AlertRow.id.desc())
+            return [alert_view(a, n) for a, n in uow.session.execute(stmt).all()]
+
+    def acknowledge_alert(self, alert_id: int, actor: str) -> AlertView:
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            op = acting(uow, actor)
+            require(op, Action.ACK_ALERT)
+            row, name = self._alert(uow, alert_id)
+            if row.acknowledged_at is None:
+                row.acknowledged_by, row.acknowledged_at = op.name, now
+                uow.audit(now, op.name, "alert.acknowledge", "alert", row.id, {})
+                uow.commit()
+            return alert_view(row, name)
+
+    def open_incident_from_alert(
+        self, alert_id: int, actor: str, severity: Severity, *,
+        status: IncidentStatus = IncidentStatus.DETECTED, title: str | None = None,
+    ) -> IncidentView:
+        """An incident detected when the alert began, its timeline opening with the evidence."""
+        with self.ctx.uow() as uow:
+            row, name = self._alert(uow, alert_id)
+            if row.incident_id is not None:
+                raise PolicyRefused(f"alert: #{alert_id} already opened incident "
+                                    f"#{row.incident_id}")
+            onset, version, detector = row.onset_at, row.version, row.detector
+            evidence = (f"Alert #{row.id} ({detector}, {row.level}) on {name} since "
+                        f"{onset:%Y-%m-%d %H:%M:%S} UTC: {row.evidence}")
+        now = self.ctx.clock.now()
+        incident = IncidentService(self.ctx).open(
+            title or f"Score health: {detector.replace('_', ' ')} on {name}", severity,
+            actor, detected_at=min(onset, now), status=status, evidence=evidence)
+        with self.ctx.uow() as uow:
+            row, _ = self._alert(uow, alert_id)
+            if row.version != version or row.incident_id is not None:
+                raise PolicyRefused(f"alert: #{alert_id} changed while incident "
+                                    f"#{incident.id} was opened; link them by hand")
+            row.incident_id = incident.id
+            if row.acknowledged_at is None:
+                row.acknowledged_by, row.acknowledged_at = incident.commander, now
+            uow.audit(now, actor, "alert.incident", "alert", row.id, {"incident": incident.id})
+            uow.commit()
+        return incident
+
+    # --- reading --------------------------------------------------------------
+
+    def status(self) -> list[SeriesStatus]:
+        now = self.ctx.clock.now()
+        out = []
+        with self.ctx.uow() as uow:
+            for row in self._series_rows(uow, None):
+                ts, values = last_points(uow.session, row.id, 1)
+                firing = uow.session.execute(select(AlertRow).where(
+                    AlertRow.series_id == row.id, AlertRow.state == "firing")
+                    .order_by(AlertRow.onset_at)).scalars().all()
+                last = float(ts[-1]) if ts.size else None
+                out.append(SeriesStatus(
+                    row.name, row.unit, row.source, None if last is None else instant(last),
+                    float(values[-1]) if values.size else None,
+                    None if last is None else now.timestamp() - last,
+                    tuple(alert_view(a, row.name) for a in firing)))
+        return out
+
+    def points(self, series: str, start: datetime, end: datetime,
+               max_points: int = 4000) -> SeriesData:
+        """Raw points when the range holds few enough, else the finest roll-up that fits."""
+        s, e = as_utc(start).timestamp(), as_utc(end).timestamp()
+        with self.ctx.uow() as uow:
+            row = self._series_rows(uow, [series])[0]
+            ts, values = read_points(uow.session, row.id, s, e, limit=max_points + 1)
+            oldest = uow.session.execute(select(func.min(MetricPointRow.ts)).where(
+                MetricPointRow.series_id == row.id)).scalar_one()
+            raw_covers = oldest is None or s >= oldest or not read_rollup(
+                uow.session, row.id, ROLLUP_RESOLUTIONS[0], s, oldest).bucket.size
+            if ts.size <= max_points and raw_covers:
+                return SeriesData(series, 0, ts, values, values, values,
+                                  np.ones(ts.size, dtype=np.int64))
+            span = max(e - s, 1.0)
+            resolution = next((r for r in ROLLUP_RESOLUTIONS if span / r <= max_points),
+                              ROLLUP_RESOLUTIONS[-1])
+            r = read_rollup(uow.session, row.id, resolution, s, e)
+            return SeriesData(series, resolution, r.bucket, r.mean, r.min, r.max, r.count)
+
+    @staticmethod
+    def _alert(uow: UnitOfWork, alert_id: int) -> tuple[AlertRow, str]:
+        found = uow.session.execute(
+            select(AlertRow, MetricSeriesRow.name).join(
+                MetricSeriesRow, MetricSeriesRow.id == AlertRow.series_id)
+            .where(AlertRow.id == alert_id)).first()
+        if found is None:
+            raise NotFound(f"alert: no alert {alert_id}")
+        return found[0], found[1]
+
+    @staticmethod
+    def _series_rows(uow: UnitOfWork, names: Iterable[str] | None) -> list[MetricSeriesRow]:
+        stmt = select(MetricSeriesRow).order_by(MetricSeriesRow.name)
+        if names is None:
+            return list(uow.session.execute(stmt).scalars())
+        wanted = list(dict.fromkeys(names))
+        rows = list(uow.session.execute(stmt.where(MetricSeriesRow.name.in_(wanted))).scalars())
+        missing = set(wanted) - {r.name for r in rows}
+        if missing:
+            raise NotFound(f"series: no series called {sorted(missing)[0]!r}")
+        return rows
+

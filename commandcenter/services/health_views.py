@@ -1,0 +1,105 @@
+"""What the score-health use cases return: frozen dataclasses, never ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+from commandcenter.persistence.metrics_models import AlertRow
+
+SNAPSHOT_SOURCE = "snapshot"  # the source of series derived from score snapshots
+
+
+def instant(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    id: int
+    series: str
+    detector: str
+    level: str  # warning | critical
+    state: str  # firing | resolved
+    onset_at: datetime
+    resolved_at: datetime | None
+    peak_score: float
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    incident_id: int | None
+    evidence: str
+    version: int
+
+
+def alert_view(row: AlertRow, series: str) -> AlertView:
+    return AlertView(row.id, series, row.detector, row.level, row.state, row.onset_at,
+                     row.resolved_at, row.peak_score, row.acknowledged_by, row.acknowledged_at,
+                     row.incident_id, row.evidence, row.version)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesIngest:
+    series: str
+    inserted: int
+    duplicates: int
+    first_at: datetime | None
+    last_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotReport:
+    id: int
+    taken_at: datetime
+    profile_count: int
+    healthy: bool
+    metrics: dict[str, float]
+    previous_id: int | None
+    reference_id: int | None
+    findings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    source: str
+    kind: str  # points | snapshot
+    series: tuple[SeriesIngest, ...]
+    errors: tuple[tuple[int, str], ...]  # (line, reason) of every skipped line
+    snapshot: SnapshotReport | None = None
+    alerts: tuple[AlertView, ...] = ()  # alerts opened, escalated or resolved by this ingest
+
+    @property
+    def inserted(self) -> int:
+        return sum(s.inserted for s in self.series)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.errors)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesStatus:
+    series: str
+    unit: str
+    source: str
+    last_at: datetime | None
+    last_value: float | None
+    freshness_s: float | None  # seconds since the last point, on the service clock
+    firing: tuple[AlertView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesData:
+    """Points for a chart: raw (``resolution == 0``) or roll-up buckets."""
+
+    series: str
+    resolution: int
+    ts: np.ndarray
+    value: np.ndarray  # the point, or the bucket mean
+    min: np.ndarray
+    max: np.ndarray
+    count: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return int(self.ts.size)

@@ -1,0 +1,123 @@
+"""Following a metrics file like ``tail -F``: appends, partial lines, truncation, rotation."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from commandcenter.ingest.parsing import Point
+from commandcenter.ingest.sources import FileFollowSource
+
+
+def write(path: Path, text: str, mode: str = "a") -> None:
+    with path.open(mode) as fh:
+        fh.write(text)
+
+
+def test_follows_appends_and_waits_for_whole_lines(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    write(path, "timestamp,value\n1,10\n2,2", "w")
+    source = FileFollowSource(path, series="s")
+    assert source.poll() == [Point(1.0, 10.0, "s")]
+    assert source.poll() == []
+    write(path, "0\n3,30\n")
+    assert source.poll() == [Point(2.0, 20.0, "s"), Point(3.0, 30.0, "s")]
+    assert source.stats.points == 3
+
+
+def test_bad_lines_are_counted_with_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    write(path, "timestamp,value\n1,10\noops\n2,20\n", "w")
+    source = FileFollowSource(path, series="s")
+    assert [p.ts for p in source.poll()] == [1.0, 2.0]
+    write(path, "3,x\n")
+    assert source.poll() == []
+    assert source.stats.skipped == 2
+    assert [line for line, _ in source.stats.skipped_lines] == [3, 5]
+
+
+def test_truncation_starts_again_with_a_new_header(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    write(path, "timestamp,value\n1,10\n2,20\n", "w")
+    source = FileFollowSource(path, series="s")
+    assert len(source.poll()) == 2
+    write(path, "timestamp,series,value\n5,other,50\n", "w")  # shorter: truncated
+    assert source.poll() == [Point(5.0, 50.0, "other")]
+    assert source.position == path.stat().st_size
+
+
+def test_rotation_reads_the_rest_of_the_old_file_first(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    write(path, "timestamp,value\n1,10\n", "w")
+    source = FileFollowSource(path, series="s")
+    assert len(source.poll()) == 1
+    write(path, "2,20\n")  # written just before rotation, not yet read
+    os.rename(path, tmp_path / "m.csv.1")
+    assert source.poll() == []  # the new file does not exist yet, no error
+    write(path, "timestamp,value\n3,30\n4,40\n", "w")
+    assert [p.ts for p in source.poll()] == [2.0, 3.0, 4.0]
+    write(path, "5,50\n")
+    assert [p.ts for p in source.poll()] == [5.0]
+    assert source.stats.errors == 0
+    source.close()
+
+
+def test_from_end_skips_history_but_keeps_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "m.ndjson"
+    write(path, "timestamp,value\n1,10\n2,20\n", "w")
+    source = FileFollowSource(path, series="s", from_start=False)
+    assert source.poll() == []
+    write(path, "3,30\n")
+    assert source.poll() == [Point(3.0, 30.0, "s")]
+
+
+def test_run_loop_delivers_and_stops(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    write(path, "timestamp,value\n1,10\n", "w")
+    source = FileFollowSource(path, series="s", interval=0.01)
+    got: list[Point] = []
+    stop = threading.Event()
+
+    def sink(points: list[Point]) -> None:
+        got.extend(points)
+        if len(got) >= 2:
+            stop.set()
+        else:
+            write(path, "2,20\n")
+
+    worker = threading.Thread(target=source.run, args=(stop, sink))
+    worker.start()
+    worker.join(timeout=5)
+    assert not worker.is_alive()
+    assert [p.ts for p in got] == [1.0, 2.0]
+
+
+def test_a_failing_sink_does_not_end_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    write(path, "timestamp,value\n1,10\n", "w")
+    source = FileFollowSource(path, series="s", interval=0.01)
+    stop = threading.Event()
+    calls: list[int] = []
+
+    def sink(points: list[Point]) -> None:
+        calls.append(len(points))
+        if len(calls) == 1:
+            write(path, "2,20\n")
+            raise RuntimeError("database busy")
+        stop.set()
+
+    source.run(stop, sink)
+    assert calls == [1, 1]
+    assert source.stats.errors == 1 and "database busy" in source.stats.last_error
+
+
+def test_truncation_to_a_shorter_file(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    write(path, "timestamp,value\n1,10\n2,20\n3,30\n4,40\n", "w")
+    source = FileFollowSource(path, series="s")
+    assert len(source.poll()) == 4
+    write(path, "timestamp,value\n9,90\n", "w")
+    assert source.poll() == [Point(9.0, 90.0, "s")]
+    write(path, "10,100\n")
+    assert source.poll() == [Point(10.0, 100.0, "s")]
