@@ -9,8 +9,10 @@ QT_PKGS := libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfr
 XCB_PKGS := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
             libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
 SCREEN_PKGS := xvfb xauth
+# The Prometheus source is tested against a real server on loopback.
+TEST_PKGS := prometheus
 
-.PHONY: run test lint bench screenshots sysdeps-qt sysdeps-xcb clean
+.PHONY: run test lint bench screenshots sysdeps-qt sysdeps-test sysdeps-xcb clean
 
 define apt_ensure
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -23,6 +25,9 @@ endef
 
 sysdeps-qt:
 	$(call apt_ensure,$(QT_PKGS))
+
+sysdeps-test:
+	$(call apt_ensure,$(QT_PKGS) $(TEST_PKGS))
 
 sysdeps-xcb:
 	$(call apt_ensure,$(QT_PKGS) $(XCB_PKGS))
@@ -40,8 +45,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: sysdeps-qt $(STAMP) lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+test: sysdeps-test $(STAMP) lint
+	QT_QPA_PLATFORM=offscreen COMMANDCENTER_REQUIRE_PROMETHEUS=1 $(BIN)/python -m pytest -q
 
 bench: sysdeps-qt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.benchmarks.run_all --json bench-report.json

@@ -49,10 +49,7 @@ def passphrase(prompt: str = "Passphrase: ", confirm: bool = False) -> str:
 
 def signed_in(svc: Any, name: str) -> str:
     """Check the operator's passphrase before acting in their name."""
-    from commandcenter.services.context import authenticate
-
-    with svc.ctx.uow() as uow:
-        return authenticate(svc.ctx, uow, name, passphrase()).name
+    return svc.roster.sign_in(name, passphrase()).name
 
 
 # --- handlers: each returns what --json prints; text goes to stdout -------------

@@ -104,11 +104,13 @@ class MessageService:
             return [self._view(uow, m, inc.drill) for m in rows]
 
     def review_queue(self) -> list[MessageView]:
+        """Everything waiting on somebody: in review, or approved and not yet published."""
+        waiting = [MessageState.IN_REVIEW.value, MessageState.APPROVED.value]
         with self.ctx.uow() as uow:
             rows = uow.session.execute(
                 select(MessageRow, IncidentRow.drill)
                 .join(IncidentRow, IncidentRow.id == MessageRow.incident_id)
-                .where(MessageRow.state == MessageState.IN_REVIEW.value)
+                .where(MessageRow.state.in_(waiting))
                 .order_by(MessageRow.updated_at)).all()
             return [self._view(uow, m, drill) for m, drill in rows]
 

@@ -35,7 +35,14 @@ from commandcenter.persistence.models import (
 )
 from commandcenter.persistence.uow import UnitOfWork, is_unique_violation
 
-from .context import ServiceContext, acting, contact_view, find_contact, operator_view
+from .context import (
+    ServiceContext,
+    acting,
+    authenticate,
+    contact_view,
+    find_contact,
+    operator_view,
+)
 from .ownership import ChainSnapshot, chain_names, find_chain, window_view
 
 SYSTEM_ACTOR = "local administrator"
@@ -158,6 +165,11 @@ class RosterService:
                       {"name": contact.name, "role": role.value})
             uow.commit()
             return operator_view(op, contact)
+
+    def sign_in(self, name: str, passphrase: str) -> OperatorView:
+        """The operator, if the passphrase matches the stored argon2id hash."""
+        with self.ctx.uow() as uow:
+            return authenticate(self.ctx, uow, name, passphrase)
 
     def operators(self) -> list[OperatorView]:
         with self.ctx.uow() as uow:

@@ -1,0 +1,92 @@
+"""The drill banner, the error bar and the status bar's permanent fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
+
+from .timefmt import elapsed
+
+DRILL_STYLE = ("background: #6c3483; color: white; font-weight: bold; padding: 6px;"
+               "font-size: 14px; border: 2px dashed #f7dc6f")
+LIVE_STYLE = "color: #1e8449; font-weight: bold; padding: 0 6px"
+DRILL_MODE_STYLE = "background: #6c3483; color: white; font-weight: bold; padding: 0 6px"
+
+
+class DrillBanner(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet(DRILL_STYLE)
+        self.setWordWrap(True)  # never widen the window
+        self.setAccessibleName("Drill banner")
+        self.setText("DRILL — EXERCISE IN PROGRESS. Nothing here reaches a live channel; "
+                     "every message starts with EXERCISE.")
+        self.hide()
+
+
+class ErrorBar(QFrame):
+    """Refusals and failures, in words, where the operator is looking; never a traceback."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet("ErrorBar { background: #fdecea; border: 1px solid #c0392b; }"
+                           "QLabel { color: #922b21; font-weight: bold; }")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("Error message")
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.dismiss = QPushButton("Dismiss")
+        self.dismiss.setAccessibleName("Dismiss error message")
+        self.dismiss.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.dismiss)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.label.setText(text)
+        self.show()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+
+class StatusFields:
+    """Operator, incident, T+ clock, live or drill, and the database in use."""
+
+    def __init__(self, bar: QStatusBar, database: str) -> None:
+        self.operator = QLabel("Not signed in")
+        self.incident = QLabel("No incident")
+        self.clock = QLabel("T+--:--")
+        self.mode = QLabel("LIVE")
+        self.database = QLabel(database)
+        for w, name in ((self.operator, "Signed-in operator"), (self.incident, "Active incident"),
+                        (self.clock, "Time since detection"), (self.mode, "Live or drill mode"),
+                        (self.database, "Database in use")):
+            w.setAccessibleName(name)
+            w.setContentsMargins(6, 0, 6, 0)
+            bar.addPermanentWidget(w)
+        self.database.setToolTip(database)
+        self.mode.setStyleSheet(LIVE_STYLE)
+
+    def show_operator(self, op: Any) -> None:
+        self.operator.setText(f"{op.name} ({op.role.value})" if op else "Not signed in")
+
+    def show_incident(self, inc: Any) -> None:
+        if inc is None:
+            self.incident.setText("No incident")
+            self.clock.setText("T+--:--")
+        else:
+            self.incident.setText(f"#{inc.id} {inc.severity.value} {inc.status.value}")
+            self.incident.setToolTip(inc.title)
+        drill = bool(inc and inc.drill)
+        self.mode.setText("DRILL" if drill else "LIVE")
+        self.mode.setStyleSheet(DRILL_MODE_STYLE if drill else LIVE_STYLE)
+
+    def tick(self, inc: Any, now: Any) -> None:
+        if inc is not None:
+            self.clock.setText(elapsed(now - inc.detected_at))

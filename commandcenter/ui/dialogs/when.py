@@ -1,0 +1,25 @@
+"""Date-time editing in the viewer's local zone, stored as UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import QDateTimeEdit, QWidget
+
+
+def to_qt(t: datetime) -> QDateTime:
+    return QDateTime.fromSecsSinceEpoch(int(t.timestamp()))
+
+
+def from_qt(q: QDateTime) -> datetime:
+    return datetime.fromtimestamp(q.toSecsSinceEpoch(), UTC)
+
+
+def date_time_edit(t: datetime, name: str, parent: QWidget | None = None) -> QDateTimeEdit:
+    edit = QDateTimeEdit(to_qt(t), parent)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+    edit.setAccessibleName(name)
+    edit.setToolTip(f"{name}, in your local time zone")
+    return edit

@@ -1,0 +1,220 @@
+"""The incident room window: docked panels around the timeline, banners, a status bar."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+
+from .actions import build_menus
+from .autosave import DraftAutosave
+from .banners import DrillBanner, ErrorBar, StatusFields
+from .dialogs.sign_in import SignInDialog
+from .session import Session
+from .tasks import TaskManager
+from .widgets.composer_panel import ComposerPanel
+from .widgets.incidents_panel import IncidentsPanel
+from .widgets.review_panel import ReviewPanel
+from .widgets.roster_panel import RosterPanel
+from .widgets.timeline_panel import TimelinePanel
+
+if TYPE_CHECKING:
+    from commandcenter.app import Services
+
+ORGANISATION = "CommandCenter"
+APPLICATION = "commandcenter"
+LAYOUT_VERSION = 1
+
+
+def window_settings() -> QSettings:
+    """Always INI, so tests can redirect it with ``QSettings.setPath``."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION,
+                     APPLICATION)
+
+
+def describe_database(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        return f"SQLite {url.removeprefix('sqlite:///')}"
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: Services, *, demo: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.demo = demo
+        self.tasks = TaskManager(self)
+        self.session = Session(services, self.tasks, self)
+        self.sign_in_dialog: SignInDialog | None = None
+        self.setWindowTitle("Command Center" + (" — demo copy" if demo else ""))
+        self.setAccessibleName("Command Center")
+        self.setDockNestingEnabled(True)
+        self._build_panels()
+        self.status = StatusFields(self.statusBar(), describe_database(
+            services.settings.database_url) + (" (demo copy)" if demo else ""))
+        self.actions_by_name = build_menus(self)
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self._connect()
+        self.clock_timer = QTimer(self, interval=1000)
+        self.clock_timer.timeout.connect(self._tick)
+        self.clock_timer.start()
+        self.resize(1600, 1000)
+        self.restore_layout()
+
+    # --- building ----------------------------------------------------------
+    def _build_panels(self) -> None:
+        s = self.session
+        self.drill_banner = DrillBanner()
+        self.error_bar = ErrorBar()
+        self.timeline = TimelinePanel(s)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.drill_banner)
+        layout.addWidget(self.error_bar)
+        layout.addWidget(self.timeline, 1)
+        self.setCentralWidget(central)
+        self.incidents = IncidentsPanel(s)
+        self.roster = RosterPanel(s)
+        self.composer = ComposerPanel(s, DraftAutosave(self.services.settings.data_dir
+                                                       / "autosave"))
+        self.review = ReviewPanel(s)
+        self.docks: dict[str, QDockWidget] = {}
+        for key, title, widget, area in (
+            ("incidents", "Incidents", self.incidents, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("roster", "Roster and chains", self.roster, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("composer", "Composer", self.composer, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("review", "Review queue", self.review, Qt.DockWidgetArea.RightDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{key}")
+            dock.setAccessibleName(title)
+            dock.setWidget(widget)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                             | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            self.addDockWidget(area, dock)
+            self.docks[key] = dock
+        self.resizeDocks([self.docks["incidents"], self.docks["composer"]], [440, 430],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["incidents"], self.docks["roster"]], [380, 560],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["composer"], self.docks["review"]], [520, 420],
+                         Qt.Orientation.Vertical)
+
+    def _connect(self) -> None:
+        s = self.session
+        s.sig_error.connect(self._show_error)
+        s.sig_info.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        s.sig_operator_changed.connect(self._operator_changed)
+        s.sig_incident_changed.connect(self._incident_changed)
+        s.sig_data_changed.connect(s.reload_incident)
+        self._operator_changed(None)
+
+    def panel_targets(self) -> list[tuple[str, QDockWidget | None, QWidget]]:
+        return [("timeline", None, self.timeline.table),
+                ("incidents", self.docks["incidents"], self.incidents.table),
+                ("roster and chains", self.docks["roster"], self.roster.chains),
+                ("composer", self.docks["composer"], self.composer.template_combo),
+                ("review queue", self.docks["review"], self.review.queue)]
+
+    # --- starting -----------------------------------------------------------
+    def start(self, *, sign_in: bool = True) -> None:
+        """Load everything in the background and, normally, ask who is at the desk."""
+        self.refresh()
+        if sign_in:
+            self.open_sign_in()
+
+    def refresh(self) -> None:
+        self.incidents.reload()
+        self.roster.reload()
+        self.review.reload()
+        self.session.reload_incident()
+
+    def open_sign_in(self) -> SignInDialog:
+        dlg = SignInDialog(self.session, self)
+        self.sign_in_dialog = dlg
+        dlg.open()
+        return dlg
+
+    # --- reacting ------------------------------------------------------------
+    def _show_error(self, text: str) -> None:
+        self.error_bar.show_message(text)
+        self.statusBar().showMessage(text, 10000)
+
+    def _operator_changed(self, op: Any) -> None:
+        self.status.show_operator(op)
+        can = self.session.may
+        from commandcenter.domain.operators import Action
+
+        a = getattr(self, "actions_by_name", {})
+        for key, action in (("write", Action.WRITE_TIMELINE), ("correct", Action.WRITE_TIMELINE),
+                            ("status", Action.RUN_INCIDENT), ("hand_over", Action.RUN_INCIDENT),
+                            ("new", Action.DRAFT), ("save", Action.DRAFT),
+                            ("submit", Action.DRAFT), ("approve", Action.APPROVE),
+                            ("reject", Action.APPROVE), ("publish", Action.PUBLISH)):
+            if key in a:
+                a[key].setEnabled(can(action))
+
+    def _incident_changed(self, inc: Any) -> None:
+        self.status.show_incident(inc)
+        self.drill_banner.setVisible(bool(inc and inc.drill))
+        base = "Command Center" + (" — demo copy" if self.demo else "")
+        self.setWindowTitle(base + (f" — #{inc.id} {inc.title}" if inc else "")
+                            + (" [DRILL]" if inc and inc.drill else ""))
+        self._tick()
+
+    def _tick(self) -> None:
+        self.status.tick(self.session.incident, self.session.now())
+
+    def focus_panel(self, dock: QDockWidget | None, target: QWidget) -> None:
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+        target.setFocus()
+
+    def new_message(self) -> None:
+        self.focus_panel(self.docks["composer"], self.composer.template_combo)
+        self.composer.new_message()
+
+    def about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "About Command Center",
+                          "Command Center — incident command for a public scoring service.",
+                          QMessageBox.StandardButton.Ok, self)
+        box.open()
+
+    # --- layout persistence ---------------------------------------------------
+    def restore_layout(self) -> bool:
+        qs = window_settings()
+        geometry, state = qs.value("window/geometry"), qs.value("window/state")
+        restored = False
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            restored = self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            restored = self.restoreState(state, LAYOUT_VERSION) and restored
+        return restored
+
+    def save_layout(self) -> None:
+        qs = window_settings()
+        qs.setValue("window/geometry", self.saveGeometry())
+        qs.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        qs.sync()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.composer.flush_autosave()
+        self.save_layout()
+        self.clock_timer.stop()
+        self.roster.timer.stop()
+        self.tasks.shutdown()
+        super().closeEvent(event)

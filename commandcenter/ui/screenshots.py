@@ -1,0 +1,120 @@
+"""Screenshots of each panel with the demo data: ``python -m commandcenter.ui.screenshots OUT``.
+
+Builds the demo database in a temp dir (never the user's), opens the window at
+1600x1000, signs in as a demo operator and saves one PNG per panel or state.
+Works under Xvfb and under ``QT_QPA_PLATFORM=offscreen`` (given a 1600x1000
+virtual screen so the window is not squeezed onto the default 800x600).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WIDTH, HEIGHT = 1600, 1000
+
+
+def _offscreen_screen(folder: Path) -> None:
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform == "offscreen":
+        config = folder / "offscreen.json"
+        config.write_text(json.dumps({"screens": [{
+            "name": "shot", "x": 0, "y": 0, "width": WIDTH, "height": HEIGHT,
+            "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+        os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m commandcenter.ui.screenshots OUTDIR", file=sys.stderr)
+        return 2
+    out = Path(args[0])
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="commandcenter-shots-") as tmp:
+        folder = Path(tmp)
+        _offscreen_screen(folder)
+        return _shoot(out, folder)
+
+
+def _shoot(out: Path, folder: Path) -> int:
+    from PySide6.QtCore import QCoreApplication, QSettings, Qt
+
+    from commandcenter.domain.incidents import Severity
+    from commandcenter.services.demo import DEMO_PASSPHRASE
+
+    from .app import build_demo_services, make_application
+    from .compose_rules import TemplateKey
+    from .main_window import MainWindow
+    from .palette import apply_scheme
+    from .session import sign_in
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      str(folder / "qsettings"))  # the user's saved layout plays no part
+    app = make_application(["screenshots"])
+    apply_scheme(app, Qt.ColorScheme.Light)
+    services = build_demo_services(folder / "data")
+    incidents = services.incidents
+    open_incident = next(i for i in incidents.list() if i.status.value != "closed")
+    entry = incidents.add_entry(open_incident.id, "Rollout held at 30% of traffic.",
+                                "Sam Lindqvist")
+    incidents.correct(open_incident.id, entry.id, "Rollout held at 20% of traffic.",
+                      "Sam Lindqvist")
+
+    window = MainWindow(services, demo=True)
+    window.resize(WIDTH, HEIGHT)
+    window.show()
+    window.start(sign_in=False)
+
+    def settle() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            if window.tasks.idle():
+                QCoreApplication.processEvents()
+                if window.tasks.idle():
+                    return
+            time.sleep(0.01)
+        raise RuntimeError("the window did not settle")
+
+    settle()
+    approver = services.messages.owner_now()
+    window.session.set_operator(sign_in(services, approver, DEMO_PASSPHRASE))
+    window.composer.apply_template(TemplateKey.ACKNOWLEDGEMENT)
+    window.review.queue.setCurrentRow(0)
+    settle()
+    window.statusBar().clearMessage()
+
+    def save(name: str, widget: object) -> None:
+        pixmap = widget.grab()  # type: ignore[attr-defined]
+        path = out / name
+        if not pixmap.save(str(path)):
+            raise OSError(f"could not write {path}")
+        print(path)
+
+    save("main-window.png", window)
+    save("timeline.png", window.centralWidget())
+    save("incidents.png", window.docks["incidents"])
+    save("roster-and-chains.png", window.docks["roster"])
+    save("composer.png", window.docks["composer"])
+    save("review-queue.png", window.docks["review"])
+
+    drill = incidents.open("Tabletop: a bad batch halves scores", Severity.SEV1, "Sam Lindqvist",
+                           drill=True)
+    window.refresh()
+    settle()
+    window.incidents.select_incident(drill.id)
+    settle()
+    window.statusBar().clearMessage()
+    save("drill-banner.png", window)
+    window.close()
+    services.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

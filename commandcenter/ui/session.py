@@ -1,0 +1,110 @@
+"""What every panel shares: the services, the worker, who is signed in, which incident."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from commandcenter.domain.errors import CommandCenterError
+from commandcenter.domain.operators import Action, OperatorView, may
+
+from .tasks import TaskManager
+
+if TYPE_CHECKING:
+    from commandcenter.app import Services
+    from commandcenter.services.incidents import IncidentView
+
+log = logging.getLogger(__name__)
+
+
+def user_message(exc: BaseException) -> str:
+    """A line fit for the window: services' messages as they are, anything else labelled."""
+    if isinstance(exc, CommandCenterError):
+        return str(exc)
+    log.error("unexpected error", exc_info=exc)
+    return f"Unexpected error ({type(exc).__name__}): {exc}. Details are in the log."
+
+
+def sign_in(services: Services, name: str, passphrase: str) -> OperatorView:
+    """Check the passphrase against the stored hash (runs on the worker)."""
+    return services.roster.sign_in(name, passphrase)
+
+
+class Session(QObject):
+    sig_operator_changed = Signal(object)  # OperatorView | None
+    sig_incident_changed = Signal(object)  # IncidentView | None
+    sig_data_changed = Signal()  # after every successful write
+    sig_error = Signal(str)
+    sig_info = Signal(str)
+
+    def __init__(self, services: Services, tasks: TaskManager,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.tasks = tasks
+        self.operator: OperatorView | None = None
+        self.incident: IncidentView | None = None
+        tasks.sig_failed.connect(self.report)
+
+    # --- who and what -------------------------------------------------------
+    def now(self) -> datetime:
+        return self.services.ctx.clock.now()
+
+    def may(self, action: Action) -> bool:
+        return self.operator is not None and may(self.operator.role, action)
+
+    def actor(self) -> str:
+        if self.operator is None:
+            raise CommandCenterError("sign-in: nobody is signed in")
+        return self.operator.name
+
+    def set_operator(self, operator: OperatorView | None) -> None:
+        self.operator = operator
+        self.sig_operator_changed.emit(operator)
+        if operator is not None:
+            self.sig_info.emit(f"Signed in as {operator.name} ({operator.role.value})")
+
+    def set_incident(self, incident: IncidentView | None) -> None:
+        self.incident = incident
+        self.sig_incident_changed.emit(incident)
+
+    def select_incident(self, incident_id: int | None) -> None:
+        if incident_id is None:
+            self.set_incident(None)
+            return
+        self.read(lambda: self.services.incidents.get(incident_id), self.set_incident)
+
+    def reload_incident(self) -> None:
+        if self.incident is not None:
+            self.select_incident(self.incident.id)
+
+    # --- running use cases --------------------------------------------------
+    def read(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+             on_error: Callable[[BaseException], None] | None = None) -> None:
+        self.tasks.run(fn, on_done, on_error or self.report)
+
+    def write(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+              on_error: Callable[[BaseException], None] | None = None,
+              success: str | None = None) -> None:
+        """Run a use case; on success tell every panel to refresh."""
+
+        def done(result: Any) -> None:
+            if on_done is not None:
+                on_done(result)
+            if success:
+                self.sig_info.emit(success)
+            self.sig_data_changed.emit()
+
+        def failed(exc: BaseException) -> None:
+            self.report(exc)
+            if on_error is not None:
+                on_error(exc)
+
+        self.tasks.run(fn, done, failed)
+
+    def report(self, exc: BaseException) -> None:
+        self.sig_error.emit(user_message(exc))

@@ -1,0 +1,72 @@
+"""Database work off the GUI thread: one worker, results marshalled back.
+
+Like Anki's taskman: a single-worker executor is the only writer, so use
+cases never race each other, and callbacks always run on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
+
+
+class TaskManager(QObject):
+    """``run(fn, on_done, on_error)``: ``fn`` runs on the worker, callbacks on the GUI."""
+
+    # Emitted from the worker thread; Qt queues it to this object's (GUI) thread.
+    _completed = Signal(object)
+    sig_failed = Signal(object)  # an exception nobody handled
+    sig_busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cc-db")
+        self._pending = 0
+        self._closed = False
+        self._completed.connect(self._deliver)
+
+    def run(self, fn: Callable[[], Any], on_done: Done | None = None,
+            on_error: Failed | None = None) -> None:
+        if self._closed:
+            return
+        self._pending += 1
+        if self._pending == 1:
+            self.sig_busy_changed.emit(True)
+        future = self._executor.submit(fn)
+        future.add_done_callback(lambda f: self._completed.emit((f, on_done, on_error)))
+
+    def idle(self) -> bool:
+        return self._pending == 0
+
+    def _deliver(self, payload: tuple[Future, Done | None, Failed | None]) -> None:
+        future, on_done, on_error = payload
+        try:
+            exc = future.exception()
+            if exc is not None:
+                if on_error is not None:
+                    on_error(exc)
+                else:
+                    self.sig_failed.emit(exc)
+            elif on_done is not None:
+                on_done(future.result())
+        except Exception as exc:  # a bug in a callback must not kill the event loop
+            log.exception("task callback failed")
+            self.sig_failed.emit(exc)
+        finally:
+            self._pending -= 1
+            if self._pending == 0:
+                self.sig_busy_changed.emit(False)
+
+    def shutdown(self) -> None:
+        """Finish queued work (drafts being saved) and stop the worker."""
+        self._closed = True
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,239 @@
+"""The review queue: what waits for the communications chain's owner, approve, reject, publish."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from commandcenter.domain.chains import COMMUNICATIONS
+from commandcenter.domain.errors import NotFound
+from commandcenter.domain.messages import MessageState
+from commandcenter.domain.operators import Action
+
+from ..compose_rules import revision_diff_html
+from ..dialogs.passphrase import PassphraseDialog
+from ..session import Session
+from ..timefmt import local_text
+from .timeline_panel import labelled
+
+MessageRole = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True, slots=True)
+class QueueState:
+    messages: tuple[Any, ...]
+    ownership: Any  # Ownership | None (no communications chain yet)
+
+
+class ReviewPanel(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.ownership: Any = None
+        self.passphrase_dialog: PassphraseDialog | None = None
+        self.reject_dialog: QInputDialog | None = None
+        self._build()
+        session.sig_data_changed.connect(self.reload)
+        session.sig_operator_changed.connect(lambda _op: self.reload())
+        session.sig_incident_changed.connect(lambda _i: self.reload())
+
+    def _build(self) -> None:
+        self.owner_label = QLabel("Communications chain: not loaded")
+        self.owner_label.setWordWrap(True)
+        self.owner_label.setAccessibleName("Communications chain owner")
+        self.can_label = QLabel()
+        self.can_label.setWordWrap(True)
+        self.can_label.setAccessibleName("Whether you can approve")
+        self.queue = labelled(QListWidget(), "Review queue",
+                              "Messages waiting for approval, then approved ones to publish")
+        self.queue.currentItemChanged.connect(lambda *_: self._show_selected())
+        self.detail = labelled(QTextBrowser(), "Message under review",
+                               "The text and its changes since the previous revision")
+        self.refusal_label = QLabel()
+        self.refusal_label.setWordWrap(True)
+        self.refusal_label.setAccessibleName("Last refusal")
+        self.refusal_label.setStyleSheet("color: #c0392b; font-weight: bold")
+        self.refusal_label.hide()
+        self.approve_button = labelled(QPushButton("A&pprove…"), "Approve message",
+                                       "Approve exactly this text; asks for your passphrase")
+        self.reject_button = labelled(QPushButton("Re&ject…"), "Reject message",
+                                      "Send it back to the author with a reason")
+        self.publish_button = labelled(QPushButton("P&ublish"), "Publish message",
+                                       "Publish an approved message")
+        self.approve_button.clicked.connect(self.open_approve)
+        self.reject_button.clicked.connect(self.open_reject)
+        self.publish_button.clicked.connect(self.publish)
+        buttons = QHBoxLayout()
+        for b in (self.approve_button, self.reject_button, self.publish_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.owner_label)
+        layout.addWidget(self.can_label)
+        layout.addWidget(self.queue, 1)
+        layout.addWidget(self.detail, 2)
+        layout.addWidget(self.refusal_label)
+        layout.addLayout(buttons)
+        self._update_buttons()
+
+    # --- loading ------------------------------------------------------------
+    def reload(self) -> None:
+        svc = self.session.services
+
+        def load() -> QueueState:
+            queue = list(svc.messages.review_queue())
+            try:
+                owner = svc.roster.owner(COMMUNICATIONS)
+            except NotFound:  # no communications chain configured yet
+                owner = None
+            return QueueState(tuple(queue), owner)
+
+        self.session.read(load, self._loaded)
+
+    def _loaded(self, state: QueueState) -> None:
+        selected = self.selected()
+        self.ownership = state.ownership
+        self.queue.blockSignals(True)
+        self.queue.clear()
+        for m in state.messages:
+            verb = "waits for approval" if m.state is MessageState.IN_REVIEW else "approved"
+            item = QListWidgetItem(f"#{m.id} · {m.channel.value} {m.purpose.value} · by "
+                                   f"{m.author} · {verb}")
+            item.setData(MessageRole, m)
+            self.queue.addItem(item)
+            if selected is not None and m.id == selected.id:
+                self.queue.setCurrentItem(item)
+        if self.queue.currentItem() is None and self.queue.count():
+            self.queue.setCurrentRow(0)
+        self.queue.blockSignals(False)
+        self._show_owner()
+        self._show_selected()
+
+    def _show_owner(self) -> None:
+        o, op = self.ownership, self.session.operator
+        if o is None:
+            self.owner_label.setText("No communications chain is set up: nobody can approve.")
+            self.can_label.setText("")
+            return
+        owner = o.owner.name if o.owner else "nobody"
+        waiting = sum(1 for i in range(self.queue.count())
+                      if self.queue.item(i).data(MessageRole).state is MessageState.IN_REVIEW)
+        skipped = "".join(f"<br>skipped {html.escape(s.contact.name)}: {html.escape(s.reason)}"
+                          for s in o.skipped)
+        nxt = f"<br>changes next at {local_text(o.next_change)}" if o.next_change else ""
+        self.owner_label.setText(f"<b>{html.escape(o.describe())}</b> — {waiting} waiting for "
+                                 f"{html.escape(owner)}{skipped}{nxt}")
+        if op is None:
+            why = "Sign in to review messages."
+        elif not self.session.may(Action.APPROVE):
+            why = f"A {op.role.value} may not approve messages."
+        elif o.owner is None or o.owner.id != op.contact_id:
+            why = (f"You cannot approve: {op.name} does not own the {COMMUNICATIONS} chain now; "
+                   f"{owner} does. Ask {owner} to approve.")
+        else:
+            why = "You own the communications chain: you can approve (not your own messages)."
+        self.can_label.setText(why)
+
+    def selected(self) -> Any:
+        item = self.queue.currentItem()
+        return item.data(MessageRole) if item is not None else None
+
+    def _show_selected(self) -> None:
+        m = self.selected()
+        if m is None:
+            self.detail.setHtml("<i>Nothing waits for review.</i>")
+            self._update_buttons()
+            return
+        mid = m.id
+        self.session.read(lambda: self.session.services.messages.revisions(mid),
+                          lambda revs: self._show_detail(m, revs))
+        self._update_buttons()
+
+    def _show_detail(self, m: Any, revisions: list[tuple[int, str | None, str]]) -> None:
+        if self.selected() is None or self.selected().id != m.id:
+            return
+        parts = [f"<h3>{html.escape(m.title or m.purpose.value.capitalize())}</h3>",
+                 f"<p>{m.channel.value} · revision {m.revision} · {m.length}/{m.limit} · "
+                 f"by {html.escape(m.author)}{' · DRILL' if m.drill else ''}</p>",
+                 "<p>" + html.escape(m.body).replace("\n", "<br>") + "</p>"]
+        if len(revisions) >= 2:
+            prev = revisions[-2]
+            parts.append(f"<h4>Changes since revision {prev[0]}</h4><p>"
+                         + revision_diff_html(prev[2], m.body) + "</p>")
+        else:
+            parts.append("<p><i>First revision: nothing to compare.</i></p>")
+        self.detail.setHtml("".join(parts))
+
+    def _update_buttons(self) -> None:
+        m = self.selected()
+        in_review = m is not None and m.state is MessageState.IN_REVIEW
+        self.approve_button.setEnabled(in_review and self.session.may(Action.APPROVE))
+        self.reject_button.setEnabled(in_review and self.session.may(Action.APPROVE))
+        self.publish_button.setEnabled(m is not None and m.state is MessageState.APPROVED
+                                       and self.session.may(Action.PUBLISH))
+
+    # --- acting -------------------------------------------------------------
+    def _refused(self, exc: BaseException) -> None:
+        from ..session import user_message
+
+        self.refusal_label.setText(user_message(exc))
+        self.refusal_label.show()
+
+    def _clear_refusal(self, _result: Any = None) -> None:
+        self.refusal_label.hide()
+        self.refusal_label.clear()
+
+    def open_approve(self) -> None:
+        m, op = self.selected(), self.session.operator
+        if m is None or op is None or not self.approve_button.isEnabled():
+            return
+        dlg = PassphraseDialog(f"Approve message {m.id} ({m.channel.value}) as {op.name}. "
+                               "Your passphrase signs this exact text.", self)
+        dlg.accepted.connect(lambda: self.approve(m, dlg.passphrase()))
+        self.passphrase_dialog = dlg
+        dlg.open()
+
+    def approve(self, m: Any, passphrase: str) -> None:
+        svc, actor = self.session.services.messages, self.session.actor()
+        self.session.write(
+            lambda: svc.approve(m.id, actor, passphrase, expected_hash=m.content_hash),
+            self._clear_refusal, self._refused, success=f"Message {m.id} approved")
+
+    def open_reject(self) -> None:
+        m = self.selected()
+        if m is None or not self.reject_button.isEnabled():
+            return
+        dlg = QInputDialog(self)
+        dlg.setWindowTitle("Reject message")
+        dlg.setLabelText(f"Why is message {m.id} rejected? The author sees this reason.")
+        dlg.setAccessibleName("Reject message")
+        dlg.textValueSelected.connect(lambda reason: self.reject(m, reason))
+        self.reject_dialog = dlg
+        dlg.open()
+
+    def reject(self, m: Any, reason: str) -> None:
+        svc, actor = self.session.services.messages, self.session.actor()
+        self.session.write(lambda: svc.reject(m.id, reason, actor), self._clear_refusal,
+                           self._refused, success=f"Message {m.id} rejected")
+
+    def publish(self) -> None:
+        m = self.selected()
+        if m is None or not self.publish_button.isEnabled():
+            return
+        svc, actor = self.session.services.messages, self.session.actor()
+        self.session.write(lambda: svc.publish(m.id, actor), self._clear_refusal, self._refused,
+                           success=f"Message {m.id} published")

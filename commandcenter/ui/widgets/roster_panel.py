@@ -1,0 +1,200 @@
+"""Roster and chains: who can be reached now, who owns each chain, and when that changes."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from commandcenter.domain.operators import Action
+
+from ..dialogs.availability import AvailabilityDialog, DelegationDialog
+from ..models.contacts import ContactsModel
+from ..models.table import RowRole
+from ..session import Session
+from ..timefmt import local_text, utc_text
+from .timeline_panel import compact_rows, labelled
+
+TICK_MS = 15_000  # the local-time column and the next-change check
+RELOAD_EVERY_TICKS = 20  # re-read availability every five minutes regardless
+
+
+@dataclass(frozen=True, slots=True)
+class RosterState:
+    contacts: tuple[Any, ...]
+    owners: tuple[Any, ...]
+
+
+class RosterPanel(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.model = ContactsModel(self)
+        self.owners: tuple[Any, ...] = ()
+        self.next_change: Any = None
+        self.availability_dialog: AvailabilityDialog | None = None
+        self.delegation_dialog: DelegationDialog | None = None
+        self._ticks = 0
+        self._build()
+        self.timer = QTimer(self, interval=TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        session.sig_data_changed.connect(self.reload)
+        session.sig_operator_changed.connect(lambda _op: self._update_enabled())
+
+    def _build(self) -> None:
+        self.table = labelled(QTableView(), "Contacts",
+                              "Availability now, next change, reachability and local time")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        compact_rows(self.table)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.chains = labelled(QTreeWidget(), "Chains of command",
+                               "Owner now, who is skipped and why, when it changes next")
+        self.chains.setHeaderLabels(["Chain", "Now"])
+        self.chains.setColumnWidth(0, 170)
+        self.chains.setWordWrap(True)
+        self.availability_button = labelled(QPushButton("Set a&vailability…"),
+                                            "Set availability",
+                                            "Add an availability window for a contact")
+        self.delegate_button = labelled(QPushButton("&Delegate…"), "Delegate authority",
+                                        "Delegate a chain to someone until a set time")
+        self.availability_button.clicked.connect(self.open_availability)
+        self.delegate_button.clicked.connect(self.open_delegation)
+        self.note = QLabel()
+        self.note.setAccessibleName("Roster note")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.availability_button)
+        buttons.addWidget(self.delegate_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.note)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.chains)
+        split.addWidget(self.table)
+        split.setSizes([180, 320])
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split, 1)
+        layout.addLayout(buttons)
+        self._update_enabled()
+
+    # --- reading --------------------------------------------------------------
+    def reload(self) -> None:
+        roster = self.session.services.roster
+
+        def load() -> RosterState:
+            return RosterState(tuple(roster.contacts()), tuple(roster.owners()))
+
+        self.session.read(load, self._loaded)
+
+    def _loaded(self, state: RosterState) -> None:
+        now = self.session.now()
+        selected = self.selected_name()
+        self.model.set_rows(state.contacts)
+        self.model.set_now(now)
+        if selected:
+            row = self.model.find(lambda s: s.contact.name == selected)
+            if row >= 0:
+                self.table.selectRow(row)
+        self.owners = state.owners
+        changes = [o.next_change for o in state.owners if o.next_change]
+        changes += [s.next_change for s in state.contacts if s.next_change]
+        self.next_change = min(changes) if changes else None
+        self._show_chains(state.owners)
+        reachable = sum(1 for s in state.contacts if s.availability.reachable)
+        self.note.setText(f"{reachable} of {len(state.contacts)} reachable now")
+
+    def _show_chains(self, owners: tuple[Any, ...]) -> None:
+        self.chains.clear()
+        for o in owners:
+            owner = o.owner.name if o.owner else "NOBODY can act"
+            via = f" (delegated until {local_text(o.delegation.expires_at)})" if o.delegation \
+                else ""
+            top = QTreeWidgetItem([o.chain, f"{owner}{via}"])
+            top.setToolTip(1, html.escape(o.describe()))
+            for s in o.skipped:
+                item = QTreeWidgetItem(top, [f"skipped {s.contact.name}", s.reason])
+                item.setToolTip(1, s.reason)
+            nxt = QTreeWidgetItem(top, ["changes next", local_text(o.next_change)
+                                        if o.next_change else "no change planned"])
+            nxt.setToolTip(1, utc_text(o.next_change))
+            self.chains.addTopLevelItem(top)
+            top.setExpanded(True)
+        if not owners:
+            self.chains.addTopLevelItem(QTreeWidgetItem(["(no chains)", "set one with "
+                                                         "'commandcenter chain set'"]))
+        self.chains.resizeColumnToContents(0)
+
+    def tick(self) -> None:
+        """Time moved: refresh clocks, and re-read when someone's state has changed."""
+        now = self.session.now()
+        self.model.set_now(now)
+        self._ticks += 1
+        if (self.next_change is not None and now >= self.next_change) \
+                or self._ticks % RELOAD_EVERY_TICKS == 0:
+            self.reload()
+
+    def selected_name(self) -> str | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.data(self.model.index(index.row(), 0), RowRole).contact.name
+
+    # --- editing --------------------------------------------------------------
+    def _update_enabled(self) -> None:
+        may = self.session.may(Action.EDIT_ROSTER)
+        op = self.session.operator
+        why = "" if may else ("Sign in to edit the roster" if op is None
+                              else f"A {op.role.value} may not edit the roster")
+        for b in (self.availability_button, self.delegate_button):
+            b.setEnabled(may)
+            b.setToolTip(why or b.accessibleDescription())
+
+    def open_availability(self) -> None:
+        names = [s.contact.name for s in self.model.rows()]
+        dlg = AvailabilityDialog(names, self.session.now(), self.selected_name(), self)
+        dlg.accepted.connect(lambda: self._save_window(dlg))
+        self.availability_dialog = dlg
+        dlg.open()
+
+    def _save_window(self, dlg: AvailabilityDialog) -> None:
+        r, actor, roster = dlg.request(), self.session.actor(), self.session.services.roster
+        self.session.write(
+            lambda: roster.set_availability(r.name, r.status, r.starts_at, r.ends_at,
+                                            reachable=r.reachable, note=r.note, actor=actor),
+            success=f"Availability saved for {r.name}")
+
+    def open_delegation(self) -> None:
+        names = [s.contact.name for s in self.model.rows()]
+        dlg = DelegationDialog([o.chain for o in self.owners], names, self.session.now(), self)
+        dlg.accepted.connect(lambda: self._save_delegation(dlg))
+        self.delegation_dialog = dlg
+        dlg.open()
+
+    def _save_delegation(self, dlg: DelegationDialog) -> None:
+        r, actor, roster = dlg.request(), self.session.actor(), self.session.services.roster
+        self.session.write(
+            lambda: roster.delegate(r.chain, r.delegate, r.starts_at, r.expires_at,
+                                    reason=r.reason, actor=actor),
+            success=f"{r.chain} delegated to {r.delegate} until {local_text(r.expires_at)}")

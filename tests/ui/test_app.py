@@ -1,0 +1,38 @@
+"""run_gui: the CLI's entry point, and --demo never touching the user's database."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QApplication
+
+from commandcenter.ui import app as ui_app
+from commandcenter.ui.main_window import MainWindow
+
+
+def test_demo_opens_a_throwaway_copy(qtbot, qapp, settings, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    seen: dict[str, str] = {}
+
+    def fake_exec() -> int:
+        # Stands in for the event loop: quitting the shared test QApplication for
+        # real leaves it unable to deliver the next tests' queued signals.
+        window = next(w for w in QApplication.topLevelWidgets()
+                      if isinstance(w, MainWindow) and w.isVisible())
+        qtbot.waitUntil(window.tasks.idle, timeout=20_000)
+        seen["title"] = window.windowTitle()
+        seen["db"] = window.status.database.text()
+        dialog = window.sign_in_dialog
+        seen["signin"] = str(dialog is not None and dialog.isVisible())
+        dialog.reject()
+        window.close()
+        return 0
+
+    monkeypatch.setattr(ui_app, "make_application", lambda: SimpleApp(qapp, fake_exec))
+    assert ui_app.run_gui(settings, demo=True) == 0
+    assert "demo copy" in seen["title"]
+    assert "demo.sqlite" in seen["db"] and str(tmp_path) not in seen["db"]
+    assert seen["signin"] == "True"
+    assert not (tmp_path / "demo.sqlite").exists()
+
+
+class SimpleApp:
+    def __init__(self, app: QApplication, run) -> None:  # type: ignore[no-untyped-def]
+        self.app, self.exec = app, run
