@@ -54,8 +54,13 @@ def signed_in(svc: Any, name: str) -> str:
 
 # --- handlers: each returns what --json prints; text goes to stdout -------------
 
+def _optional_actor(a: argparse.Namespace, svc: Any) -> str | None:
+    """Roster commands may run as the local administrator; with --as, sign in."""
+    return signed_in(svc, a.as_) if a.as_ else None
+
+
 def _roster_import(a: argparse.Namespace, svc: Any) -> Any:
-    added = svc.roster.import_contacts(Path(a.file), actor=a.as_)
+    added = svc.roster.import_contacts(Path(a.file), actor=_optional_actor(a, svc))
     print(f"imported {len(added)} contacts")
     return {"imported": [c.name for c in added]}
 
@@ -85,20 +90,21 @@ def _availability_set(a: argparse.Namespace, svc: Any) -> Any:
     w = svc.roster.set_availability(
         a.name, AvailabilityStatus.parse(a.status), parse_instant(a.from_, "from"),
         parse_instant(a.until, "until"), reachable=a.reachable, note=a.note or "",
-        actor=a.as_)
+        actor=_optional_actor(a, svc))
     print(f"{a.name}: {w.status.label} {format_utc(w.starts_at)} - {format_utc(w.ends_at)}"
           f"{', reachable' if w.reachable else ''}")
     return w
 
 
 def _availability_import(a: argparse.Namespace, svc: Any) -> Any:
-    windows = svc.roster.import_availability(Path(a.file), a.contact, actor=a.as_)
+    windows = svc.roster.import_availability(Path(a.file), a.contact,
+                                             actor=_optional_actor(a, svc))
     print(f"imported {len(windows)} availability windows for {a.contact}")
     return windows
 
 
 def _chain_set(a: argparse.Namespace, svc: Any) -> Any:
-    members = svc.roster.set_chain(a.chain, a.names, actor=a.as_)
+    members = svc.roster.set_chain(a.chain, a.names, actor=_optional_actor(a, svc))
     print(f"{a.chain}: " + " > ".join(m.name for m in members))
     return {"chain": a.chain.lower(), "members": [m.name for m in members]}
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInput
-from .roster import AvailabilityStatus, ContactFields, find_duplicates, validate_contact
+from .roster import AvailabilityStatus, ContactFields, validate_contact
 
 CSV_COLUMNS = ("name", "title", "email", "phone", "handle", "timezone")
 
@@ -39,14 +39,16 @@ def parse_contacts_csv(text: str) -> list[ContactFields]:
         if len(row) != len(header):
             raise InvalidInput(f"line {line}: {len(row)} fields, expected {len(header)}")
         values = dict(zip(header, row, strict=True))
-        out.append(validate_contact(ContactFields(**values), where=f"line {line}: "))
+        out.append(validate_contact(ContactFields(**values, line=line), where=f"line {line}: "))
     return _no_duplicates(out)
 
 
 def _no_duplicates(contacts: list[ContactFields]) -> list[ContactFields]:
-    dupes = find_duplicates([c.name for c in contacts])
-    if dupes:
-        raise InvalidInput(f"name: {dupes[0]!r} appears twice in the file")
+    seen: dict[str, ContactFields] = {}
+    for c in contacts:
+        first = seen.setdefault(c.name.casefold(), c)
+        if first is not c:
+            raise InvalidInput(f"{c.where()}name: {c.name!r} already appears on line {first.line}")
     if not contacts:
         raise InvalidInput("the file holds no contacts")
     return contacts
@@ -97,7 +99,7 @@ def parse_vcards(text: str) -> list[ContactFields]:
             fields = ContactFields(
                 name=card.get("FN", ""), title=card.get("TITLE", ""), email=card.get("EMAIL", ""),
                 phone=card.get("TEL", ""), handle=card.get("X-HANDLE", card.get("X-TWITTER", "")),
-                timezone=card.get("TZ", "UTC"),
+                timezone=card.get("TZ", "UTC"), line=start,
             )
             out.append(validate_contact(fields, where=f"line {start}: "))
             card = None

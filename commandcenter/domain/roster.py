@@ -10,7 +10,7 @@ An instant no window covers counts as available and reachable.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -137,6 +137,10 @@ class ContactFields:
     phone: str = ""
     handle: str = ""
     timezone: str = "UTC"
+    line: int = 0  # where it came from in an imported file; 0 when typed in
+
+    def where(self) -> str:
+        return f"line {self.line}: " if self.line else ""
 
 
 def validate_contact(fields: ContactFields, where: str = "") -> ContactFields:
@@ -160,19 +164,9 @@ def validate_contact(fields: ContactFields, where: str = "") -> ContactFields:
         tz = check_timezone(fields.timezone)
     except InvalidInput as exc:
         raise bad(str(exc)) from None
-    return ContactFields(name, fields.title.strip(), email, phone, fields.handle.strip(), tz)
+    return ContactFields(name, fields.title.strip(), email, phone, fields.handle.strip(), tz,
+                         fields.line)
 
 
 def local_time(t: datetime, timezone: str) -> datetime:
     return as_utc(t).astimezone(ZoneInfo(timezone))
-
-
-def find_duplicates(names: Sequence[str]) -> list[str]:
-    seen: set[str] = set()
-    dupes: list[str] = []
-    for n in names:
-        key = n.casefold()
-        if key in seen:
-            dupes.append(n)
-        seen.add(key)
-    return dupes

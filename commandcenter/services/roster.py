@@ -87,7 +87,7 @@ class RosterService:
             existing = set(uow.session.execute(select(ContactRow.name_key)).scalars())
             for r in records:
                 if r.name.casefold() in existing:
-                    raise InvalidInput(f"name: {r.name!r} is already on the roster")
+                    raise InvalidInput(f"{r.where()}name: {r.name!r} is already on the roster")
             rows = [self._new_contact(r) for r in records]
             uow.session.add_all(rows)
             uow.flush()
