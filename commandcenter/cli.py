@@ -22,6 +22,8 @@ from commandcenter.domain.errors import CommandCenterError, InvalidInput
 from commandcenter.jsonable import jsonable
 
 ENV_PASSPHRASE = "COMMANDCENTER_PASSPHRASE"
+# With --as, COMMANDCENTER_PASSPHRASE signs the commander in; this one is the new secret.
+ENV_NEW_PASSPHRASE = "COMMANDCENTER_NEW_PASSPHRASE"
 
 Handler = Callable[[argparse.Namespace, Any], Any]
 
@@ -43,6 +45,28 @@ def passphrase(prompt: str = "Passphrase: ", confirm: bool = False) -> str:
         raise InvalidInput(f"passphrase: set {ENV_PASSPHRASE} or run from a terminal")
     value = getpass.getpass(prompt)
     if confirm and getpass.getpass("Again: ") != value:
+        raise InvalidInput("passphrase: the two entries differ")
+    return value
+
+
+def _new_passphrase(signed_in_with_env: bool) -> str:
+    """The new operator's passphrase: COMMANDCENTER_NEW_PASSPHRASE, else as for sign-in.
+
+    When COMMANDCENTER_PASSPHRASE already signed a commander in, it is not reused.
+    """
+    value = os.environ.get(ENV_NEW_PASSPHRASE)
+    if value:
+        return value
+    if signed_in_with_env:
+        if not sys.stdin.isatty():
+            raise InvalidInput(f"passphrase: set {ENV_NEW_PASSPHRASE} for the new operator")
+        return _prompt_twice()
+    return passphrase("New passphrase: ", confirm=True)
+
+
+def _prompt_twice() -> str:
+    value = getpass.getpass("New passphrase: ")
+    if getpass.getpass("Again: ") != value:
         raise InvalidInput("passphrase: the two entries differ")
     return value
 
@@ -78,8 +102,10 @@ def _roster_list(a: argparse.Namespace, svc: Any) -> Any:
 def _operator_add(a: argparse.Namespace, svc: Any) -> Any:
     from commandcenter.domain.operators import Role
 
+    actor = _optional_actor(a, svc)
     op = svc.roster.add_operator(a.name, Role.parse(a.role),
-                                 passphrase("New passphrase: ", confirm=True))
+                                 _new_passphrase(actor is not None and bool(
+                                     os.environ.get(ENV_PASSPHRASE))), actor=actor)
     print(f"{op.name} is an operator ({op.role.value})")
     return op
 
@@ -353,6 +379,7 @@ def build_parser() -> Parser:
     sp.add_argument("name")
     sp.add_argument("--role", required=True,
                     help="commander, spokesperson, observer or facilitator")
+    as_(sp, required=False)
 
     avail = group("availability", "availability windows")
     sp = cmd(avail, "set", _availability_set, "record a window")

@@ -183,8 +183,10 @@ def _event(event: dict[str, tuple[dict[str, str], str, int]], line: int) -> list
         end = start + _duration(event["DURATION"][1], event["DURATION"][2])
     else:
         end = start + timedelta(days=1 if len(event["DTSTART"][1]) == 8 else 0)
-    if end <= start:
+    if end < start:
         raise InvalidInput(f"line {line}: the event ends before it starts")
+    if end == start:
+        return []  # RFC 5545: a timed event without an end takes no time
     summary = _vcard_text(event.get("SUMMARY", ({}, "", 0))[1])
     status = AvailabilityStatus.UNAVAILABLE
     for pattern, candidate in _KEYWORDS:

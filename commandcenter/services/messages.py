@@ -286,6 +286,11 @@ class MessageService:
             m = self._load(uow, message_id, for_update=True)
             if m.state != MessageState.IN_REVIEW.value:
                 raise PolicyRefused(f"reject: the message is {m.state}, not in review")
+            owner = ChainSnapshot(uow, COMMUNICATIONS).owner_at(now).owner
+            if owner is None or owner.id != op.contact_id:
+                who = owner.name if owner else "nobody"
+                raise PolicyRefused(f"reject: only the owner of the {COMMUNICATIONS} chain "
+                                    f"can reject; {who} owns it now")
             inc = load_incident(uow, m.incident_id, for_update=True)
             m.state = MessageState.REJECTED.value
             m.rejected_reason = reason

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from commandcenter.domain.chains import Ownership, check_chain
 from commandcenter.domain.clock import as_utc
 from commandcenter.domain.contact_files import parse_contacts_csv, parse_ics, parse_vcards
-from commandcenter.domain.errors import InvalidInput
+from commandcenter.domain.errors import InvalidInput, PolicyRefused
 from commandcenter.domain.operators import Action, OperatorView, Role, require
 from commandcenter.domain.roster import (
     Availability,
@@ -158,6 +158,10 @@ class RosterService:
             if op is None:
                 op = OperatorRow(contact_id=contact.id, role=role.value, passphrase_hash=digest)
                 uow.session.add(op)
+            elif actor is None:
+                # Otherwise anyone at the keyboard could reset an approver's passphrase.
+                raise PolicyRefused(f"operator: {contact.name} is already an operator; changing "
+                                    "an operator needs a commander (--as)")
             else:
                 op.role, op.passphrase_hash = role.value, digest
             uow.flush()
