@@ -84,6 +84,12 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
                           "Ctrl+Shift+T", "Choose the next status (allowed transitions only)")
     a["hand_over"] = _action(w, inc, "&Hand over command…", w.incidents.open_hand_over,
                              "Ctrl+Shift+H")
+    inc.addSeparator()
+    a["ack_alert"] = _action(w, inc, "Ac&knowledge alert", w.health.alerts.acknowledge,
+                             "Ctrl+Shift+K", "Acknowledge the selected score-health alert")
+    a["alert_incident"] = _action(w, inc, "Open incident from &alert",
+                                  w.health.alerts.open_incident, "Ctrl+Shift+I",
+                                  "Open an incident from the selected score-health alert")
 
     msg = bar.addMenu("&Message")
     a["new"] = _action(w, msg, "&New message", w.new_message, Key.New)

@@ -15,6 +15,7 @@ from .dialogs.sign_in import SignInDialog
 from .session import Session
 from .tasks import TaskManager
 from .widgets.composer_panel import ComposerPanel
+from .widgets.health_panel import HealthPanel
 from .widgets.incidents_panel import IncidentsPanel
 from .widgets.review_panel import ReviewPanel
 from .widgets.roster_panel import RosterPanel
@@ -85,12 +86,14 @@ class MainWindow(QMainWindow):
         self.composer = ComposerPanel(s, DraftAutosave(self.services.settings.data_dir
                                                        / "autosave"))
         self.review = ReviewPanel(s)
+        self.health = HealthPanel(s)
         self.docks: dict[str, QDockWidget] = {}
         for key, title, widget, area in (
             ("incidents", "Incidents", self.incidents, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("roster", "Roster and chains", self.roster, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("composer", "Composer", self.composer, Qt.DockWidgetArea.RightDockWidgetArea),
             ("review", "Review queue", self.review, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("health", "Score health", self.health, Qt.DockWidgetArea.BottomDockWidgetArea),
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{key}")
@@ -107,6 +110,7 @@ class MainWindow(QMainWindow):
                          Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["composer"], self.docks["review"]], [520, 420],
                          Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["health"]], [380], Qt.Orientation.Vertical)
 
     def _connect(self) -> None:
         s = self.session
@@ -122,12 +126,15 @@ class MainWindow(QMainWindow):
                 ("incidents", self.docks["incidents"], self.incidents.table),
                 ("roster and chains", self.docks["roster"], self.roster.chains),
                 ("composer", self.docks["composer"], self.composer.template_combo),
-                ("review queue", self.docks["review"], self.review.queue)]
+                ("review queue", self.docks["review"], self.review.queue),
+                ("score health", self.docks["health"], self.health.range_buttons["hour"]),
+                ("alerts", self.docks["health"], self.health.alerts.table)]
 
     # --- starting -----------------------------------------------------------
     def start(self, *, sign_in: bool = True) -> None:
         """Load everything in the background and, normally, ask who is at the desk."""
         self.refresh()
+        self.health.start_live()
         if sign_in:
             self.open_sign_in()
 
@@ -135,6 +142,7 @@ class MainWindow(QMainWindow):
         self.incidents.reload()
         self.roster.reload()
         self.review.reload()
+        self.health.reload()
         self.session.reload_incident()
 
     def open_sign_in(self) -> SignInDialog:
@@ -158,7 +166,9 @@ class MainWindow(QMainWindow):
                             ("status", Action.RUN_INCIDENT), ("hand_over", Action.RUN_INCIDENT),
                             ("new", Action.DRAFT), ("save", Action.DRAFT),
                             ("submit", Action.DRAFT), ("approve", Action.APPROVE),
-                            ("reject", Action.APPROVE), ("publish", Action.PUBLISH)):
+                            ("reject", Action.APPROVE), ("publish", Action.PUBLISH),
+                            ("ack_alert", Action.ACK_ALERT),
+                            ("alert_incident", Action.RUN_INCIDENT)):
             if key in a:
                 a[key].setEnabled(can(action))
 
@@ -216,5 +226,6 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.clock_timer.stop()
         self.roster.timer.stop()
+        self.health.stop_live()
         self.tasks.shutdown()
         super().closeEvent(event)

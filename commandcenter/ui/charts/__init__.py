@@ -1,0 +1,1 @@
+"""pyqtgraph charts: the only place that imports pyqtgraph."""

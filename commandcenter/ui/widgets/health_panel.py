@@ -1,0 +1,372 @@
+"""Score health: a stack of live charts, the alerts list and the latest snapshot's metrics.
+
+Reads run on the session's worker; the GUI thread only calls ``setData``.
+A QTimer (the frame rate) asks for points newer than each visible chart's
+last one, so the data rate and the redraw rate stay independent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..charts.series_chart import SeriesChart
+from ..session import Session
+from ..timefmt import local_text
+from .alerts_panel import AlertsPanel
+from .timeline_panel import compact_rows, labelled
+
+RANGES: tuple[tuple[str, str, timedelta], ...] = (
+    ("hour", "1 h", timedelta(hours=1)),
+    ("day", "1 d", timedelta(days=1)),
+    ("week", "1 w", timedelta(weeks=1)),
+    ("month", "1 mo", timedelta(days=30)),
+    ("year", "1 y", timedelta(days=365)),
+)
+# The series worth seeing first; anything else follows in name order.
+PREFERRED = ("score_mean", "score_p50", "drop_share_50", "drop_share_20", "drop_share_10",
+             "psi", "ks", "batch_freshness", "profile_count", "batch_size", "error_rate")
+SNAPSHOT_METRICS = ("profile_count", "score_mean", "score_p50", "drop_share_10",
+                    "drop_share_20", "drop_share_50", "psi", "ks")
+LIVE_MS = 250
+META_EVERY = 20  # live ticks between re-reads of series, alerts and incidents (5 s)
+ALERT_WINDOW = timedelta(hours=2)  # shown either side of an alert's onset
+
+
+@dataclass(frozen=True, slots=True)
+class HealthMeta:
+    status: tuple[Any, ...]  # SeriesStatus
+    alerts: tuple[Any, ...]  # AlertView
+    incidents: tuple[Any, ...]  # IncidentView
+
+
+def chart_order(names: Sequence[str]) -> list[str]:
+    rank = {n: i for i, n in enumerate(PREFERRED)}
+    return sorted(names, key=lambda n: (rank.get(n, len(PREFERRED)), n))
+
+
+def ts(t: datetime) -> float:
+    return t.timestamp()
+
+
+class HealthPanel(QWidget):
+    sig_charts_updated = Signal()  # after data reached the charts (tests wait on it)
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.charts: dict[str, SeriesChart] = {}
+        self.meta = HealthMeta((), (), ())
+        self.span = RANGES[0][2]
+        self.follow = True  # the x range scrolls with the clock until the user zooms
+        self.source: Any = None  # an optional live source: poll() -> list[Point]
+        self.source_name = "live"
+        self._generation = 0  # bumped by every range load; stale replies are dropped
+        self._live_pending = False
+        self._ticks = 0
+        self._build()
+        self.timer = QTimer(self, interval=LIVE_MS)
+        self.timer.timeout.connect(self.tick)
+        self._zoom_timer = QTimer(self, singleShot=True, interval=300)
+        self._zoom_timer.timeout.connect(self._load_zoomed)
+        session.sig_data_changed.connect(self.reload)
+
+    # --- building -------------------------------------------------------------------
+    def _build(self) -> None:
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Range:"))
+        self.range_group = QButtonGroup(self)
+        self.range_buttons: dict[str, QPushButton] = {}
+        for key, text, _span in RANGES:
+            button = labelled(QPushButton(text), f"Show the last {key}",
+                              f"Charts over the last {key}, following the clock")
+            button.setCheckable(True)
+            button.clicked.connect(lambda _c=False, k=key: self.show_range(k))
+            self.range_group.addButton(button)
+            self.range_buttons[key] = button
+            bar.addWidget(button)
+        self.range_buttons["hour"].setChecked(True)
+        self.live_box = labelled(QCheckBox("Live"), "Follow live data",
+                                 "Scroll the charts with the clock; zooming turns this off")
+        self.live_box.setChecked(True)
+        self.live_box.toggled.connect(self._live_toggled)
+        bar.addWidget(self.live_box)
+        self.range_label = QLabel()
+        self.range_label.setAccessibleName("Charted range")
+        bar.addWidget(self.range_label, 1)
+
+        self.chart_box = QWidget()
+        self.chart_layout = QVBoxLayout(self.chart_box)
+        self.chart_layout.setContentsMargins(2, 2, 2, 2)
+        self.chart_layout.addStretch(1)
+        self.empty_label = QLabel("No metric series yet. Feed one with `commandcenter health "
+                                  "ingest` or a live source.")
+        self.empty_label.setAccessibleName("No metric series")
+        self.chart_layout.insertWidget(0, self.empty_label)
+        self.scroll = labelled(QScrollArea(), "Score health charts")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.chart_box)
+
+        self.alerts = AlertsPanel(self.session)
+        self.alerts.sig_alert_chosen.connect(self.show_alert)
+        self.snapshot_table = labelled(QTableWidget(0, 3), "Latest snapshot metrics",
+                                       "The newest value of each snapshot metric")
+        self.snapshot_table.setHorizontalHeaderLabels(("Metric", "Value", "At"))
+        self.snapshot_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        compact_rows(self.snapshot_table)
+        self.snapshot_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.snapshot_table.horizontalHeader().setStretchLastSection(True)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(QLabel("<b>Alerts</b>"))
+        side_layout.addWidget(self.alerts, 3)
+        side_layout.addWidget(QLabel("<b>Latest score snapshot</b>"))
+        side_layout.addWidget(self.snapshot_table, 2)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.scroll)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([1100, 480])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+
+    # --- loading --------------------------------------------------------------------
+    def reload(self) -> None:
+        """Series, alerts and incidents; then the charted range when a chart is new."""
+        services = self.session.services
+
+        def read() -> HealthMeta:
+            return HealthMeta(tuple(services.health.status()),
+                              tuple(services.health.alerts()),
+                              tuple(i for i in services.incidents.list() if not i.drill))
+
+        self.session.read(read, self._meta_loaded)
+
+    def _meta_loaded(self, meta: HealthMeta) -> None:
+        self.meta = meta
+        added = self._ensure_charts([s.series for s in meta.status])
+        self._show_alerts()
+        self._show_spans()
+        self._show_snapshot()
+        if added:
+            self.load_range(*self.current_window())
+
+    def _ensure_charts(self, names: Sequence[str]) -> bool:
+        new = [n for n in names if n not in self.charts]
+        if not new:
+            return False
+        self.empty_label.hide()
+        for name in new:
+            chart = SeriesChart(name)
+            chart.sig_range_changed_manually.connect(self._zoomed)
+            first = next(iter(self.charts.values()), None)
+            if first is not None:
+                chart.plot_item.setXLink(first.plot_item)
+            self.charts[name] = chart
+        for chart in self.charts.values():
+            self.chart_layout.removeWidget(chart)
+        for i, name in enumerate(chart_order(list(self.charts))):
+            self.chart_layout.insertWidget(i, self.charts[name])
+        return True
+
+    def current_window(self) -> tuple[datetime, datetime]:
+        if self.follow or not self.charts:
+            end = self.session.now()
+            return end - self.span, end
+        lo, hi = next(iter(self.charts.values())).x_range()
+        return datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC)
+
+    def load_range(self, start: datetime, end: datetime) -> None:
+        """Read every chart's points for [start, end] on the worker (raw or roll-ups)."""
+        self._generation += 1
+        generation, names = self._generation, list(self.charts)
+        max_points = max(2000, 2 * self.scroll.viewport().width())
+        health = self.session.services.health
+        self._set_x(ts(start), ts(end))
+
+        def read() -> dict[str, Any]:
+            until = end + timedelta(seconds=1)  # the range's end is excluded; keep "now"
+            return {n: health.points(n, start, until, max_points) for n in names}
+
+        self.session.read(read, lambda data: self._range_loaded(generation, data))
+
+    def _range_loaded(self, generation: int, data: dict[str, Any]) -> None:
+        if generation != self._generation:
+            return
+        for name, d in data.items():
+            if name in self.charts:
+                self.charts[name].set_data(d.ts, d.value, d.resolution)
+        self._show_alerts()
+        self.sig_charts_updated.emit()
+
+    def _set_x(self, lo: float, hi: float) -> None:
+        for chart in self.charts.values():
+            chart.set_x_range(lo, hi)
+        self.range_label.setText(
+            f"{local_text(datetime.fromtimestamp(lo, UTC))} to "
+            f"{local_text(datetime.fromtimestamp(hi, UTC))}"
+            + ("  (live)" if self.follow else ""))
+
+    # --- ranges and zoom --------------------------------------------------------------
+    def show_range(self, key: str) -> None:
+        self.span = next(span for k, _t, span in RANGES if k == key)
+        self.range_buttons[key].setChecked(True)
+        self.live_box.setChecked(True)
+        self.follow = True
+        self.load_range(*self.current_window())
+
+    def _live_toggled(self, on: bool) -> None:
+        self.follow = on
+        if on:
+            self.load_range(*self.current_window())
+
+    def _stop_following(self) -> None:
+        self.follow = False
+        self.live_box.blockSignals(True)
+        self.live_box.setChecked(False)
+        self.live_box.blockSignals(False)
+        self.range_group.setExclusive(False)
+        for b in self.range_buttons.values():
+            b.setChecked(False)
+        self.range_group.setExclusive(True)
+
+    def _zoomed(self, lo: float, hi: float) -> None:
+        self._stop_following()
+        self._zoom_timer.start()  # re-read at the new resolution once the wheel stops
+
+    def _load_zoomed(self) -> None:
+        if not self.follow and self.charts:
+            self.load_range(*self.current_window())
+
+    def show_alert(self, alert: Any) -> None:
+        """Scroll to the alert's chart and zoom to its moment."""
+        chart = self.charts.get(alert.series)
+        if chart is None:
+            return
+        self._stop_following()
+        self.scroll.ensureWidgetVisible(chart)
+        end = min(alert.onset_at + ALERT_WINDOW, self.session.now() + ALERT_WINDOW / 8)
+        self.load_range(end - 2 * ALERT_WINDOW, end)  # recent: mostly the time before
+
+    # --- alerts, spans, snapshot --------------------------------------------------------
+    def _show_alerts(self) -> None:
+        self.alerts.set_alerts(self.meta.alerts)
+        by_series: dict[str, list[Any]] = {}
+        for a in self.meta.alerts:
+            by_series.setdefault(a.series, []).append(a)
+        for name, chart in self.charts.items():
+            found = by_series.get(name, [])
+            chart.set_alerts([ts(a.onset_at) for a in found], [a.level for a in found])
+
+    def _show_spans(self) -> None:
+        now = ts(self.session.now())
+        spans = [(ts(i.detected_at), ts(i.resolved_at or i.closed_at) if (i.resolved_at or
+                 i.closed_at) else now) for i in self.meta.incidents]
+        for chart in self.charts.values():
+            chart.set_spans(spans)
+
+    def _show_snapshot(self) -> None:
+        latest = {s.series: s for s in self.meta.status}
+        rows = [latest[n] for n in SNAPSHOT_METRICS if n in latest]
+        self.snapshot_table.setRowCount(len(rows))
+        for r, s in enumerate(rows):
+            value = "-" if s.last_value is None else f"{s.last_value:.6g}"
+            for c, text in enumerate((s.series, value, local_text(s.last_at))):
+                self.snapshot_table.setItem(r, c, QTableWidgetItem(text))
+
+    # --- live ----------------------------------------------------------------------------
+    def start_live(self) -> None:
+        self.timer.start()
+
+    def stop_live(self) -> None:
+        self.timer.stop()
+
+    def follow_source(self, source: Any, name: str = "live") -> None:
+        """Poll ``source`` (``poll() -> list[Point]``) on the worker at every tick."""
+        self.source, self.source_name = source, name
+        self.start_live()
+
+    def visible_charts(self) -> list[SeriesChart]:
+        return [c for c in self.charts.values() if not c.visibleRegion().isEmpty()]
+
+    def tick(self) -> None:
+        if self._live_pending or not self.isVisible():
+            return
+        self._ticks += 1
+        if self._ticks % META_EVERY == 0:
+            self.reload()
+        now = self.session.now()
+        if self.follow:
+            self._set_x(ts(now - self.span), ts(now))
+            self._show_spans()
+        wanted = [(c.series, c.last_ts()) for c in self.visible_charts()
+                  if c.resolution == 0]
+        if not wanted and self.source is None:
+            return
+        self._live_pending = True
+        read = self._live_read(wanted, now)
+        self.session.read(read, self._live_loaded, self._live_failed)
+
+    def _live_read(self, wanted: list[tuple[str, float | None]], now: datetime
+                   ) -> Callable[[], tuple[Any, dict[str, Any]]]:
+        health, source, source_name = self.session.services.health, self.source, self.source_name
+        start_default = now - self.span
+
+        def read() -> tuple[Any, dict[str, Any]]:
+            report = None
+            if source is not None:
+                points = source.poll()
+                if points:
+                    report = health.ingest_points(points, source=source_name)
+            out = {}
+            for name, last in wanted:
+                start = start_default if last is None else datetime.fromtimestamp(last, UTC)
+                out[name] = health.points(name, start, max(now, start) + timedelta(hours=1))
+            return report, out
+
+        return read
+
+    def _live_loaded(self, result: tuple[Any, dict[str, Any]]) -> None:
+        self._live_pending = False
+        report, data = result
+        grew = False
+        for name, d in data.items():
+            chart = self.charts.get(name)
+            if chart is None or d.resolution != 0:
+                continue
+            grew = chart.append(d.ts, d.value) > 0 or grew
+        if report is not None and (report.alerts or
+                                   any(s.series not in self.charts for s in report.series)):
+            self.reload()
+        if grew:
+            self.sig_charts_updated.emit()
+
+    def _live_failed(self, exc: BaseException) -> None:
+        self._live_pending = False
+        self.stop_live()  # one message, not four a second
+        self.session.report(exc)
