@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from commandcenter.domain.clock import SimulatedClock
 from commandcenter.domain.errors import InvalidInput
 from commandcenter.domain.incidents import IncidentStatus, Severity
@@ -73,6 +75,7 @@ def load_demo(svc: object) -> dict[str, object]:
     _past_incident(ctx, now - timedelta(days=30))
     _availability(roster, now)
     _open_incident(ctx, now)
+    _metrics(svc)
     return {"contacts": len(PEOPLE), "incidents": 2, "passphrase": DEMO_PASSPHRASE,
             "operators": [p[0] for p in PEOPLE if p[6] is not None]}
 
@@ -165,3 +168,40 @@ def _open_incident(ctx: object, now: datetime) -> None:
                        "Priya Nair", title="Investigating lower scores", purpose=Purpose.HOLDING)
     clock.advance(timedelta(minutes=4))
     messages.submit(m.id, "Priya Nair")
+
+
+STEP_S = 300.0  # every five minutes: the detector's false alarms stay rare
+
+
+def _metrics(services: object) -> None:
+    """31 days of five-minute points for a few series, with the demo's incidents as drops.
+
+    So the health view opens on curves, alert markers and incident spans.
+    Klout-style: the past incident halves the scores of half the profiles for
+    two hours; the open one (a model rollout) moves the distribution less but
+    for good.
+    """
+    incidents = services.incidents.list()  # type: ignore[attr-defined]
+    health = services.health  # type: ignore[attr-defined]
+    end = services.ctx.clock.now().timestamp()  # type: ignore[attr-defined]
+    ts = np.arange(end - 31 * 86400.0, end, STEP_S)
+    rng = np.random.default_rng(2011)
+    day = np.sin(2 * np.pi * (ts % 86400) / 86400)
+    mean = 42 + 0.6 * day + rng.normal(0, 0.3, ts.size)
+    drop50 = np.abs(rng.normal(0.002, 0.001, ts.size))
+    psi = np.abs(0.03 + 0.005 * day + rng.normal(0, 0.006, ts.size))
+    for inc in incidents:
+        if inc.drill:
+            continue
+        onset = inc.detected_at.timestamp() - 120
+        fixed = inc.resolved_at.timestamp() - 1800 if inc.resolved_at else end + 1
+        hit = (ts >= onset) & (ts < fixed)
+        halved = inc.resolved_at is not None  # the past one: a bad batch, rolled back
+        mean[hit] -= 19.0 if halved else 7.0
+        drop50[hit] += 0.48 if halved else 0.04
+        psi[hit] += 0.9 if halved else 0.28
+    freshness = 240 + rng.normal(0, 10, ts.size)  # seconds since the last batch
+    health.ingest_arrays({"score_mean": (ts, mean), "drop_share_50": (ts, drop50),
+                          "psi": (ts, psi), "batch_freshness": (ts, freshness)},
+                         source="demo-pipeline", evaluate=False)
+    health.run_detectors()
