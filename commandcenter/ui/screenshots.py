@@ -44,11 +44,11 @@ def main(argv: list[str] | None = None) -> int:
 def _shoot(out: Path, folder: Path) -> int:
     from PySide6.QtCore import QCoreApplication, QSettings, Qt
 
+    from commandcenter.domain.compose import TemplateKey
     from commandcenter.domain.incidents import Severity
     from commandcenter.services.demo import DEMO_PASSPHRASE
 
     from .app import build_demo_services, make_application
-    from .compose_rules import TemplateKey
     from .main_window import MainWindow
     from .palette import apply_scheme
     from .session import sign_in

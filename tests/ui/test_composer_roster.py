@@ -7,9 +7,9 @@ from datetime import timedelta
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from commandcenter.domain.compose import TEMPLATES, TemplateKey, checklist, fill, length_status
 from commandcenter.domain.messages import Channel, MessageState, Purpose
 from commandcenter.domain.roster import AvailabilityStatus
-from commandcenter.ui.compose_rules import TEMPLATES, TemplateKey, checklist, fill, length_status
 from commandcenter.ui.main_window import MainWindow
 from commandcenter.ui.models.table import RowRole
 from tests.ui.conftest import sign_in, wait_idle

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
+from commandcenter.domain.compose import TemplateKey
 from commandcenter.domain.messages import MessageState
 from commandcenter.domain.timeline import EntryKind
-from commandcenter.ui.compose_rules import TemplateKey
 from commandcenter.ui.models.timeline import CORRECTION, TEXT
 from tests.ui.conftest import sign_in, wait_idle
 

@@ -19,11 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from commandcenter.domain.messages import Channel, MessageState, Purpose
-from commandcenter.domain.operators import Action
-
-from ..autosave import DraftAutosave, DraftSnapshot
-from ..compose_rules import (
+from commandcenter.domain.compose import (
     TEMPLATE_BY_KEY,
     TEMPLATES,
     TemplateKey,
@@ -32,6 +28,10 @@ from ..compose_rules import (
     length_status,
     placeholders,
 )
+from commandcenter.domain.messages import Channel, MessageState, Purpose
+from commandcenter.domain.operators import Action
+
+from ..autosave import DraftAutosave, DraftSnapshot
 from ..session import Session
 from .timeline_panel import labelled
 

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from commandcenter.domain.chains import COMMUNICATIONS
+from commandcenter.domain.compose import revision_diff_html
 from commandcenter.domain.errors import NotFound
 from commandcenter.domain.messages import MessageState
 from commandcenter.domain.operators import Action
 
-from ..compose_rules import revision_diff_html
 from ..dialogs.passphrase import PassphraseDialog
 from ..session import Session
 from ..timefmt import local_text

@@ -1,8 +1,4 @@
-"""Message templates, placeholders and the crisis-plan checklist. No Qt here.
-
-Kept Qt-free so it can move to ``domain/`` unchanged; the composer only
-renders what these functions return.
-"""
+"""Message templates, placeholders and the crisis-plan checklist that guide the composer."""
 
 from __future__ import annotations
 
