@@ -39,7 +39,7 @@ from commandcenter.persistence.uow import UnitOfWork
 
 from .context import ServiceContext, acting
 from .health_alerts import HealthSettings, Tracker, run_anomaly, run_staleness
-from .health_snapshots import record_snapshot, snapshot_dir
+from .health_snapshots import latest_scores, record_snapshot, snapshot_dir
 from .health_views import (
     SNAPSHOT_SOURCE,
     AlertView,
@@ -47,6 +47,7 @@ from .health_views import (
     SeriesData,
     SeriesIngest,
     SeriesStatus,
+    SnapshotScores,
     alert_view,
     instant,
 )
@@ -244,24 +245,22 @@ class HealthService:
         self, alert_id: int, actor: str, severity: Severity, *,
         status: IncidentStatus = IncidentStatus.DETECTED, title: str | None = None,
     ) -> IncidentView:
-        """An incident detected when the alert began, its timeline opening with the evidence."""
+        """An incident detected when the alert began, its timeline opening with the evidence.
+
+        One transaction: the incident exists only if the alert is linked to it.
+        """
+        now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             row, name = self._alert(uow, alert_id)
             if row.incident_id is not None:
                 raise PolicyRefused(f"alert: #{alert_id} already opened incident "
                                     f"#{row.incident_id}")
-            onset, version, detector = row.onset_at, row.version, row.detector
-            evidence = (f"Alert #{row.id} ({detector}, {row.level}) on {name} since "
-                        f"{onset:%Y-%m-%d %H:%M:%S} UTC: {row.evidence}")
-        now = self.ctx.clock.now()
-        incident = IncidentService(self.ctx).open(
-            title or f"Score health: {detector.replace('_', ' ')} on {name}", severity,
-            actor, detected_at=min(onset, now), status=status, evidence=evidence)
-        with self.ctx.uow() as uow:
-            row, _ = self._alert(uow, alert_id)
-            if row.version != version or row.incident_id is not None:
-                raise PolicyRefused(f"alert: #{alert_id} changed while incident "
-                                    f"#{incident.id} was opened; link them by hand")
+            evidence = (f"Alert #{row.id} ({row.detector}, {row.level}) on {name} since "
+                        f"{row.onset_at:%Y-%m-%d %H:%M:%S} UTC: {row.evidence}")
+            incident = IncidentService(self.ctx).open_in(
+                uow, title or f"Score health: {row.detector.replace('_', ' ')} on {name}",
+                severity, actor, detected_at=min(row.onset_at, now), status=status,
+                evidence=evidence)
             row.incident_id = incident.id
             if row.acknowledged_at is None:
                 row.acknowledged_by, row.acknowledged_at = incident.commander, now
@@ -287,6 +286,11 @@ class HealthService:
                     None if last is None else now.timestamp() - last,
                     tuple(alert_view(a, row.name) for a in firing)))
         return out
+
+    def snapshot_scores(self) -> SnapshotScores | None:
+        """The newest score snapshot and its reference (last healthy) snapshot, or None."""
+        with self.ctx.uow() as uow:
+            return latest_scores(uow, self.settings)
 
     def points(self, series: str, start: datetime, end: datetime,
                max_points: int = 4000) -> SeriesData:

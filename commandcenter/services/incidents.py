@@ -92,6 +92,18 @@ class IncidentService:
         drill: bool = False, detected_at: datetime | None = None,
         status: IncidentStatus = IncidentStatus.DECLARED, evidence: str | None = None,
     ) -> IncidentView:
+        with self.ctx.uow() as uow:
+            view = self.open_in(uow, title, severity, actor, kind=kind, drill=drill,
+                                detected_at=detected_at, status=status, evidence=evidence)
+            uow.commit()
+            return view
+
+    def open_in(
+        self, uow: UnitOfWork, title: str, severity: Severity, actor: str, *,
+        kind: str = "scoring", drill: bool = False, detected_at: datetime | None = None,
+        status: IncidentStatus = IncidentStatus.DECLARED, evidence: str | None = None,
+    ) -> IncidentView:
+        """Open an incident inside the caller's unit of work (which commits)."""
         title = clean_text(title, "title")
         if len(title) > 300:
             raise InvalidInput("title: longer than 300 characters")
@@ -101,30 +113,28 @@ class IncidentService:
         detected = as_utc(detected_at) if detected_at else now
         if detected > now:
             raise InvalidInput("detected_at: in the future")
-        with self.ctx.uow() as uow:
-            op = acting(uow, actor)
-            require(op, Action.RUN_DRILL if drill and op.role.value == "facilitator"
-                    else Action.RUN_INCIDENT)
-            row = IncidentRow(
-                title=title, kind=kind.strip() or "scoring", severity=severity.value,
-                status=status.value, drill=drill, commander_id=op.contact_id,
-                detected_at=detected, created_at=now,
-                declared_at=now if status is IncidentStatus.DECLARED else None,
-            )
-            uow.session.add(row)
-            uow.flush()
-            uow.audit(now, op.name, "incident.open", "incident", row.id,
-                      {"title": title, "severity": severity.value, "drill": drill,
-                       "status": status.value, "detected_at": detected.isoformat()})
-            append(uow, row, EntryKind.DETECTION, op.name if evidence is None else "detector",
-                   evidence or f"Detected: {title}", occurred_at=detected, recorded_at=now)
-            if status is IncidentStatus.DECLARED:
-                append(uow, row, EntryKind.DECLARATION, op.name,
-                       f"{severity.value} declared by {op.name}; {op.name} is commander",
-                       occurred_at=now, recorded_at=now)
-            initial_owners(uow, row, now)
-            uow.commit()
-            return incident_view(row, op.name)
+        op = acting(uow, actor)
+        require(op, Action.RUN_DRILL if drill and op.role.value == "facilitator"
+                else Action.RUN_INCIDENT)
+        row = IncidentRow(
+            title=title, kind=kind.strip() or "scoring", severity=severity.value,
+            status=status.value, drill=drill, commander_id=op.contact_id,
+            detected_at=detected, created_at=now,
+            declared_at=now if status is IncidentStatus.DECLARED else None,
+        )
+        uow.session.add(row)
+        uow.flush()
+        uow.audit(now, op.name, "incident.open", "incident", row.id,
+                  {"title": title, "severity": severity.value, "drill": drill,
+                   "status": status.value, "detected_at": detected.isoformat()})
+        append(uow, row, EntryKind.DETECTION, op.name if evidence is None else "detector",
+               evidence or f"Detected: {title}", occurred_at=detected, recorded_at=now)
+        if status is IncidentStatus.DECLARED:
+            append(uow, row, EntryKind.DECLARATION, op.name,
+                   f"{severity.value} declared by {op.name}; {op.name} is commander",
+                   occurred_at=now, recorded_at=now)
+        initial_owners(uow, row, now)
+        return incident_view(row, op.name)
 
     def list(self, *, include_closed: bool = True) -> list[IncidentView]:
         with self.ctx.uow() as uow:
