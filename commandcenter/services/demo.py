@@ -7,7 +7,7 @@ are real) with a simulated clock walking through the past incident.
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -183,7 +183,8 @@ def _metrics(services: object) -> None:
     """
     incidents = services.incidents.list()  # type: ignore[attr-defined]
     health = services.health  # type: ignore[attr-defined]
-    end = services.ctx.clock.now().timestamp()  # type: ignore[attr-defined]
+    # Whole seconds, so the demo snapshots below land exactly on pipeline points.
+    end = float(int(services.ctx.clock.now().timestamp()))  # type: ignore[attr-defined]
     ts = np.arange(end - 31 * 86400.0, end, STEP_S)
     rng = np.random.default_rng(2011)
     day = np.sin(2 * np.pi * (ts % 86400) / 86400)
@@ -204,4 +205,27 @@ def _metrics(services: object) -> None:
     health.ingest_arrays({"score_mean": (ts, mean), "drop_share_50": (ts, drop50),
                           "psi": (ts, psi), "batch_freshness": (ts, freshness)},
                          source="demo-pipeline", evaluate=False)
+    _snapshots(health, float(ts[-1]))
     health.run_detectors()
+
+
+SNAPSHOT_PROFILES = 20_000
+
+
+def _snapshots(health: object, last: float) -> None:
+    """Two small score snapshots: a healthy batch a day ago, and the latest, where 40% of
+    profiles lost half their score, so the score-distribution histogram has a story.
+
+    Taken at the pipeline's own point times: for the series both feed (score_mean,
+    drop_share_50, psi) the pipeline's points stay, so the curves do not jump.
+    """
+    rng = np.random.default_rng(2291)
+    ids = np.arange(1, SNAPSHOT_PROFILES + 1, dtype=np.int64)
+    healthy = rng.gamma(4.0, 10.5, SNAPSHOT_PROFILES) + 1.0
+    tonight = healthy * (1.0 + rng.normal(0.0, 0.01, SNAPSHOT_PROFILES))
+    tonight[rng.random(SNAPSHOT_PROFILES) < 0.4] *= 0.5
+    taken = datetime.fromtimestamp(last, UTC)
+    for at, scores, source in ((taken - timedelta(days=1), healthy, "demo-batch-2290.csv"),
+                               (taken, tonight, "demo-batch-2291.csv")):
+        health.ingest_snapshot(ids, scores, at=at, source=source,  # type: ignore[attr-defined]
+                               evaluate=False)

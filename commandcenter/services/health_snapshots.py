@@ -23,7 +23,7 @@ from commandcenter.persistence.metrics_store import ensure_series, store_points
 from commandcenter.persistence.uow import UnitOfWork
 
 from .health_alerts import HealthSettings, apply_snapshot_verdict, judge_snapshot
-from .health_views import SNAPSHOT_SOURCE, AlertView, SnapshotReport, alert_view
+from .health_views import SNAPSHOT_SOURCE, AlertView, SnapshotReport, SnapshotScores, alert_view
 
 UNITS = {"profile_count": "profiles", "invalid_count": "profiles", "psi": "", "ks": ""}
 
@@ -129,6 +129,28 @@ def record_snapshot(
                             previous_row.id if previous_row else None,
                             reference_row.id if reference_row else None, tuple(findings))
     return report, alerts
+
+
+def latest_scores(uow: UnitOfWork, settings: HealthSettings) -> SnapshotScores | None:
+    """The newest snapshot's scores beside those of the reference it was judged against."""
+    newest = uow.session.execute(
+        select(SnapshotRow).order_by(SnapshotRow.taken_at.desc(), SnapshotRow.id.desc())
+        .limit(1)).scalar_one_or_none()
+    current = _load(newest)
+    if newest is None or current is None:
+        return None
+    reference_row = reference_for(uow, newest.taken_at, settings.reference_age)
+    reference = _load(reference_row)
+    if reference is None or reference_row is None:
+        return SnapshotScores(newest.id, newest.taken_at, newest.healthy,
+                              _finite_scores(current), None, None, np.empty(0, np.float64))
+    return SnapshotScores(newest.id, newest.taken_at, newest.healthy, _finite_scores(current),
+                          reference_row.id, reference_row.taken_at, _finite_scores(reference))
+
+
+def _finite_scores(snap: ScoreSnapshot) -> np.ndarray:
+    scores = np.asarray(snap.score, dtype=np.float64)
+    return np.ascontiguousarray(scores[np.isfinite(scores)])
 
 
 def _series_name(uow: UnitOfWork, series_id: int) -> str:

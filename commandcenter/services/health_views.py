@@ -60,6 +60,23 @@ class SnapshotReport:
     findings: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class SnapshotScores:
+    """The newest snapshot's scores and its reference's (the last healthy batch), float64.
+
+    ``reference_id`` is None and ``reference_scores`` empty when no healthy
+    snapshot came before; non-finite scores are left out of both arrays.
+    """
+
+    snapshot_id: int
+    taken_at: datetime
+    healthy: bool
+    scores: np.ndarray
+    reference_id: int | None
+    reference_taken_at: datetime | None
+    reference_scores: np.ndarray
+
+
 @dataclass(frozen=True, slots=True)
 class IngestReport:
     source: str

@@ -76,6 +76,10 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     a["find"] = _action(w, edit, "&Find in timeline", w.timeline.focus_filter, Key.Find)
 
     inc = bar.addMenu("&Incident")
+    # Ctrl+N (StandardKey.New) is New message; an incident is opened far less often.
+    a["new_incident"] = _action(w, inc, "&New incident…", w.open_new_incident, "Ctrl+Shift+N",
+                                "Open an incident: title, severity, kind, drill (Ctrl+Shift+N)")
+    inc.addSeparator()
     a["write"] = _action(w, inc, "&Write timeline entry", w.timeline.entry_edit.setFocus,
                          "Ctrl+T", "Type a note or decision; Ctrl+Enter adds it")
     a["correct"] = _action(w, inc, "&Correct selected entry…", w.timeline.open_correction,
@@ -117,7 +121,8 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     tools = QToolBar("Main toolbar", w)
     tools.setObjectName("main-toolbar")
     tools.setAccessibleName("Main toolbar")
-    for key in ("switch", "refresh", "new", "save", "submit", "approve", "reject", "publish"):
+    for key in ("switch", "refresh", "new_incident", "new", "save", "submit", "approve",
+                "reject", "publish"):
         tools.addAction(a[key])
     w.addToolBar(tools)
     for b in tools.findChildren(type(tools.widgetForAction(a["switch"]))):

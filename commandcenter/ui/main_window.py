@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from .actions import build_menus
 from .autosave import DraftAutosave
 from .banners import DrillBanner, ErrorBar, StatusFields
+from .dialogs.new_incident import NewIncidentDialog
 from .dialogs.sign_in import SignInDialog
 from .session import Session
 from .tasks import TaskManager
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 ORGANISATION = "CommandCenter"
 APPLICATION = "commandcenter"
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: full-height left column, wide Score health
 
 
 def window_settings() -> QSettings:
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.tasks = TaskManager(self)
         self.session = Session(services, self.tasks, self)
         self.sign_in_dialog: SignInDialog | None = None
+        self.new_incident_dialog: NewIncidentDialog | None = None
         self.setWindowTitle("Command Center" + (" — demo copy" if demo else ""))
         self.setAccessibleName("Command Center")
         self.setDockNestingEnabled(True)
@@ -65,7 +67,7 @@ class MainWindow(QMainWindow):
         self.clock_timer.timeout.connect(self._tick)
         self.clock_timer.start()
         self.resize(1600, 1000)
-        self.restore_layout()
+        self._sized = self.restore_layout()
 
     # --- building ----------------------------------------------------------
     def _build_panels(self) -> None:
@@ -88,11 +90,12 @@ class MainWindow(QMainWindow):
         self.review = ReviewPanel(s)
         self.health = HealthPanel(s)
         self.docks: dict[str, QDockWidget] = {}
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         for key, title, widget, area in (
-            ("incidents", "Incidents", self.incidents, Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("roster", "Roster and chains", self.roster, Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("composer", "Composer", self.composer, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("review", "Review queue", self.review, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("incidents", "Incidents", self.incidents, left),
+            ("roster", "Roster and chains", self.roster, left),
+            ("review", "Review queue", self.review, left),
+            ("composer", "Composer", self.composer, right),
             ("health", "Score health", self.health, Qt.DockWidgetArea.BottomDockWidgetArea),
         ):
             dock = QDockWidget(title, self)
@@ -104,13 +107,23 @@ class MainWindow(QMainWindow):
                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
-        self.resizeDocks([self.docks["incidents"], self.docks["composer"]], [440, 430],
+        # The left column (who and what) runs the full height; Score health takes
+        # the rest of the width below the timeline and the composer, where its
+        # charts and alerts have room side by side.
+        self.setCorner(Qt.Corner.TopLeftCorner, left)
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.TopDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+
+    def apply_default_sizes(self) -> None:
+        """Dock sizes for the default layout, scaled to the window (made for 1600x1000)."""
+        w, h = max(self.width(), 800), max(self.height(), 600)
+        d = self.docks
+        self.resizeDocks([d["incidents"], d["composer"]], [int(w * 0.23), int(w * 0.23)],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["incidents"], self.docks["roster"]], [380, 560],
-                         Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["composer"], self.docks["review"]], [520, 420],
-                         Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["health"]], [380], Qt.Orientation.Vertical)
+        self.resizeDocks([d["incidents"], d["roster"], d["review"]],
+                         [int(h * 0.27), int(h * 0.36), int(h * 0.30)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["health"]], [int(h * 0.50)], Qt.Orientation.Vertical)
 
     def _connect(self) -> None:
         s = self.session
@@ -171,6 +184,23 @@ class MainWindow(QMainWindow):
                             ("alert_incident", Action.RUN_INCIDENT)):
             if key in a:
                 a[key].setEnabled(can(action))
+        if "new_incident" in a:
+            why = self._why_no_new_incident()
+            a["new_incident"].setEnabled(not why)
+            tip = why or "Open an incident: title, severity, kind, drill (Ctrl+Shift+N)"
+            a["new_incident"].setToolTip(tip)
+            a["new_incident"].setStatusTip(tip)
+
+    def _why_no_new_incident(self) -> str:
+        from commandcenter.domain.operators import Action
+
+        op = self.session.operator
+        if op is None:
+            return "Sign in to open an incident"
+        if self.session.may(Action.RUN_INCIDENT) or self.session.may(Action.RUN_DRILL):
+            return ""
+        return f"A {op.role.value} may not open incidents (commanders and, for drills, " \
+               "facilitators may)"
 
     def _incident_changed(self, inc: Any) -> None:
         self.status.show_incident(inc)
@@ -188,6 +218,23 @@ class MainWindow(QMainWindow):
             dock.show()
             dock.raise_()
         target.setFocus()
+
+    def open_new_incident(self) -> NewIncidentDialog | None:
+        if self._why_no_new_incident():
+            return None
+        dlg = NewIncidentDialog(self.session, self)
+        dlg.sig_opened.connect(self._incident_opened)
+        self.new_incident_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def _incident_opened(self, inc: Any) -> None:
+        """Select the new incident; the list reloads and keeps it selected."""
+        self.session.set_incident(inc)
+        self.session.sig_data_changed.emit()
+        self.session.sig_info.emit(f"Incident #{inc.id} opened: {inc.severity.value} "
+                                   f"{inc.title}" + (" (drill)" if inc.drill else ""))
+        self.timeline.table.setFocus()
 
     def new_message(self) -> None:
         self.focus_panel(self.docks["composer"], self.composer.template_combo)
@@ -219,7 +266,15 @@ class MainWindow(QMainWindow):
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)
         for dock in self.docks.values():
+            dock.setFloating(False)
             dock.show()
+        self.apply_default_sizes()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:  # sizes only take once the window has its real geometry
+            self._sized = True
+            self.apply_default_sizes()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.composer.flush_autosave()

@@ -29,6 +29,7 @@ THRESHOLDS: dict[str, tuple[float, float]] = {
 }
 LEFT_AXIS_PX = 64
 MAX_POINTS_KEPT = 2_000_000  # a live chart drops its oldest points past this
+SPARSE_POINTS = 30  # at most this many points: draw each as a dot too
 CURVE_PEN = pg.mkPen("#2e86c1", width=1)
 LEVEL_BRUSH = {"critical": pg.mkBrush("#c0392b"), "warning": pg.mkBrush("#e67e22")}
 SPAN_BRUSH = pg.mkBrush(192, 57, 43, 40)
@@ -78,7 +79,9 @@ class SeriesChart(QWidget):
         self.view.setAutoVisible(y=True)
         self.view.setMouseEnabled(x=True, y=False)
         self.view.sigRangeChangedManually.connect(self._manual_range)
-        self.curve = pg.PlotDataItem(pen=CURVE_PEN, name=series)
+        self.curve = pg.PlotDataItem(pen=CURVE_PEN, name=series, symbolSize=5,
+                                     symbolPen=None, symbolBrush=pg.mkBrush("#2e86c1"))
+        self._sparse = False
         item.addItem(self.curve)
         self.markers = pg.ScatterPlotItem(size=11, symbol="t1", pen=pg.mkPen("k", width=1))
         self.markers.setZValue(20)
@@ -148,6 +151,11 @@ class SeriesChart(QWidget):
         return int(t.size)
 
     def _redraw(self) -> None:
+        # Sparse series (one point per score snapshot) need dots: a lone point has no line.
+        sparse = self._ts.size <= SPARSE_POINTS
+        if sparse != self._sparse:
+            self._sparse = sparse
+            self.curve.setSymbol("o" if sparse else None)
         self.curve.setData(self._ts, self._values)
         self._place_markers()
         if self._ts.size:

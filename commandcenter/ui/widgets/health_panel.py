@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..charts.series_chart import SeriesChart
+from ..charts.snapshot_histogram import SnapshotHistogram, SnapshotHistogramChart, histogram_of
 from ..session import Session
 from ..timefmt import local_text
 from .alerts_panel import AlertsPanel
@@ -57,6 +58,14 @@ class HealthMeta:
     status: tuple[Any, ...]  # SeriesStatus
     alerts: tuple[Any, ...]  # AlertView
     incidents: tuple[Any, ...]  # IncidentView
+    histogram: SnapshotHistogram | None = None
+    histogram_key: object = None  # None: the histogram was not re-read
+
+
+def snapshot_key(status: Sequence[Any]) -> object:
+    """Changes whenever a snapshot arrives: the time of the last profile_count point."""
+    return next(((s.last_at, s.last_value) for s in status if s.series == "profile_count"),
+                ("none",))
 
 
 def chart_order(names: Sequence[str]) -> list[str]:
@@ -76,6 +85,7 @@ class HealthPanel(QWidget):
         self.session = session
         self.charts: dict[str, SeriesChart] = {}
         self.meta = HealthMeta((), (), ())
+        self._histogram_key: object = None
         self.span = RANGES[0][2]
         self.follow = True  # the x range scrolls with the clock until the user zooms
         self.source: Any = None  # an optional live source: poll() -> list[Point]
@@ -128,28 +138,44 @@ class HealthPanel(QWidget):
 
         self.alerts = AlertsPanel(self.session)
         self.alerts.sig_alert_chosen.connect(self.show_alert)
-        self.snapshot_table = labelled(QTableWidget(0, 3), "Latest snapshot metrics",
-                                       "The newest value of each snapshot metric")
-        self.snapshot_table.setHorizontalHeaderLabels(("Metric", "Value", "At"))
+        self.snapshot_table = labelled(QTableWidget(0, 2), "Latest snapshot metrics",
+                                       "The newest value of each snapshot metric; hover for "
+                                       "its time")
+        self.snapshot_table.setHorizontalHeaderLabels(("Metric", "Value"))
         self.snapshot_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         compact_rows(self.snapshot_table)
         self.snapshot_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
         self.snapshot_table.horizontalHeader().setStretchLastSection(True)
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(QLabel("<b>Alerts</b>"))
-        side_layout.addWidget(self.alerts, 3)
-        side_layout.addWidget(QLabel("<b>Latest score snapshot</b>"))
-        side_layout.addWidget(self.snapshot_table, 2)
+        self.histogram = SnapshotHistogramChart()
+        alerts_box = QWidget()
+        alerts_layout = QVBoxLayout(alerts_box)
+        alerts_layout.setContentsMargins(0, 0, 0, 0)
+        alerts_layout.addWidget(QLabel("<b>Alerts</b>"))
+        alerts_layout.addWidget(self.alerts, 1)
+        snapshot_box = QWidget()
+        snapshot_layout = QVBoxLayout(snapshot_box)
+        snapshot_layout.setContentsMargins(0, 0, 0, 0)
+        snapshot_layout.addWidget(QLabel("<b>Latest score snapshot</b>"))
+        snapshot_row = QHBoxLayout()
+        snapshot_row.addWidget(self.histogram, 3)
+        snapshot_row.addWidget(self.snapshot_table, 2)
+        snapshot_layout.addLayout(snapshot_row, 1)
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.setChildrenCollapsible(False)
+        side.addWidget(alerts_box)
+        side.addWidget(snapshot_box)
+        side.setStretchFactor(0, 1)
+        side.setStretchFactor(1, 1)
+        side.setSizes([500, 500])
+        self.side_splitter = side
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.scroll)
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([1100, 480])
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([900, 600])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
@@ -159,11 +185,16 @@ class HealthPanel(QWidget):
     def reload(self) -> None:
         """Series, alerts and incidents; then the charted range when a chart is new."""
         services = self.session.services
+        known = self._histogram_key
 
         def read() -> HealthMeta:
-            return HealthMeta(tuple(services.health.status()),
-                              tuple(services.health.alerts()),
-                              tuple(i for i in services.incidents.list() if not i.drill))
+            status = tuple(services.health.status())
+            key = snapshot_key(status)
+            fresh = key != known  # snapshots are large: re-read only when a new one came
+            return HealthMeta(status, tuple(services.health.alerts()),
+                              tuple(i for i in services.incidents.list() if not i.drill),
+                              histogram_of(services.health.snapshot_scores()) if fresh else None,
+                              key if fresh else None)
 
         self.session.read(read, self._meta_loaded)
 
@@ -173,6 +204,9 @@ class HealthPanel(QWidget):
         self._show_alerts()
         self._show_spans()
         self._show_snapshot()
+        if meta.histogram_key is not None:
+            self._histogram_key = meta.histogram_key
+            self.histogram.set_histogram(meta.histogram)
         if added:
             self.load_range(*self.current_window())
 
@@ -296,8 +330,10 @@ class HealthPanel(QWidget):
         self.snapshot_table.setRowCount(len(rows))
         for r, s in enumerate(rows):
             value = "-" if s.last_value is None else f"{s.last_value:.6g}"
-            for c, text in enumerate((s.series, value, local_text(s.last_at))):
-                self.snapshot_table.setItem(r, c, QTableWidgetItem(text))
+            for c, text in enumerate((s.series, value)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"{s.series} = {value} at {local_text(s.last_at)}")
+                self.snapshot_table.setItem(r, c, item)
 
     # --- live ----------------------------------------------------------------------------
     def start_live(self) -> None:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from commandcenter.domain.operators import Action
 from commandcenter.domain.timeline import EntryKind
 
-from ..models.timeline import COLUMNS, TimelineQuery, TimelineTableModel
+from ..models.timeline import TEXT, TimelineQuery, TimelineTableModel
 from ..session import Session
 
 K = EntryKind
@@ -42,6 +42,9 @@ KIND_FILTERS: tuple[tuple[str, frozenset[EntryKind] | None], ...] = (
     *((k.value.replace("_", " ").capitalize(), frozenset({k})) for k in EntryKind),
 )
 FILTER_DELAY_MS = 150
+# Time, kind, actor, entry (stretched), correction: enough for "22 Nov 02:02",
+# "message submitted" and a full name at the default font.
+COLUMN_WIDTHS = (106, 130, 110, 300, 140)
 
 
 class CtrlEnter(QObject):
@@ -125,10 +128,14 @@ class TimelinePanel(QWidget):
         self.table.setWordWrap(False)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        # Fixed widths: ResizeToContents would read every row of a huge timeline.
-        for col, width in enumerate((104, 126, 112, 240, 160)):
+        # Set widths, never ResizeToContents: that would read every row of a huge
+        # timeline. The entry takes whatever width is left; its tooltip has it all.
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(48)
+        for col, width in enumerate(COLUMN_WIDTHS):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(col, width)
-        header.setSectionResizeMode(COLUMNS.index("Entry"), QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._update_enabled())
 
         self.entry_kind = labelled(QComboBox(), "New entry kind", "Note or decision")

@@ -1,0 +1,119 @@
+"""The newest score snapshot's distribution over its reference's (the last healthy batch).
+
+Bins are computed on the worker (``histogram_of``); the widget only calls
+``setData`` on two stepped curves made once, like the series charts.
+Shares rather than counts, so batches of different sizes compare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ..timefmt import local_text
+
+if TYPE_CHECKING:
+    from commandcenter.services.health_views import SnapshotScores
+
+BINS = 60
+CURRENT_PEN = pg.mkPen("#c0392b", width=1)
+REFERENCE_PEN = pg.mkPen("#7f8c8d", width=1)
+REFERENCE_BRUSH = pg.mkBrush(127, 140, 141, 70)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SnapshotHistogram:
+    """Shared bin edges (``bins + 1``) and the share of profiles in each bin."""
+
+    edges: np.ndarray
+    current: np.ndarray
+    reference: np.ndarray  # empty when there is no reference
+    snapshot_id: int
+    taken_at: datetime
+    healthy: bool
+    reference_taken_at: datetime | None
+
+
+def histogram_of(scores: SnapshotScores | None, bins: int = BINS) -> SnapshotHistogram | None:
+    """Bin both snapshots on the same edges; runs on the worker."""
+    if scores is None:
+        return None
+    cur = np.asarray(scores.scores, dtype=np.float64)
+    ref = np.asarray(scores.reference_scores, dtype=np.float64)
+    both = np.concatenate((cur, ref))
+    if not both.size:
+        return None
+    lo, hi = float(both.min()), float(both.max())
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = np.histogram_bin_edges(both, bins=bins, range=(lo, hi))
+
+    def shares(values: np.ndarray) -> np.ndarray:
+        if not values.size:
+            return np.empty(0, dtype=np.float64)
+        counts, _ = np.histogram(values, bins=edges)
+        return counts.astype(np.float64) / values.size
+
+    return SnapshotHistogram(edges, shares(cur), shares(ref), scores.snapshot_id,
+                             scores.taken_at, scores.healthy, scores.reference_taken_at)
+
+
+class SnapshotHistogramChart(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.histogram: SnapshotHistogram | None = None
+        self.setAccessibleName("Score distribution of the newest snapshot")
+        self.header = QLabel()
+        self.header.setAccessibleName("Score distribution reading")
+        self.header.setTextFormat(Qt.TextFormat.PlainText)
+        self.header.setWordWrap(True)
+        self.plot_widget = pg.PlotWidget()
+        self.plot_widget.setAccessibleName("Score distribution plot")
+        self.plot_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.plot_widget.setBackground("w")
+        self.plot_widget.setMinimumHeight(110)
+        item = self.plot_item = self.plot_widget.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setMouseEnabled(x=False, y=False)
+        item.getAxis("left").setWidth(44)
+        item.setLabel("bottom", "score")
+        self.legend = item.addLegend(offset=(-6, 6), labelTextSize="8pt")
+        self.reference = pg.PlotDataItem(stepMode="center", fillLevel=0,
+                                         pen=REFERENCE_PEN, brush=REFERENCE_BRUSH,
+                                         name="reference (last healthy)")
+        self.current = pg.PlotDataItem(stepMode="center", pen=CURRENT_PEN, name="newest")
+        item.addItem(self.reference)
+        item.addItem(self.current)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.plot_widget, 1)
+        self.set_histogram(None)
+
+    def set_histogram(self, hist: SnapshotHistogram | None) -> None:
+        self.histogram = hist
+        if hist is None:
+            self.current.clear()
+            self.reference.clear()
+            self.header.setText("Score distribution: no score snapshot yet")
+            return
+        self.current.setData(hist.edges, hist.current)
+        if hist.reference.size:
+            self.reference.setData(hist.edges, hist.reference)
+        else:
+            self.reference.clear()
+        verdict = "healthy" if hist.healthy else "UNHEALTHY"
+        ref = (f"reference {local_text(hist.reference_taken_at)}"
+               if hist.reference_taken_at is not None else "no healthy reference yet")
+        self.header.setText(f"Score distribution: snapshot #{hist.snapshot_id} "
+                            f"{local_text(hist.taken_at)} ({verdict}) over {ref}")
+        self.plot_item.enableAutoRange()
