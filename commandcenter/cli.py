@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from commandcenter.domain.clock import format_utc, parse_instant
-from commandcenter.domain.errors import CommandCenterError, InvalidInput
+from commandcenter.domain.errors import CommandCenterError, ConflictError, InvalidInput
 from commandcenter.jsonable import jsonable
 
 ENV_PASSPHRASE = "COMMANDCENTER_PASSPHRASE"
@@ -509,9 +509,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: interrupted", file=sys.stderr)
         return 1
     except Exception as exc:  # the one place that turns surprises into exit code 1
+        busy = _busy_conflict(exc)
+        if busy is not None:
+            return _fail(busy, want_json)
         print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     return _emit(result, args.json)
+
+
+def _busy_conflict(exc: Exception) -> ConflictError | None:
+    """Another writer held the database past the busy timeout: exit 4, not a crash."""
+    from sqlalchemy.exc import OperationalError
+
+    from commandcenter.persistence.uow import is_busy
+
+    if isinstance(exc, OperationalError) and is_busy(exc):
+        return ConflictError("conflict: the database is busy; try again")
+    return None
 
 
 def _emit(result: Any, as_json: bool) -> int:

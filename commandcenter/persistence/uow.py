@@ -40,6 +40,8 @@ class UnitOfWork:
             raise ConflictError(
                 "conflict: somebody else changed this first; reload and try again"
             ) from exc
+        if isinstance(exc, OperationalError) and is_busy(exc):
+            raise ConflictError("conflict: the database is busy; try again") from exc
 
     def commit(self) -> None:
         try:
@@ -49,7 +51,7 @@ class UnitOfWork:
                 "conflict: somebody else changed this first; reload and try again"
             ) from exc
         except OperationalError as exc:
-            if "locked" in str(exc).lower():
+            if is_busy(exc):
                 raise ConflictError("conflict: the database is busy; try again") from exc
             raise
 
@@ -83,6 +85,12 @@ class UnitOfWork:
                        entity_id=str(entity_id), payload=body, prev_hash=prev, hash=digest))
         head.hash = digest
         return AuditRecord(seq, at, actor, action, entity, str(entity_id), body, prev, digest)
+
+
+def is_busy(exc: OperationalError) -> bool:
+    """SQLite's lock timeout, or PostgreSQL's lock or serialisation failure."""
+    text = str(exc.orig).lower()
+    return "locked" in text or "could not serialize" in text or "lock timeout" in text
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:
