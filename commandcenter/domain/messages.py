@@ -74,7 +74,15 @@ LIMITS: dict[Channel, int] = {
     Channel.INTERNAL: 50_000,
 }
 
-_URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s]*")
+# Links as X counts them: with a scheme or www., or a bare domain on a common
+# top-level domain ("klout.com"), each with any path.
+_TLDS = ("com|org|net|io|co|ly|me|app|dev|ai|info|biz|edu|gov|us|uk|de|fr|es|it|nl|jp|ca"
+         "|au|eu|tv|gl|to|in|br")
+_URL = re.compile(
+    r"(?i)\b(?:https?://|www\.)[^\s<>\"]+"
+    rf"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:{_TLDS})\b(?:/[^\s]*)?"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s]*"
+)
 # twitter-text v3: these code point ranges weigh 1, everything else 2.
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 URL_WEIGHT = 23

@@ -124,3 +124,14 @@ def test_channel_names() -> None:
     with pytest.raises(InvalidInput, match=r"^channel: 'myspace'"):
         Channel.parse("myspace")
     assert not Channel.INTERNAL.is_public
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("klout.com", 23),
+    ("see klout.com/score now", 4 + 23 + 4),
+    ("nyc.gov.", 24),
+    ("e.g. this", 9),
+    ("3.5 points", 10),
+])
+def test_bare_domains_count_as_links_as_on_x(text: str, expected: int) -> None:
+    assert x_length(text) == expected
