@@ -129,25 +129,29 @@ _KEYWORDS = (
 )
 
 
-def _ics_time(value: str, params: dict[str, str], number: int) -> datetime:
+def _ics_time(value: str, params: dict[str, str], number: int, local: str) -> datetime:
+    """All-day dates and floating times are the contact's own (``local``) time."""
     try:
         if params.get("VALUE") == "DATE" or re.fullmatch(r"\d{8}", value):
-            return datetime.combine(date.fromisoformat(value[:4] + "-" + value[4:6] + "-"
-                                                       + value[6:8]), time(), UTC)
+            day = date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+            return datetime.combine(day, time(), ZoneInfo(local)).astimezone(UTC)
         stamp = datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
     except ValueError:
         raise InvalidInput(f"line {number}: {value!r} is not an iCalendar date-time") from None
     if value.endswith("Z"):
         return stamp.replace(tzinfo=UTC)
-    tzid = params.get("TZID", "UTC")
+    tzid = params.get("TZID", local)
     try:
         return stamp.replace(tzinfo=ZoneInfo(tzid)).astimezone(UTC)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"line {number}: unknown time zone {tzid!r}") from None
 
 
-def parse_ics(text: str) -> list[CalendarBusy]:
-    """Busy events become availability windows; transparent (free) events are skipped."""
+def parse_ics(text: str, local_timezone: str = "UTC") -> list[CalendarBusy]:
+    """Busy events become availability windows; transparent (free) events are skipped.
+
+    ``local_timezone`` (the contact's) places all-day dates and floating times.
+    """
     out: list[CalendarBusy] = []
     event: dict[str, tuple[dict[str, str], str, int]] | None = None
     start_line = 0
@@ -162,23 +166,24 @@ def parse_ics(text: str) -> list[CalendarBusy]:
         if name == "BEGIN" and value.upper() == "VEVENT":
             event, start_line = {}, number
         elif name == "END" and value.upper() == "VEVENT" and event is not None:
-            out.extend(_event(event, start_line))
+            out.extend(_event(event, start_line, local_timezone))
             event = None
         elif event is not None:
             event[name] = (params, value, number)
     return out
 
 
-def _event(event: dict[str, tuple[dict[str, str], str, int]], line: int) -> list[CalendarBusy]:
+def _event(event: dict[str, tuple[dict[str, str], str, int]], line: int,
+           local: str) -> list[CalendarBusy]:
     if "DTSTART" not in event:
         raise InvalidInput(f"line {line}: event without DTSTART")
     if event.get("TRANSP", ({}, "", 0))[1].upper() == "TRANSPARENT":
         return []
     p, v, n = event["DTSTART"]
-    start = _ics_time(v, p, n)
+    start = _ics_time(v, p, n, local)
     if "DTEND" in event:
         p, v, n = event["DTEND"]
-        end = _ics_time(v, p, n)
+        end = _ics_time(v, p, n, local)
     elif "DURATION" in event:
         end = start + _duration(event["DURATION"][1], event["DURATION"][2])
     else:

@@ -218,10 +218,11 @@ class RosterService:
 
     def import_availability(self, path: Path, name: str,
                             actor: str | None = None) -> list[AvailabilityWindow]:
-        events = parse_ics(read_file(path))
+        text = read_file(path)
         with self.ctx.uow() as uow:
             who = self._actor(uow, actor)
             c = find_contact(uow, name)
+            events = parse_ics(text, c.timezone)
             rows = [AvailabilityRow(contact_id=c.id, status=e.status.value,
                                     starts_at=e.starts_at, ends_at=e.ends_at, reachable=False,
                                     note=e.summary[:500]) for e in events]

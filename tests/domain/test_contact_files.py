@@ -231,3 +231,17 @@ def test_other_ics_errors_name_the_line() -> None:
         parse_ics(calendar("SUMMARY:x\nDTSTART:20260302T120000Z\nDTEND:20260302T110000Z"))
     with pytest.raises(InvalidInput, match=r"line 7: 'P1X' is not an iCalendar duration"):
         parse_ics(calendar("SUMMARY:x\nDTSTART:20260302T120000Z\nDURATION:P1X"))
+
+
+def test_all_day_and_floating_times_are_the_contacts_local_time() -> None:
+    day_off, floating = parse_ics(calendar("""
+SUMMARY:Day off
+DTSTART;VALUE=DATE:20260310
+""", """
+SUMMARY:Dentist
+DTSTART:20260311T090000
+DTEND:20260311T100000
+"""), "America/New_York")
+    assert day_off.starts_at == datetime(2026, 3, 10, 4, tzinfo=UTC)  # midnight EDT
+    assert day_off.ends_at == datetime(2026, 3, 11, 4, tzinfo=UTC)
+    assert floating.starts_at == datetime(2026, 3, 11, 13, tzinfo=UTC)

@@ -131,6 +131,9 @@ END:VCALENDAR
 """
 
 
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
 def test_ics_import_becomes_windows_that_move_ownership(
     people: Services, tmp_path: Path,
 ) -> None:
@@ -139,7 +142,9 @@ def test_ics_import_becomes_windows_that_move_ownership(
         (St.TRAVELLING, datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 2, 20, tzinfo=UTC)),
         (St.UNAVAILABLE, datetime(2026, 3, 3, 10, tzinfo=UTC),
          datetime(2026, 3, 3, 12, tzinfo=UTC)),
-        (St.VACATION, datetime(2026, 3, 10, tzinfo=UTC), datetime(2026, 3, 13, tzinfo=UTC)),
+        # An all-day event is whole days where Carol lives (Tokyo), not in UTC.
+        (St.VACATION, datetime(2026, 3, 10, tzinfo=TOKYO).astimezone(UTC),
+         datetime(2026, 3, 13, tzinfo=TOKYO).astimezone(UTC)),
     ]
     assert not any(w.reachable for w in windows)
     assert len(people.roster.windows(CAROL)) == 3
