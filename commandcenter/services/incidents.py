@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import column, func, or_, select, table
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Session
 
 from commandcenter.domain.clock import as_utc
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
@@ -51,6 +53,33 @@ class IncidentView:
 class TimelinePage:
     entries: tuple[TimelineEntry, ...]
     total: int
+    # False when a text filter matched more than COUNT_CAP entries: then ``total``
+    # is a lower bound ("more than"), raised as pages are read.
+    total_exact: bool = True
+
+
+# A text filter counts its matches up to this many; an exact count of a common
+# word over a million entries costs the better part of a second.
+COUNT_CAP = 10_000
+FTS_TABLE = "timeline_fts"
+
+
+def _fts_usable(session: Session, needle: str) -> bool:
+    """SQLite with the trigram table (migration 0003) and a needle it can look up.
+
+    Trigrams need three characters; LIKE wildcards in the needle keep the plain LIKE.
+    """
+    if len(needle) < 3 or "%" in needle or "_" in needle:
+        return False
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    return session.execute(sql_text(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"),
+        {"n": FTS_TABLE}).first() is not None
+
+
+def _fts_phrase(needle: str) -> str:
+    return '"' + needle.replace('"', '""') + '"'
 
 
 def incident_view(row: IncidentRow, commander: str | None) -> IncidentView:
@@ -162,26 +191,63 @@ class IncidentService:
         self, incident_id: int, *, offset: int = 0, limit: int | None = None,
         text: str = "", kinds: frozenset[EntryKind] | None = None, pinned_first: bool = False,
     ) -> TimelinePage:
-        """A window of the timeline, filtered in the database, oldest first."""
+        """A window of the timeline, filtered in the database, oldest first.
+
+        A text filter matches entries whose text or actor contains it (case-
+        insensitive). Its ``total`` is counted up to ``COUNT_CAP`` matches only:
+        past that, ``total_exact`` is False and ``total`` is a lower bound that
+        stays ahead of the rows handed out while more may follow.
+        """
         with self.ctx.uow() as uow:
             row = load_incident(uow, incident_id)
-            stmt = select(TimelineRow).where(TimelineRow.incident_id == incident_id)
-            if text.strip():
-                needle = f"%{text.strip().lower()}%"
-                stmt = stmt.where(or_(func.lower(TimelineRow.text).like(needle),
-                                      func.lower(TimelineRow.actor).like(needle)))
+            session = uow.session
+            where = [TimelineRow.incident_id == incident_id]
             if kinds:
-                stmt = stmt.where(TimelineRow.kind.in_([k.value for k in kinds]))
-            total = uow.session.execute(
-                select(func.count()).select_from(stmt.subquery())).scalar_one()
+                where.append(TimelineRow.kind.in_([k.value for k in kinds]))
+            needle = text.strip().lower()
+            if needle:
+                pattern = f"%{needle}%"
+                where.append(or_(func.lower(TimelineRow.text).like(pattern),
+                                 func.lower(TimelineRow.actor).like(pattern)))
+            ids = select(TimelineRow.id).where(*where)
+            if needle and _fts_usable(session, needle):
+                # Candidates from the trigram index, streamed in rowid order (so the
+                # capped count stops early); the LIKE keeps the exact semantics.
+                # "+ 0" keeps SQLite from driving the join by the incident index (and
+                # probing the trigram table once per entry).
+                fts = table(FTS_TABLE, column("rowid"), column(FTS_TABLE))
+                ids = (select(TimelineRow.id).select_from(fts)
+                       .join(TimelineRow, TimelineRow.id == fts.c.rowid)
+                       .where(fts.c[FTS_TABLE].op("MATCH")(_fts_phrase(needle)),
+                              TimelineRow.incident_id + 0 == incident_id, *where[1:]))
+            counted = ids.limit(COUNT_CAP + 1).subquery() if needle else ids.subquery()
+            total = session.execute(select(func.count()).select_from(counted)).scalar_one()
             order = [TimelineRow.occurred_at, TimelineRow.id]
             if pinned_first:
                 order.insert(0, TimelineRow.pinned.desc())
+            if total == 0:
+                return TimelinePage((), 0)
+            if (needle or kinds) and total <= COUNT_CAP:
+                # Few matches: fetch them by key and order that handful.
+                stmt = select(TimelineRow).where(TimelineRow.id.in_(ids))
+            elif needle and kinds:
+                # Many: walk the ordered index (the kind index would mean sorting them all).
+                stmt = select(TimelineRow).where(
+                    where[0], (TimelineRow.kind + "").in_([k.value for k in kinds]), where[2])
+            else:
+                # Many (or no filter): walking the ordered index finds a page at once.
+                stmt = select(TimelineRow).where(*where)
             stmt = stmt.order_by(*order).offset(offset)
             if limit is not None:
                 stmt = stmt.limit(limit)
-            entries = tuple(entry_view(r, row.drill) for r in uow.session.execute(stmt).scalars())
-            return TimelinePage(entries, total)
+            entries = tuple(entry_view(r, row.drill) for r in session.execute(stmt).scalars())
+            if total <= COUNT_CAP or not needle:
+                return TimelinePage(entries, total)
+            more = limit is not None and len(entries) == limit
+            if not more:  # the last page: now the total is known
+                return TimelinePage(entries, offset + len(entries))
+            return TimelinePage(entries, max(COUNT_CAP + 1, offset + len(entries) + 1),
+                                total_exact=False)
 
     def add_entry(self, incident_id: int, text: str, actor: str, *,
                   kind: EntryKind = EntryKind.NOTE, occurred_at: datetime | None = None

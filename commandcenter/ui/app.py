@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
 import sys
 import tempfile
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from .main_window import APPLICATION, ORGANISATION, MainWindow
 from .palette import apply_scheme, follow_system
@@ -20,6 +26,96 @@ if TYPE_CHECKING:
     from commandcenter.config import Settings
 
 log = logging.getLogger(__name__)
+# Benchmarks set this to a file path: once the window has painted, the instant
+# (time.time()) is written there and the application quits.
+REPORT_FIRST_PAINT = "COMMANDCENTER_REPORT_FIRST_PAINT"
+# The worker waits this long at most for the window's first paint before building.
+PAINT_GATE_S = 2.0
+SERVICE_NAMES = frozenset({"roster", "incidents", "messages", "audit", "health"})
+
+
+class LazyServices:
+    """Stands in for ``Services`` so the window paints before the database layer loads.
+
+    Importing SQLAlchemy, the services and (when a migration is due) Alembic
+    takes about half a second; the first screen needs none of it. ``settings``
+    is there at once; anything else builds the real services on first use,
+    which is the first read the panels queue on the worker thread. The build
+    waits for ``gate`` (the window's first paint) so it does not compete with
+    that paint for the GIL.
+    """
+
+    def __init__(self, settings: Settings, factory: Callable[[], Services],
+                 gate: threading.Event | None = None) -> None:
+        self.settings = settings
+        self._factory = factory
+        self._gate = gate
+        self._lock = threading.Lock()
+        self._services: Services | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def built(self) -> bool:
+        return self._services is not None
+
+    def get(self) -> Services:
+        if self._services is not None:
+            return self._services
+        if self._gate is not None and threading.current_thread() is not threading.main_thread():
+            self._gate.wait(PAINT_GATE_S)
+        with self._lock:
+            if self._services is None:
+                if self._error is not None:
+                    raise self._error
+                try:
+                    self._services = self._factory()
+                except BaseException as exc:
+                    self._error = exc
+                    raise
+            return self._services
+
+    def __getattr__(self, name: str) -> Any:
+        if (self._services is None and name in SERVICE_NAMES
+                and threading.current_thread() is threading.main_thread()):
+            # Panels hand bound methods (``services.incidents.list``) to the worker:
+            # give them a stand-in whose methods look the real one up when called.
+            return _DeferredService(self, name)
+        return getattr(self.get(), name)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._services is not None:
+                self._services.close()
+
+
+class _DeferredService:
+    """``services.<name>`` before the build: every attribute is a method, resolved on call."""
+
+    def __init__(self, lazy: LazyServices, name: str) -> None:
+        self._lazy, self._name = lazy, name
+
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return getattr(getattr(self._lazy.get(), self._name), method)(*args, **kwargs)
+
+        call.__name__ = method
+        return call
+
+
+class _FirstPaint(QObject):
+    """Sets ``gate`` once ``window`` has been painted (or asked to paint) for the first time."""
+
+    def __init__(self, window: QWidget, gate: threading.Event) -> None:
+        super().__init__(window)
+        self.window, self.gate = window, gate
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.window and event.type() in (QEvent.Type.Paint,
+                                                   QEvent.Type.UpdateRequest):
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(0, self.gate.set)  # after this paint has finished
+        return False
 
 
 def demo_settings(folder: Path) -> Settings:
@@ -62,23 +158,72 @@ def _excepthook(window: MainWindow):  # type: ignore[no-untyped-def]
     return hook
 
 
+def _report_first_paint(app: QApplication, window: MainWindow, services: LazyServices,
+                        path: Path, marks: dict[str, float]) -> None:
+    """For benchmarks: paint the window (and the sign-in dialog), note the time; then
+    note when the first loads have finished, write the instants and quit."""
+    app.processEvents()
+    window.grab()
+    if window.sign_in_dialog is not None:
+        window.sign_in_dialog.grab()
+    marks["painted"] = time.time()
+    quiet = [0]
+
+    def poll() -> None:
+        quiet[0] = quiet[0] + 1 if services.built and window.tasks.idle() else 0
+        if quiet[0] < 5 and time.time() - marks["painted"] < 30:
+            QTimer.singleShot(10, poll)
+            return
+        marks["loaded"] = time.time() - 0.04  # minus the quiet polls
+        path.write_text(json.dumps(marks))
+        app.quit()
+
+    QTimer.singleShot(10, poll)
+
+
+def _fatal(app: QApplication, window: MainWindow, exc: BaseException) -> None:
+    log.error("cannot open the database", exc_info=exc)
+    print(f"error: cannot open the database: {exc}", file=sys.stderr)
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Critical, "Command Center",
+                      f"The database cannot be opened:\n{exc}",
+                      QMessageBox.StandardButton.Close, window)
+    box.finished.connect(lambda _r: app.exit(1))
+    box.open()
+
+
 def run_gui(settings: Settings, *, demo: bool = False) -> int:
     """Open the window on ``settings``' database, or on a throw-away demo copy."""
-    from commandcenter.app import build
-
+    marks = {"gui_entered": time.time()}
     app = make_application()
     demo_dir: Path | None = None
     if demo:
         demo_dir = Path(tempfile.mkdtemp(prefix="commandcenter-demo-"))
-        services = build_demo_services(demo_dir)
+        folder = demo_dir
+        services = LazyServices(demo_settings(folder),
+                                lambda: build_demo_services(folder), gate := threading.Event())
     else:
-        services = build(settings)
-    window = MainWindow(services, demo=demo)
+        def build_services() -> Services:
+            from commandcenter.app import build
+
+            return build(settings)
+
+        services = LazyServices(settings, build_services, gate := threading.Event())
+    window = MainWindow(services, demo=demo)  # type: ignore[arg-type]
+    _FirstPaint(window, gate)
     previous_hook = sys.excepthook
     sys.excepthook = _excepthook(window)
+    marks["window"] = time.time()
     try:
         window.show()
+        # The first task: a database that cannot be opened or migrated ends the run.
+        window.tasks.run(services.get, None, lambda exc: _fatal(app, window, exc))
         window.start()
+        report = os.environ.get(REPORT_FIRST_PAINT)
+        if report:
+            QTimer.singleShot(
+                0, lambda: _report_first_paint(app, window, services, Path(report), marks))
         return app.exec()
     finally:
         sys.excepthook = previous_hook

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.benchmarks import bench_ingest, run_nab
+from tests.benchmarks import bench_chart, bench_ingest, bench_startup, bench_timeline, run_nab
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
         ingest_json = Path(tmp) / "ingest.json"
         bench_ingest.main(["--json", str(ingest_json)])
         report["ingest_and_snapshot"] = json.loads(ingest_json.read_text())
+        for name, module in (("startup", bench_startup), ("chart", bench_chart),
+                             ("timeline_filter", bench_timeline)):
+            out = Path(tmp) / f"{name}.json"
+            module.main(["--json", str(out)])
+            report[name] = json.loads(out.read_text())
         nab_json = Path(tmp) / "nab.json"
         run_nab.main(["--json", str(nab_json)])
         report["nab_detector"] = json.loads(nab_json.read_text())

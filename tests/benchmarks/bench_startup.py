@@ -1,0 +1,172 @@
+"""Start-up: process start to a painted main window over a realistic database.
+
+    python -m tests.benchmarks.bench_startup [--runs N] [--json OUT] [--keep DIR]
+
+The fixture holds 30 days of 1-minute data for 8 series (``ingest_arrays``),
+one incident with 10,000 timeline entries (Core insert) and a few operators.
+Each run launches a fresh interpreter running ``python -m commandcenter gui``
+with ``COMMANDCENTER_REPORT_FIRST_PAINT`` set: the window, once painted (the
+sign-in dialog open on top of it, as a user sees it), writes ``time.time()``
+to that file and quits. The figure is that instant minus ``time.time()`` just
+before the launch, so it covers interpreter start, imports, migrations check,
+window building and the first paint. Goal (PRODUCT.md): under 1.0 s.
+Measured, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+GOAL_S = 1.0
+SERIES = ("score_mean", "score_p50", "score_p90", "profile_count", "psi",
+          "drop_share_10", "drop_share_20", "drop_share_50")
+ENTRIES = 10_000
+PASS = "correct horse battery"
+REPORT_ENV = "COMMANDCENTER_REPORT_FIRST_PAINT"
+
+
+def prepare(folder: Path, *, days: int = 30, entries: int = ENTRIES) -> str:
+    """Build the fixture database in ``folder``; returns its URL."""
+    import numpy as np
+    from sqlalchemy import insert
+
+    from commandcenter.app import build
+    from commandcenter.config import Settings
+    from commandcenter.domain.incidents import Severity
+    from commandcenter.domain.operators import Role
+    from commandcenter.domain.roster import ContactFields
+    from commandcenter.persistence.models import TimelineRow
+    from commandcenter.services.context import Passphrases
+
+    url = f"sqlite:///{folder / 'startup.sqlite'}"
+    svc = build(Settings(database_url=url, data_dir=folder),
+                passphrases=Passphrases.fast_for_tests())
+    try:
+        for name, tz in (("Alice Archer", "UTC"), ("Bob Baker", "Europe/London"),
+                         ("Carol Chen", "Asia/Tokyo")):
+            svc.roster.add_contact(ContactFields(name, timezone=tz))
+        svc.roster.add_operator("Alice Archer", Role.COMMANDER, PASS)
+        svc.roster.add_operator("Bob Baker", Role.SPOKESPERSON, PASS)
+        svc.roster.add_operator("Carol Chen", Role.OBSERVER, PASS)
+        svc.roster.set_chain("incident command", ["Alice Archer", "Bob Baker"])
+        now = time.time()
+        n = days * 24 * 60
+        ts = (now - 60.0 * n) + 60.0 * np.arange(n, dtype=np.float64)
+        rng = np.random.default_rng(7)
+        groups = {s: (ts, rng.normal(50.0, 5.0, n)) for s in SERIES}
+        svc.health.ingest_arrays(groups, source="bench", evaluate=False)
+        inc = svc.incidents.open("Scores halved on the EU shard", Severity.SEV1, "Alice Archer")
+        start = datetime.now(UTC) - timedelta(hours=12)
+        kinds = ("note", "decision", "status_change", "message_drafted", "note")
+        words = ("shard", "latency", "rollback", "join", "scores", "dropped", "customer",
+                 "queue", "deploy", "cache")
+        rows = [{
+            "incident_id": inc.id, "seq": 100 + i,
+            "occurred_at": start + timedelta(seconds=4 * i),
+            "recorded_at": start + timedelta(seconds=4 * i),
+            "kind": kinds[i % len(kinds)], "actor": ("Alice Archer", "Bob Baker")[i % 2],
+            "text": f"entry {i}: {words[i % 10]} {words[(i * 7) % 10]} looked at",
+            "data": {}, "corrects_id": None, "pinned": i % 97 == 0,
+        } for i in range(entries)]
+        with svc.engine.begin() as conn:
+            conn.execute(insert(TimelineRow.__table__), rows)
+    finally:
+        svc.close()
+    return url
+
+
+def child_env(folder: Path, report: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env[REPORT_ENV] = str(report)
+    # Keep the user's window layout and data folder out of it.
+    env["HOME"] = str(folder / "home")
+    env["XDG_CONFIG_HOME"] = str(folder / "home" / ".config")
+    env["XDG_DATA_HOME"] = str(folder / "home" / ".local" / "share")
+    env["COMMANDCENTER_DATA_DIR"] = str(folder / "data")
+    return env
+
+
+def one_run(url: str, folder: Path, i: int) -> dict[str, float]:
+    report = folder / f"paint-{i}.json"
+    report.unlink(missing_ok=True)
+    env = child_env(folder, report)
+    cmd = [sys.executable, "-m", "commandcenter", "--database-url", url, "gui"]
+    t0 = time.time()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    t_exit = time.time()
+    if not report.exists():
+        raise RuntimeError(f"no first-paint report (exit {proc.returncode}):\n{proc.stderr}")
+    data = json.loads(report.read_text())
+    return {"to_painted_s": data["painted"] - t0, "to_exit_s": t_exit - t0,
+            **{f"{k}_s": v - t0 for k, v in data.items() if k != "painted"}}
+
+
+def bare_qt_run(folder: Path) -> float:
+    """PySide6 + pyqtgraph, nothing else: the floor on this machine."""
+    script = (
+        "import time, json, sys\n"
+        "from PySide6.QtWidgets import QApplication, QMainWindow\n"
+        "import pyqtgraph as pg\n"
+        "app = QApplication(sys.argv)\n"
+        "w = QMainWindow(); w.setCentralWidget(pg.PlotWidget()); w.resize(1600, 1000)\n"
+        "w.show(); app.processEvents(); w.grab()\n"
+        "print(json.dumps(time.time()))\n")
+    t0 = time.time()
+    out = subprocess.run([sys.executable, "-c", script], env=child_env(folder, folder / "x"),
+                         capture_output=True, text=True, timeout=60, check=True)
+    return float(out.stdout.strip().splitlines()[-1]) - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--json", type=Path, help="write the report here")
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the fixture in this folder")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        db = folder / "startup.sqlite"
+        start = time.perf_counter()
+        url = f"sqlite:///{db}" if db.exists() else prepare(folder, days=args.days)
+        prepare_s = time.perf_counter() - start
+        one_run(url, folder, -1)  # warm the page cache and any first-run migration
+        runs = [one_run(url, folder, i) for i in range(args.runs)]
+        bare = [bare_qt_run(folder) for _ in range(3)]
+    painted = [r["to_painted_s"] for r in runs]
+    median = statistics.median(painted)
+    report: dict[str, Any] = {
+        "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
+                    "cpus": os.cpu_count()},
+        "fixture": {"series": len(SERIES), "days": args.days, "points_per_series":
+                    args.days * 1440, "timeline_entries": ENTRIES,
+                    "prepare_s": round(prepare_s, 2)},
+        "runs": [{k: round(v, 3) for k, v in r.items()} for r in runs],
+        "bare_pyside6_pyqtgraph_s": round(statistics.median(bare), 3),
+        "median_to_painted_s": round(median, 3),
+        "best_to_painted_s": round(min(painted), 3),
+        "goals": {"startup_to_painted_s": {"goal": GOAL_S, "measured": round(median, 3),
+                                           "met": median < GOAL_S}},
+    }
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
