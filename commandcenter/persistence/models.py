@@ -153,6 +153,12 @@ class TimelineRow(Base):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+# Pinned-first ordering walks this index (migration 0003 creates it); declared after
+# the class because it orders by ``pinned DESC``.
+Index("ix_timeline_incident_pinned", "incident_id", TimelineRow.pinned.desc(),
+      "occurred_at", "id")
+
+
 class MessageRow(Base):
     __tablename__ = "messages"
     __table_args__ = (Index("ix_messages_incident", "incident_id", "id"),)

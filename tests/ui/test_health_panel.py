@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import itertools
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from commandcenter.app import Services
 from commandcenter.domain.clock import SimulatedClock
@@ -43,6 +46,35 @@ def panel_of(qtbot, window: MainWindow):  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: {"score_mean", "psi"} <= set(panel.charts)
                     and panel.charts["psi"].ts.size == 30, timeout=WAIT_MS)
     return panel
+
+
+def test_window_code_does_not_import_pyqtgraph() -> None:
+    """pyqtgraph (about 0.3 s) loads with the first data, not with the window."""
+    code = ("import sys, commandcenter.ui.app; "
+            "sys.exit('pyqtgraph' in sys.modules or 'commandcenter.ui.charts.series_chart' "
+            "in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_charts_are_built_one_per_event_loop_turn(qtbot, fed, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    panel = window.health
+    panel.reload()  # as when the data first arrives
+    qtbot.waitUntil(lambda: panel.charts_pending() or len(panel.charts) == 2,
+                    timeout=WAIT_MS)
+    seen: list[int] = []
+
+    def turn() -> None:
+        seen.append(len(panel.charts))
+
+    timer = QTimer(interval=0)
+    timer.timeout.connect(turn)
+    timer.start()
+    qtbot.waitUntil(lambda: not panel.charts_pending() and len(panel.charts) == 2,
+                    timeout=WAIT_MS)
+    timer.stop()
+    assert all(b - a <= 1 for a, b in itertools.pairwise(seen))
+    assert list(panel.charts) == ["score_mean", "psi"]  # in chart_order
+    panel_of(qtbot, window)  # and their points arrive
 
 
 def test_charts_are_built_for_speed_and_local_time(qtbot, fed, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -184,3 +216,45 @@ def test_refusal_goes_to_the_error_bar(qtbot, fed, window: MainWindow) -> None: 
     wait_idle(qtbot, window)
     assert "already opened incident" in window.error_bar.label.text()
     assert "Traceback" not in window.error_bar.label.text()
+
+
+# The defaults; a burst read in chunks; and one caught up over several ticks.
+@pytest.mark.parametrize(("chunk", "per_tick"), [(None, None), (1_500, None), (1_500, 2_000)])
+def test_live_burst_leaves_no_gap(qtbot, fed, window: MainWindow, clock: SimulatedClock,  # type: ignore[no-untyped-def]
+                                  monkeypatch: pytest.MonkeyPatch, chunk: int | None,
+                                  per_tick: int | None) -> None:
+    from commandcenter.ui.widgets import health_panel
+
+    if chunk is not None:
+        monkeypatch.setattr(health_panel, "LIVE_CHUNK", chunk)
+    if per_tick is not None:
+        monkeypatch.setattr(health_panel, "LIVE_MAX_PER_TICK", per_tick)
+    panel = panel_of(qtbot, window)
+    chart = panel.charts["psi"]
+    before = chart.ts.copy()
+    clock.advance(timedelta(seconds=60))
+    n = 6_000  # more than the 4,000 raw points `points` answers with by default
+    t = clock.now().timestamp() - 30 + 0.005 * np.arange(n)
+    fed.health.ingest_points([Point(float(a), 0.05, "psi") for a in t], source="test",
+                             evaluate=False)
+    qtbot.waitUntil(lambda: chart.last_ts() == t[-1], timeout=WAIT_MS)
+    assert chart.resolution == 0  # still raw points, appended
+    np.testing.assert_array_equal(chart.ts, np.concatenate((before, t)))  # every point
+    assert np.all(chart.values[before.size:] == 0.05)
+
+
+def test_read_new_points_in_chunks(fed, clock: SimulatedClock) -> None:  # type: ignore[no-untyped-def]
+    from commandcenter.ui.widgets.health_panel import read_new_points
+
+    now = clock.now()
+    t = now.timestamp() - 100 + 0.01 * np.arange(9_000)
+    fed.health.ingest_arrays({"burst": (t, np.arange(9_000.0))}, source="test",
+                             evaluate=False)
+    start = datetime.fromtimestamp(t[0], UTC)  # as live: from the chart's last point
+    end = now + timedelta(hours=1)
+    got = read_new_points(fed.health, "burst", start, end, chunk=1_000)
+    assert not got.more and not got.reread
+    np.testing.assert_array_equal(got.ts, t)
+    part = read_new_points(fed.health, "burst", start, end, chunk=1_000, max_points=3_000)
+    assert part.more and 3_000 <= part.ts.size < 9_000
+    np.testing.assert_array_equal(part.ts, t[:part.ts.size])

@@ -19,10 +19,9 @@ PROFILES = 20_000
 
 def test_histogram_shows_the_newest_snapshot_over_the_reference(  # type: ignore[no-untyped-def]
         qtbot, window: MainWindow, company: Services, clock: SimulatedClock) -> None:
-    hist = window.health.histogram
-    current, reference = hist.current, hist.reference
-    assert current.getData()[0] is None  # no snapshot yet
-    assert "no score snapshot" in hist.header.text()
+    panel = window.health
+    assert panel.histogram is None  # no data yet: no chart, no pyqtgraph
+    assert "no score snapshot" in panel.histogram_placeholder.text()
 
     rng = np.random.default_rng(1)
     ids = np.arange(PROFILES, dtype=np.int64)
@@ -33,8 +32,11 @@ def test_histogram_shows_the_newest_snapshot_over_the_reference(  # type: ignore
     tonight[rng.random(PROFILES) < 0.4] *= 0.5
     company.health.ingest_snapshot(ids, tonight, at=now, evaluate=False)
     window.health.reload()
-    wait_idle(qtbot, window)
-    qtbot.waitUntil(lambda: current.getData()[0] is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.histogram is not None  # built when the data came
+                    and panel.histogram.current.getData()[0] is not None, timeout=10_000)
+    hist = panel.histogram
+    current, reference = hist.current, hist.reference
+    assert not panel.histogram_placeholder.isVisible()
 
     x, y = current.getData()
     rx, ry = reference.getData()

@@ -5,6 +5,11 @@ Built for speed (see STYLE.md): a single ``PlotDataItem`` updated with
 downsampling with clip-to-view, and an x range the panel sets itself, since
 clip-to-view does nothing while x auto-ranges. Span items are pooled and
 reused for the same reason the curve is: creating and destroying items leaks.
+
+Points live in float64 buffers with spare capacity: ``append`` writes the new
+points in place (growing the buffers geometrically when full) and hands
+``setData`` views of the filled part, so a live tick costs the new points, not
+a copy of the whole series.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ THRESHOLDS: dict[str, tuple[float, float]] = {
 }
 LEFT_AXIS_PX = 64
 MAX_POINTS_KEPT = 2_000_000  # a live chart drops its oldest points past this
+MIN_CAPACITY = 1024  # smallest buffer an append allocates
+# Room past MAX_POINTS_KEPT: a full live chart moves its points to the front of
+# the buffers once per this many appended points, not on every append.
+CAP_SLACK = MAX_POINTS_KEPT // 4
 SPARSE_POINTS = 30  # at most this many points: draw each as a dot too
 CURVE_PEN = pg.mkPen("#2e86c1", width=1)
 LEVEL_BRUSH = {"critical": pg.mkBrush("#c0392b"), "warning": pg.mkBrush("#e67e22")}
@@ -53,8 +62,11 @@ class SeriesChart(QWidget):
         super().__init__(parent)
         self.series = series
         self.resolution = 0  # 0 raw points, else the roll-up bucket in seconds
-        self._ts = np.empty(0, dtype=np.float64)
-        self._values = np.empty(0, dtype=np.float64)
+        # The points are _x[_lo:_hi] and _y[_lo:_hi]; past _hi is spare capacity.
+        self._x = np.empty(0, dtype=np.float64)
+        self._y = np.empty(0, dtype=np.float64)
+        self._lo = self._hi = 0
+        self._owned = False  # False: _x and _y may be the caller's arrays (set_data)
         self.setAccessibleName(f"Chart of {series}")
         self.setAccessibleDescription("Hover for values; wheel or + and - to zoom, "
                                       "arrow keys to pan")
@@ -70,6 +82,10 @@ class SeriesChart(QWidget):
         item = self.plot_item = self.plot_widget.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.15)
         item.getAxis("left").setWidth(LEFT_AXIS_PX)  # aligned x axes across the stack
+        # Grid lines for major and medium ticks only: the minor level adds ~40 faint
+        # blended lines, about 10 ms a frame at 1200x320, and is all but invisible.
+        for axis in ("left", "bottom"):
+            item.getAxis(axis).setStyle(maxTickLevel=1)
         item.setMenuEnabled(False)
         item.hideButtons()
         item.setDownsampling(auto=True, mode="peak")
@@ -79,7 +95,11 @@ class SeriesChart(QWidget):
         self.view.setAutoVisible(y=True)
         self.view.setMouseEnabled(x=True, y=False)
         self.view.sigRangeChangedManually.connect(self._manual_range)
-        self.curve = pg.PlotDataItem(pen=CURVE_PEN, name=series, symbolSize=5,
+        self._shown = (0.0, 0.0)  # the x span handed to the curve (see _show_slice)
+        self.view.sigXRangeChanged.connect(self._x_range_changed)
+        # symbol=None said outright: given only a symbol brush, pyqtgraph turns
+        # dots on, and dots on every point of a dense series cost more than the line.
+        self.curve = pg.PlotDataItem(pen=CURVE_PEN, name=series, symbol=None, symbolSize=5,
                                      symbolPen=None, symbolBrush=pg.mkBrush("#2e86c1"))
         self._sparse = False
         item.addItem(self.curve)
@@ -121,45 +141,102 @@ class SeriesChart(QWidget):
     # --- data -------------------------------------------------------------------
     @property
     def ts(self) -> np.ndarray:
-        return self._ts
+        """The x values (epoch seconds): a view, valid until the next append or set_data."""
+        return self._x[self._lo:self._hi]
 
     @property
     def values(self) -> np.ndarray:
-        return self._values
+        return self._y[self._lo:self._hi]
 
     def last_ts(self) -> float | None:
-        return float(self._ts[-1]) if self._ts.size else None
+        return float(self._x[self._hi - 1]) if self._hi > self._lo else None
 
     def set_data(self, ts: np.ndarray, values: np.ndarray, resolution: int = 0) -> None:
         self.resolution = resolution
-        self._ts = np.ascontiguousarray(ts, dtype=np.float64)
-        self._values = np.ascontiguousarray(values, dtype=np.float64)
+        # No copy when the caller's arrays are float64 already: the chart never
+        # writes inside them (its first append moves to buffers of its own).
+        self._x = np.ascontiguousarray(ts, dtype=np.float64)
+        self._y = np.ascontiguousarray(values, dtype=np.float64)
+        self._lo, self._hi, self._owned = 0, int(self._x.size), False
         self._redraw()
 
     def append(self, ts: np.ndarray, values: np.ndarray) -> int:
         """Add points newer than the last one; returns how many were added."""
         t = np.asarray(ts, dtype=np.float64)
         v = np.asarray(values, dtype=np.float64)
-        if self._ts.size:
-            newer = t > self._ts[-1]
-            t, v = t[newer], v[newer]
-        if not t.size:
+        last = self.last_ts()
+        if last is not None and t.size:
+            newer = t > last
+            if not newer.all():
+                t, v = t[newer], v[newer]
+        k = int(t.size)
+        if not k:
             return 0
-        self._ts = np.concatenate((self._ts, t))[-MAX_POINTS_KEPT:]
-        self._values = np.concatenate((self._values, v))[-MAX_POINTS_KEPT:]
+        if k > MAX_POINTS_KEPT:
+            t, v, k = t[-MAX_POINTS_KEPT:], v[-MAX_POINTS_KEPT:], MAX_POINTS_KEPT
+        self._make_room(k)
+        self._x[self._hi:self._hi + k] = t
+        self._y[self._hi:self._hi + k] = v
+        self._hi += k
         self._redraw()
-        return int(t.size)
+        return k
+
+    def _make_room(self, k: int) -> None:
+        """Spare capacity for ``k`` more points, dropping the oldest past MAX_POINTS_KEPT."""
+        n = self._hi - self._lo
+        keep = min(n, MAX_POINTS_KEPT - k)  # points kept once the k new ones are in
+        self._lo = self._hi - keep
+        if self._owned and self._hi + k <= self._x.size:
+            return  # room at the end of the chart's own buffers
+        wanted = keep + k
+        if self._owned and wanted <= self._x.size:
+            # Full but large enough: move the kept points to the front (a full
+            # live chart does this once every CAP_SLACK points).
+            self._x[:keep] = self._x[self._lo:self._hi]
+            self._y[:keep] = self._y[self._lo:self._hi]
+        else:
+            capacity = max(MIN_CAPACITY, 2 * wanted)
+            if capacity > MAX_POINTS_KEPT:
+                capacity = max(wanted, MAX_POINTS_KEPT + CAP_SLACK)
+            x = np.empty(capacity, dtype=np.float64)
+            y = np.empty(capacity, dtype=np.float64)
+            x[:keep] = self._x[self._lo:self._hi]
+            y[:keep] = self._y[self._lo:self._hi]
+            self._x, self._y, self._owned = x, y, True
+        self._lo, self._hi = 0, keep
 
     def _redraw(self) -> None:
         # Sparse series (one point per score snapshot) need dots: a lone point has no line.
-        sparse = self._ts.size <= SPARSE_POINTS
+        n = self._hi - self._lo
+        sparse = n <= SPARSE_POINTS
         if sparse != self._sparse:
             self._sparse = sparse
             self.curve.setSymbol("o" if sparse else None)
-        self.curve.setData(self._ts, self._values)
+        self._show_slice()
         self._place_markers()
-        if self._ts.size:
-            self._show_reading(self._ts.size - 1)
+        if n:
+            self._show_reading(n - 1)
+
+    def _show_slice(self) -> None:
+        """Hand the curve the points in the x range and one range-width either side.
+
+        pyqtgraph scans everything it is given on every ``setData`` (finite checks,
+        bounds), so a live chart showing the last hour of a month passes views of
+        that hour, not the month; panning within the margin needs no new slice.
+        """
+        x, y = self.ts, self.values
+        lo, hi = self.view.viewRange()[0]
+        width = hi - lo
+        i0 = max(int(np.searchsorted(x, lo - width)) - 1, 0)
+        i1 = min(int(np.searchsorted(x, hi + width, side="right")) + 1, x.size)
+        self._shown = (float(x[i0]) if i0 else -np.inf,
+                       float(x[i1 - 1]) if i1 < x.size else np.inf)
+        self.curve.setData(x[i0:i1], y[i0:i1])
+
+    def _x_range_changed(self, *_args: object) -> None:
+        lo, hi = self.view.viewRange()[0]
+        if lo < self._shown[0] or hi > self._shown[1]:
+            self._show_slice()
 
     # --- alerts and incidents -------------------------------------------------------
     def set_alerts(self, onsets: Sequence[float], levels: Sequence[str]) -> None:
@@ -168,10 +245,10 @@ class SeriesChart(QWidget):
         self._place_markers()
 
     def _place_markers(self) -> None:
-        if not self._alert_x.size or not self._ts.size:
+        if not self._alert_x.size or self._hi == self._lo:
             self.markers.setData(x=[], y=[])
             return
-        y = np.interp(self._alert_x, self._ts, self._values)
+        y = np.interp(self._alert_x, self.ts, self.values)
         self.markers.setData(x=self._alert_x, y=y,
                              brush=[LEVEL_BRUSH.get(lv, LEVEL_BRUSH["warning"])
                                     for lv in self._alert_levels])
@@ -210,15 +287,15 @@ class SeriesChart(QWidget):
         self.sig_range_changed_manually.emit(lo, hi)
 
     def _hover(self, pos: QPointF) -> None:
-        if not self.view.sceneBoundingRect().contains(pos) or not self._ts.size:
+        xs = self.ts
+        if not self.view.sceneBoundingRect().contains(pos) or not xs.size:
             self.crosshair.setVisible(False)
             return
         x = self.view.mapSceneToView(pos).x()
-        i = int(np.clip(np.searchsorted(self._ts, x), 1, self._ts.size - 1)) \
-            if self._ts.size > 1 else 0
-        if i and abs(self._ts[i - 1] - x) <= abs(self._ts[i] - x):
+        i = int(np.clip(np.searchsorted(xs, x), 1, xs.size - 1)) if xs.size > 1 else 0
+        if i and abs(xs[i - 1] - x) <= abs(xs[i] - x):
             i -= 1
-        self.crosshair.setPos(self._ts[i])
+        self.crosshair.setPos(xs[i])
         self.crosshair.setVisible(True)
         self._show_reading(i)
 
@@ -227,7 +304,7 @@ class SeriesChart(QWidget):
         if i is None:
             self.header.setText(f"{self.series}{kind}: no data in range")
             return
-        self.reading = (float(self._ts[i]), float(self._values[i]))
+        self.reading = (float(self._x[self._lo + i]), float(self._y[self._lo + i]))
         when = local_text(datetime.fromtimestamp(self.reading[0], UTC), seconds=True)
         self.header.setText(f"{self.series}{kind}  ·  {when}  ·  {self.reading[1]:.6g}")
 

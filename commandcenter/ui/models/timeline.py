@@ -37,10 +37,11 @@ class _Loaded:
     entries: tuple[TimelineEntry, ...]
     total: int
     corrections: dict[int, TimelineEntry]
+    total_exact: bool = True
 
 
 class TimelineTableModel(QAbstractTableModel):
-    sig_loaded = Signal(int)  # total matching entries
+    sig_loaded = Signal(int)  # total matching entries (a lower bound unless total_exact)
 
     def __init__(self, services: Any, tasks: TaskManager, *, page_size: int = 200,
                  parent: Any = None) -> None:
@@ -52,6 +53,7 @@ class TimelineTableModel(QAbstractTableModel):
         self._query = TimelineQuery()
         self._rows: list[TimelineEntry] = []
         self._total = 0
+        self._total_exact = True
         self._corrections: dict[int, TimelineEntry] = {}
         self._generation = 0
         self._fetching = False
@@ -64,6 +66,11 @@ class TimelineTableModel(QAbstractTableModel):
     @property
     def total(self) -> int:
         return self._total
+
+    @property
+    def total_exact(self) -> bool:
+        """False when a text filter matched too many to count: ``total`` is a lower bound."""
+        return self._total_exact
 
     def set_incident(self, incident_id: int | None) -> None:
         self._incident = incident_id
@@ -106,7 +113,8 @@ class TimelineTableModel(QAbstractTableModel):
             fixes = self._services.incidents.timeline(
                 incident, kinds=frozenset({EntryKind.CORRECTION}), limit=MAX_CORRECTIONS)
             corrections = {e.corrects_id: e for e in fixes.entries if e.corrects_id is not None}
-            return _Loaded(page.entries, page.total, corrections)
+            return _Loaded(page.entries, page.total, corrections,
+                           getattr(page, "total_exact", True))
 
         self._tasks.run(load, lambda r: self._apply(r, generation, reset=keep == 0))
 
@@ -120,11 +128,12 @@ class TimelineTableModel(QAbstractTableModel):
         if reset or not same_prefix:
             self.beginResetModel()
             self._rows, self._total, self._corrections = new, loaded.total, loaded.corrections
+            self._total_exact = loaded.total_exact
             self._fetching = False
             self.endResetModel()
         else:
             self._corrections = loaded.corrections
-            self._total = loaded.total
+            self._total, self._total_exact = loaded.total, loaded.total_exact
             if old:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(old) - 1, CORRECTION))
             if len(new) > len(old):
@@ -151,7 +160,9 @@ class TimelineTableModel(QAbstractTableModel):
             if generation != self._generation:
                 return
             entries = list(page.entries)
+            counted = (self._total, self._total_exact)
             self._total = page.total
+            self._total_exact = getattr(page, "total_exact", True)
             if entries:
                 first = len(self._rows)
                 self.beginInsertRows(QModelIndex(), first, first + len(entries) - 1)
@@ -159,6 +170,8 @@ class TimelineTableModel(QAbstractTableModel):
                 self.endInsertRows()
             # Only now: views (and the model tester) ask for more from inside the insert.
             self._fetching = False
+            if (self._total, self._total_exact) != counted:
+                self.sig_loaded.emit(self._total)  # a capped count settled or grew
 
         self._tasks.run(lambda: self._page(incident, query, offset, self.page_size), appended)
 

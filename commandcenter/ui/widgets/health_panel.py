@@ -3,6 +3,10 @@
 Reads run on the session's worker; the GUI thread only calls ``setData``.
 A QTimer (the frame rate) asks for points newer than each visible chart's
 last one, so the data rate and the redraw rate stay independent.
+
+The charts (and so pyqtgraph, about 0.3 s to import) load when the first data
+arrives, never while the window is built: one chart per event-loop turn, so
+the window keeps painting and answering while eight charts are made.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,12 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..charts.series_chart import SeriesChart
-from ..charts.snapshot_histogram import SnapshotHistogram, SnapshotHistogramChart, histogram_of
 from ..session import Session
 from ..timefmt import local_text
 from .alerts_panel import AlertsPanel
 from .timeline_panel import compact_rows, labelled
+
+if TYPE_CHECKING:  # imported when the first data arrives (pyqtgraph is slow to import)
+    from ..charts.series_chart import SeriesChart
+    from ..charts.snapshot_histogram import SnapshotHistogram, SnapshotHistogramChart
 
 RANGES: tuple[tuple[str, str, timedelta], ...] = (
     ("hour", "1 h", timedelta(hours=1)),
@@ -49,6 +55,9 @@ PREFERRED = ("score_mean", "score_p50", "drop_share_50", "drop_share_20", "drop_
 SNAPSHOT_METRICS = ("profile_count", "score_mean", "score_p50", "drop_share_10",
                     "drop_share_20", "drop_share_50", "psi", "ks")
 LIVE_MS = 250
+LIVE_CHUNK = 20_000  # raw points per read on the live path (more come back as roll-ups)
+LIVE_MAX_PER_TICK = 200_000  # a bigger burst is caught up over the next ticks
+LIVE_MAX_PROBES = 40  # reads per series per tick before giving up on raw points
 META_EVERY = 20  # live ticks between re-reads of series, alerts and incidents (5 s)
 ALERT_WINDOW = timedelta(hours=2)  # shown either side of an alert's onset
 
@@ -77,6 +86,69 @@ def ts(t: datetime) -> float:
     return t.timestamp()
 
 
+def instant_from(t: float) -> datetime:
+    """The first datetime (whole microseconds) not before ``t``.
+
+    ``fromtimestamp`` rounds to the nearest microsecond; a start that rounds below
+    the series' oldest point makes ``points`` answer with roll-ups.
+    """
+    at = datetime.fromtimestamp(t, UTC)
+    return at + timedelta(microseconds=1) if at.timestamp() < t else at
+
+
+@dataclass(frozen=True, slots=True)
+class NewPoints:
+    """A live read of one series: raw points from ``start`` on, oldest first."""
+
+    ts: Any  # np.ndarray, float64
+    value: Any
+    more: bool = False  # LIVE_MAX_PER_TICK reached: the next tick reads on
+    reread: bool = False  # raw points could not be read: re-read the charted range
+
+
+def read_new_points(health: Any, name: str, start: datetime, end: datetime,
+                    chunk: int | None = None, max_points: int | None = None) -> NewPoints:
+    """Every raw point of ``name`` in [start, end), read ``chunk`` at a time (on the worker).
+
+    ``points`` answers with roll-ups past its ``max_points``; the live path
+    appends raw points only, so when a burst comes back as roll-ups their
+    counts say where ``chunk`` points end, and that shorter range is read raw.
+    """
+    import numpy as np
+
+    chunk = chunk or LIVE_CHUNK
+    max_points = max_points or LIVE_MAX_PER_TICK
+    parts_t: list[Any] = []
+    parts_v: list[Any] = []
+    got, lo = 0, start
+    while True:
+        hi = end
+        for _probe in range(LIVE_MAX_PROBES):
+            d = health.points(name, lo, hi, chunk)
+            if d.resolution == 0:
+                break
+            lo_s, hi_s = lo.timestamp(), hi.timestamp()
+            fits = int(np.searchsorted(np.cumsum(d.count), chunk, side="right"))
+            if 0 < fits < d.ts.size and lo_s < float(d.ts[fits]) < hi_s:
+                cut = float(d.ts[fits])  # the buckets before hold at most `chunk` points
+            else:  # the first bucket alone holds more: halve within it
+                if d.ts.size and float(d.ts[0]) + d.resolution > lo_s:
+                    hi_s = min(hi_s, float(d.ts[0]) + d.resolution)
+                cut = lo_s + (hi_s - lo_s) / 2
+            hi = datetime.fromtimestamp(cut, UTC)
+        else:
+            return NewPoints(np.empty(0), np.empty(0), reread=True)
+        parts_t.append(d.ts)
+        parts_v.append(d.value)
+        got += int(d.ts.size)
+        if hi >= end or got >= max_points:
+            break
+        lo = hi
+    t = parts_t[0] if len(parts_t) == 1 else np.concatenate(parts_t)
+    v = parts_v[0] if len(parts_v) == 1 else np.concatenate(parts_v)
+    return NewPoints(t, v, more=hi < end)
+
+
 class HealthPanel(QWidget):
     sig_charts_updated = Signal()  # after data reached the charts (tests wait on it)
 
@@ -84,6 +156,9 @@ class HealthPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.charts: dict[str, SeriesChart] = {}
+        self.histogram: SnapshotHistogramChart | None = None  # made with the first chart
+        self._to_build: list[str] = []  # chart names waiting for their event-loop turn
+        self._x_window = (0.0, 0.0)  # the x range last set on the charts
         self.meta = HealthMeta((), (), ())
         self._histogram_key: object = None
         self.span = RANGES[0][2]
@@ -147,7 +222,9 @@ class HealthPanel(QWidget):
         self.snapshot_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
         self.snapshot_table.horizontalHeader().setStretchLastSection(True)
-        self.histogram = SnapshotHistogramChart()
+        self.histogram_placeholder = QLabel("Score distribution: no score snapshot yet")
+        self.histogram_placeholder.setAccessibleName("Score distribution reading")
+        self.histogram_placeholder.setAlignment(Qt.AlignmentFlag.AlignTop)
         alerts_box = QWidget()
         alerts_layout = QVBoxLayout(alerts_box)
         alerts_layout.setContentsMargins(0, 0, 0, 0)
@@ -157,8 +234,8 @@ class HealthPanel(QWidget):
         snapshot_layout = QVBoxLayout(snapshot_box)
         snapshot_layout.setContentsMargins(0, 0, 0, 0)
         snapshot_layout.addWidget(QLabel("<b>Latest score snapshot</b>"))
-        snapshot_row = QHBoxLayout()
-        snapshot_row.addWidget(self.histogram, 3)
+        snapshot_row = self.snapshot_row = QHBoxLayout()
+        snapshot_row.addWidget(self.histogram_placeholder, 3)
         snapshot_row.addWidget(self.snapshot_table, 2)
         snapshot_layout.addLayout(snapshot_row, 1)
         side = QSplitter(Qt.Orientation.Vertical)
@@ -186,11 +263,18 @@ class HealthPanel(QWidget):
         """Series, alerts and incidents; then the charted range when a chart is new."""
         services = self.session.services
         known = self._histogram_key
+        # Until the charts module is loaded (on this thread), no histogram is read.
+        histogram_of: Callable[[Any], SnapshotHistogram | None] | None = None
+        if self.histogram is not None:
+            from ..charts import snapshot_histogram
+
+            histogram_of = snapshot_histogram.histogram_of
 
         def read() -> HealthMeta:
             status = tuple(services.health.status())
             key = snapshot_key(status)
-            fresh = key != known  # snapshots are large: re-read only when a new one came
+            # Snapshots are large: re-read only when a new one came.
+            fresh = histogram_of is not None and key != known
             return HealthMeta(status, tuple(services.health.alerts()),
                               tuple(i for i in services.incidents.list() if not i.drill),
                               histogram_of(services.health.snapshot_scores()) if fresh else None,
@@ -200,33 +284,65 @@ class HealthPanel(QWidget):
 
     def _meta_loaded(self, meta: HealthMeta) -> None:
         self.meta = meta
-        added = self._ensure_charts([s.series for s in meta.status])
+        self._ensure_charts([s.series for s in meta.status])
         self._show_alerts()
         self._show_spans()
         self._show_snapshot()
-        if meta.histogram_key is not None:
+        if meta.histogram_key is not None and self.histogram is not None:
             self._histogram_key = meta.histogram_key
             self.histogram.set_histogram(meta.histogram)
-        if added:
-            self.load_range(*self.current_window())
 
     def _ensure_charts(self, names: Sequence[str]) -> bool:
-        new = [n for n in names if n not in self.charts]
+        """Queue a chart for each new series; they are built one per event-loop turn."""
+        new = [n for n in chart_order(names) if n not in self.charts and n not in self._to_build]
         if not new:
             return False
         self.empty_label.hide()
-        for name in new:
-            chart = SeriesChart(name)
-            chart.sig_range_changed_manually.connect(self._zoomed)
-            first = next(iter(self.charts.values()), None)
-            if first is not None:
-                chart.plot_item.setXLink(first.plot_item)
-            self.charts[name] = chart
-        for chart in self.charts.values():
-            self.chart_layout.removeWidget(chart)
-        for i, name in enumerate(chart_order(list(self.charts))):
-            self.chart_layout.insertWidget(i, self.charts[name])
+        if not self._to_build:
+            QTimer.singleShot(0, self, self._build_next)
+        self._to_build.extend(new)
         return True
+
+    def charts_pending(self) -> bool:
+        """True while queued charts are still being built."""
+        return bool(self._to_build)
+
+    def _build_next(self) -> None:
+        """Build the histogram (on the first turn) or one chart; then come back, or load."""
+        if not self._to_build:
+            return
+        if self.histogram is None:
+            from ..charts.snapshot_histogram import SnapshotHistogramChart
+
+            self.histogram = SnapshotHistogramChart()
+            self.snapshot_row.replaceWidget(self.histogram_placeholder, self.histogram)
+            self.histogram_placeholder.hide()
+            self.snapshot_row.setStretchFactor(self.histogram, 3)
+            QTimer.singleShot(0, self, self._build_next)
+            return
+        from ..charts.series_chart import SeriesChart
+
+        name = self._to_build[0]
+        chart = SeriesChart(name)
+        chart.sig_range_changed_manually.connect(self._zoomed)
+        first = next(iter(self.charts.values()), None)
+        if first is not None:
+            chart.plot_item.setXLink(first.plot_item)
+        else:
+            chart.set_x_range(*self._x_window)
+        self.charts[name] = chart
+        order = chart_order(list(self.charts))
+        self.chart_layout.insertWidget(order.index(name), chart)
+        self._to_build.pop(0)
+        if self._to_build:
+            QTimer.singleShot(0, self, self._build_next)
+            return
+        # All built: their points, alerts and spans, and (first time) the histogram.
+        self._show_alerts()
+        self._show_spans()
+        self.load_range(*self.current_window())
+        if self._histogram_key is None:
+            self.reload()
 
     def current_window(self) -> tuple[datetime, datetime]:
         if self.follow or not self.charts:
@@ -259,8 +375,18 @@ class HealthPanel(QWidget):
         self.sig_charts_updated.emit()
 
     def _set_x(self, lo: float, hi: float) -> None:
-        for chart in self.charts.values():
-            chart.set_x_range(lo, hi)
+        self._x_window = (lo, hi)
+        # Each chart gets the range itself, links blocked: linked views line up by
+        # screen position, so a chart not laid out yet would skew the others.
+        charts = list(self.charts.values())
+        for chart in charts:
+            chart.view.blockLink(True)
+        try:
+            for chart in charts:
+                chart.set_x_range(lo, hi)
+        finally:
+            for chart in charts:
+                chart.view.blockLink(False)
         self.range_label.setText(
             f"{local_text(datetime.fromtimestamp(lo, UTC))} to "
             f"{local_text(datetime.fromtimestamp(hi, UTC))}"
@@ -381,8 +507,9 @@ class HealthPanel(QWidget):
                     report = health.ingest_points(points, source=source_name)
             out = {}
             for name, last in wanted:
-                start = start_default if last is None else datetime.fromtimestamp(last, UTC)
-                out[name] = health.points(name, start, max(now, start) + timedelta(hours=1))
+                start = start_default if last is None else instant_from(last)
+                out[name] = read_new_points(health, name, start,
+                                            max(now, start) + timedelta(hours=1))
             return report, out
 
         return read
@@ -390,12 +517,17 @@ class HealthPanel(QWidget):
     def _live_loaded(self, result: tuple[Any, dict[str, Any]]) -> None:
         self._live_pending = False
         report, data = result
-        grew = False
+        grew = reread = more = False
         for name, d in data.items():
             chart = self.charts.get(name)
-            if chart is None or d.resolution != 0:
+            if chart is None or chart.resolution != 0:
                 continue
+            reread, more = reread or d.reread, more or d.more
             grew = chart.append(d.ts, d.value) > 0 or grew
+        if reread:  # never a gap: the whole charted range again, roll-ups if need be
+            self.load_range(*self.current_window())
+        elif more:  # a burst past LIVE_MAX_PER_TICK: read on now, not a frame later
+            QTimer.singleShot(0, self, self.tick)
         if report is not None and (report.alerts or
                                    any(s.series not in self.charts for s in report.series)):
             self.reload()

@@ -41,7 +41,9 @@ KIND_FILTERS: tuple[tuple[str, frozenset[EntryKind] | None], ...] = (
     ("Corrections", frozenset({K.CORRECTION})),
     *((k.value.replace("_", " ").capitalize(), frozenset({k})) for k in EntryKind),
 )
-FILTER_DELAY_MS = 150
+FILTER_DELAY_MS = 200  # filter as you type: query once typing pauses
+MIN_FILTER_CHARS = 3  # shorter text matches too much to be worth a query
+FILTER_HINT = f"type {MIN_FILTER_CHARS} or more characters to filter"
 # Time, kind, actor, entry (stretched), correction: enough for "22 Nov 02:02",
 # "message submitted" and a full name at the default font.
 COLUMN_WIDTHS = (106, 130, 110, 300, 140)
@@ -108,13 +110,18 @@ class TimelinePanel(QWidget):
         self.pinned_check = labelled(QCheckBox("&Pinned first"), "Pinned entries first",
                                      "Key events (pinned, highlighted) at the top")
         self.count_label = QLabel("No incident selected")
+        self.count_label.setAccessibleName("Timeline entries shown")
+        self.filter_hint = QLabel(FILTER_HINT)
+        self.filter_hint.setAccessibleName("Filter hint")
+        self.filter_hint.hide()
         self._filter_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self._apply_filter)
-        self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.filter_edit.textChanged.connect(self._filter_typed)
         self.kind_combo.currentIndexChanged.connect(lambda _i: self._apply_filter())
         self.pinned_check.toggled.connect(lambda _b: self._apply_filter())
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 3)
+        top.addWidget(self.filter_hint)
         top.addWidget(self.kind_combo, 1)
         top.addWidget(self.pinned_check)
         top.addWidget(self.count_label)
@@ -176,17 +183,27 @@ class TimelinePanel(QWidget):
             self.model.set_incident(new_id)
         self._update_enabled()
 
+    def _filter_typed(self, text: str) -> None:
+        self.filter_hint.setVisible(0 < len(text.strip()) < MIN_FILTER_CHARS)  # at once
+        self._filter_timer.start()  # the query waits for a pause in typing
+
     def _apply_filter(self) -> None:
         self._filter_timer.stop()
         kinds = KIND_FILTERS[max(0, self.kind_combo.currentIndex())][1]
-        self.model.set_query(TimelineQuery(self.filter_edit.text(), kinds,
+        text = self.filter_edit.text().strip()
+        too_short = 0 < len(text) < MIN_FILTER_CHARS
+        self.filter_hint.setVisible(too_short)
+        self.model.set_query(TimelineQuery("" if too_short else text, kinds,
                                            self.pinned_check.isChecked()))
 
     def _update_count(self, total: int) -> None:
         if self._incident_id is None:
             self.count_label.setText("No incident selected")
-        else:
-            self.count_label.setText(f"{self.model.rowCount()} of {total:,} shown")
+        elif self.model.total_exact:
+            self.count_label.setText(f"{self.model.rowCount():,} of {total:,} shown")
+        else:  # a text filter's count stops early: the total is a lower bound
+            self.count_label.setText(
+                f"{self.model.rowCount():,} of more than {max(total - 1, 0):,} shown")
 
     def _update_enabled(self) -> None:
         may_write = self.session.may(Action.WRITE_TIMELINE) and self._incident_id is not None
