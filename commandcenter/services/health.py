@@ -301,8 +301,12 @@ class HealthService:
             ts, values = read_points(uow.session, row.id, s, e, limit=max_points + 1)
             oldest = uow.session.execute(select(func.min(MetricPointRow.ts)).where(
                 MetricPointRow.series_id == row.id)).scalar_one()
+            # Raw points serve the range unless roll-ups hold older data (raw points
+            # past retention); the bucket holding the oldest raw point does not count.
+            first_bucket = None if oldest is None else (
+                float(np.floor(oldest / ROLLUP_RESOLUTIONS[0]) * ROLLUP_RESOLUTIONS[0]))
             raw_covers = oldest is None or s >= oldest or not read_rollup(
-                uow.session, row.id, ROLLUP_RESOLUTIONS[0], s, oldest).bucket.size
+                uow.session, row.id, ROLLUP_RESOLUTIONS[0], s, first_bucket).bucket.size
             if ts.size <= max_points and raw_covers:
                 return SeriesData(series, 0, ts, values, values, values,
                                   np.ones(ts.size, dtype=np.int64))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -254,3 +254,17 @@ def test_retention_drops_old_raw_points_but_keeps_rollups(
     assert week.resolution == 60 and week.count.sum() == ts.size  # roll-ups still whole
     day = health.points("psi", clock.now() - timedelta(hours=12), clock.now())
     assert day.resolution == 0 and len(day) == 12 * 60
+
+
+def test_a_range_starting_before_the_oldest_point_still_gets_raw_points(
+    services: Services, clock: SimulatedClock,
+) -> None:
+    health = HealthService(services.ctx)
+    now = clock.now().timestamp()
+    ts = np.arange(now - 3600 + 17, now, 60.0)  # not minute-aligned
+    health.ingest_arrays({"score_mean": (ts, np.full(ts.size, 40.0))}, source="test",
+                         evaluate=False)
+    start = datetime.fromtimestamp(ts[0] - 10, UTC)  # same minute as the oldest point
+    data = health.points("score_mean", start, clock.now())
+    assert data.resolution == 0
+    assert data.ts.size == ts.size
