@@ -21,7 +21,6 @@ Measured, never asserted. Needs ``QT_QPA_PLATFORM=offscreen`` without a display.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -35,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from tests.benchmarks.report import emit
 
 APPEND_GOAL_MS = 8.0
 WHOLE_GOAL_MS = 16.0
@@ -347,11 +348,7 @@ def main(argv: list[str] | None = None) -> int:
                                        "met": growth < MEMORY_GOAL_MB_H},
         },
     }
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
-    return 0
+    return emit(report, args.json)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ Measured, never asserted: timing assertions make flaky tests.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from commandcenter.domain.snapshot_health import ScoreSnapshot, snapshot_health
 from commandcenter.ingest.parsing import parse_file
 from commandcenter.services.context import Passphrases
 from commandcenter.services.health import HealthService
+from tests.benchmarks.report import emit
 
 INGEST_GOAL = 300_000  # points per second
 SNAPSHOT_GOAL = 1.0  # seconds for 10,000,000 profiles
@@ -136,11 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         "snapshot_health_s": {"goal": SNAPSHOT_GOAL, "profiles": args.profiles,
                               "measured": seconds, "met": seconds < SNAPSHOT_GOAL},
     }
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
-    return 0
+    return emit(report, args.json)
 
 
 if __name__ == "__main__":

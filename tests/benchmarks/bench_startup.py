@@ -28,6 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tests.benchmarks.report import emit
+
 GOAL_S = 1.0
 SERIES = ("score_mean", "score_p50", "score_p90", "profile_count", "psi",
           "drop_share_10", "drop_share_20", "drop_share_50")
@@ -161,11 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         "goals": {"startup_to_painted_s": {"goal": GOAL_S, "measured": round(median, 3),
                                            "met": median < GOAL_S}},
     }
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
-    return 0
+    return emit(report, args.json)
 
 
 if __name__ == "__main__":

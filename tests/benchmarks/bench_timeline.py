@@ -13,7 +13,6 @@ takes a minute or so; ``--keep DIR`` reuses it between runs.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import sys
@@ -22,6 +21,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from tests.benchmarks.report import emit
 
 GOAL_MS = 100.0
 PAGE = 200
@@ -152,11 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                                            "met": worst < GOAL_MS},
         },
     }
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n")
-    return 0
+    return emit(report, args.json)
 
 
 if __name__ == "__main__":
