@@ -132,11 +132,14 @@ class ReviewPanel(QWidget):
         owner = o.owner.name if o.owner else "nobody"
         waiting = sum(1 for i in range(self.queue.count())
                       if self.queue.item(i).data(MessageRole).state is MessageState.IN_REVIEW)
-        skipped = "".join(f"<br>skipped {html.escape(s.contact.name)}: {html.escape(s.reason)}"
-                          for s in o.skipped)
-        nxt = f"<br>changes next at {local_text(o.next_change)}" if o.next_change else ""
-        self.owner_label.setText(f"<b>{html.escape(o.describe())}</b> — {waiting} waiting for "
-                                 f"{html.escape(owner)}{skipped}{nxt}")
+        # One short line fits the dock; who was skipped and why is in the tooltip
+        # (and in the roster panel), so nothing is clipped.
+        nxt = f" · changes {local_text(o.next_change)}" if o.next_change else ""
+        self.owner_label.setText(f"<b>{html.escape(o.describe())}</b> — {waiting} waiting"
+                                 f"{nxt}")
+        details = [f"skipped {s.contact.name}: {s.reason}" for s in o.skipped]
+        self.owner_label.setToolTip("\n".join(details) or "Nobody skipped.")
+        self.owner_label.setAccessibleDescription("; ".join(details))
         if op is None:
             why = "Sign in to review messages."
         elif not self.session.may(Action.APPROVE):
