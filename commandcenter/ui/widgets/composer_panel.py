@@ -28,10 +28,12 @@ from commandcenter.domain.compose import (
     length_status,
     placeholders,
 )
+from commandcenter.domain.errors import ConflictError
 from commandcenter.domain.messages import Channel, MessageState, Purpose
 from commandcenter.domain.operators import Action
 
 from ..autosave import DraftAutosave, DraftSnapshot
+from ..dialogs.conflict import ConflictDialog
 from ..session import Session
 from .timeline_panel import labelled
 
@@ -48,6 +50,7 @@ class ComposerPanel(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.conflict_dialog: ConflictDialog | None = None
         self.autosave = autosave
         self.message: Any = None  # the MessageView being edited, None for a new one
         self._messages: list[Any] = []
@@ -295,7 +298,28 @@ class ComposerPanel(QWidget):
             if then is not None:
                 then(view)
 
-        self.session.write(work, saved, success=None if then else "Draft saved")
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ConflictError) and m is not None:
+                self._resolve_conflict(exc, m.id, body)
+
+        self.session.write(work, saved, failed, success=None if then else "Draft saved")
+
+    def _resolve_conflict(self, exc: ConflictError, message_id: int, mine: str) -> None:
+        """Show both versions; keep mine (save again over theirs) or take theirs."""
+
+        def show(fresh: Any) -> None:
+            self.conflict_dialog = ConflictDialog(str(exc), mine, fresh.body, self)
+
+            def chosen(result: int) -> None:
+                self.message = fresh  # either way the next save builds on what is stored
+                if result == ConflictDialog.USE_THEIRS:
+                    self.load_message(fresh)
+                self._update_enabled()
+
+            self.conflict_dialog.finished.connect(chosen)
+            self.conflict_dialog.open()
+
+        self.session.read(lambda: self.session.services.messages.get(message_id), show)
 
     def submit(self) -> None:
         def send(view: Any) -> None:
