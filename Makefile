@@ -12,7 +12,7 @@ SCREEN_PKGS := xvfb xauth
 # The Prometheus source is tested against a real server on loopback.
 TEST_PKGS := prometheus
 
-.PHONY: run test lint bench screenshots sysdeps-qt sysdeps-test sysdeps-xcb clean
+.PHONY: run test test-without-qt lint bench screenshots sysdeps-qt sysdeps-test sysdeps-xcb clean
 
 define apt_ensure
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -45,8 +45,24 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: sysdeps-test $(STAMP) lint
+test: sysdeps-test $(STAMP) lint test-without-qt
 	QT_QPA_PLATFORM=offscreen COMMANDCENTER_REQUIRE_PROMETHEUS=1 $(BIN)/python -m pytest -q
+
+# Like napari's CI job: everything below ui/ must import and pass with Qt absent.
+NOQT := .venv-noqt
+NOQT_STAMP := $(NOQT)/.installed
+$(NOQT_STAMP): pyproject.toml
+	test -x $(NOQT)/bin/python || $(PYTHON) -m venv $(NOQT)
+	$(NOQT)/bin/python -m pip install -q --upgrade pip
+	$(NOQT)/bin/python -m pip install -q "SQLAlchemy>=2.0.30" "alembic>=1.13" "platformdirs>=4" \
+	    "argon2-cffi>=23.1" "numpy>=1.26" "pytest>=8" "hypothesis>=6.100"
+	$(NOQT)/bin/python -m pip install -q --no-deps -e .
+	touch $(NOQT_STAMP)
+
+test-without-qt: $(NOQT_STAMP)
+	! $(NOQT)/bin/python -c "import PySide6" 2>/dev/null
+	$(NOQT)/bin/python -m pytest -q -p no:cacheprovider tests/domain tests/services \
+	    tests/persistence tests/cli -W "ignore::pytest.PytestConfigWarning"
 
 bench: sysdeps-qt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.benchmarks.run_all --json bench-report.json
@@ -56,4 +72,4 @@ screenshots: sysdeps-xcb $(STAMP)
 	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m commandcenter.ui.screenshots packaging/screenshots
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(NOQT) build *.egg-info .pytest_cache .ruff_cache
