@@ -152,3 +152,21 @@ def test_availability_editor_adds_a_window(qtbot, window):  # type: ignore[no-un
     status = model.data(model.index(row, 0), RowRole)
     assert status.availability.status is AvailabilityStatus.VACATION
     assert model.data(model.index(row, 2)) == "NO"
+
+
+def test_a_hand_over_with_nobody_typing_reaches_the_open_incidents_timeline(  # type: ignore[no-untyped-def]
+    qtbot, window, clock,
+):
+    sign_in(qtbot, window, "Alex Moreau")
+    inc = window.session.incident
+    assert inc is not None and inc.status.value != "closed"
+    before = window.session.services.incidents.timeline(inc.id).total
+    clock.advance(timedelta(hours=2, minutes=1))  # Priya at the dentist: Omar owns comms
+    window.roster.tick()
+    wait_idle(qtbot, window)
+    page = window.session.services.incidents.timeline(inc.id)
+    assert page.total > before
+    handovers = [e.text for e in page.entries if e.kind.value == "ownership_change"]
+    assert any("Priya Raman -> Omar Haddad" in t for t in handovers)
+    qtbot.waitUntil(lambda: any("Omar Haddad" in window.timeline.model.entry(r).text
+                                for r in range(window.timeline.model.rowCount())))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from commandcenter.domain.incidents import is_open
 from commandcenter.domain.operators import Action
 
 from ..dialogs.availability import AvailabilityDialog, DelegationDialog
@@ -47,6 +48,7 @@ class RosterPanel(QWidget):
         self.model = ContactsModel(self)
         self.owners: tuple[Any, ...] = ()
         self.next_change: Any = None
+        self.next_owner_change: Any = None
         self.availability_dialog: AvailabilityDialog | None = None
         self.delegation_dialog: DelegationDialog | None = None
         self._ticks = 0
@@ -118,6 +120,8 @@ class RosterPanel(QWidget):
             if row >= 0:
                 self.table.selectRow(row)
         self.owners = state.owners
+        owner_changes = [o.next_change for o in state.owners if o.next_change]
+        self.next_owner_change = min(owner_changes) if owner_changes else None
         changes = [o.next_change for o in state.owners if o.next_change]
         changes += [s.next_change for s in state.contacts if s.next_change]
         self.next_change = min(changes) if changes else None
@@ -151,9 +155,20 @@ class RosterPanel(QWidget):
         now = self.session.now()
         self.model.set_now(now)
         self._ticks += 1
+        if self.next_owner_change is not None and now >= self.next_owner_change:
+            self.next_owner_change = None
+            self._record_hand_over()
         if (self.next_change is not None and now >= self.next_change) \
                 or self._ticks % RELOAD_EVERY_TICKS == 0:
             self.reload()
+
+    def _record_hand_over(self) -> None:
+        """A chain changed hands with nobody typing: write it into the open incident now."""
+        inc = self.session.incident
+        if inc is None or not is_open(inc.status):
+            return
+        incidents = self.session.services.incidents
+        self.session.write(lambda: incidents.catch_up(inc.id))
 
     def selected_name(self) -> str | None:
         index = self.table.currentIndex()
