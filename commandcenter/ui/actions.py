@@ -116,6 +116,8 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     a["reset_layout"] = _action(w, view, "Reset &layout", w.reset_layout)
 
     help_menu = bar.addMenu("&Help")
+    a["shortcuts"] = _action(w, help_menu, "&Keyboard shortcuts…", w.show_shortcuts,
+                             "F1")
     a["about"] = _action(w, help_menu, "&About Command Center", w.about)
 
     tools = QToolBar("Main toolbar", w)

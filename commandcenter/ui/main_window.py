@@ -240,6 +240,12 @@ class MainWindow(QMainWindow):
         self.focus_panel(self.docks["composer"], self.composer.template_combo)
         self.composer.new_message()
 
+    def show_shortcuts(self) -> None:
+        from .dialogs.shortcuts import ShortcutsDialog
+
+        self.shortcuts_dialog = ShortcutsDialog(self.actions_by_name.values(), self)
+        self.shortcuts_dialog.open()
+
     def about(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, "About Command Center",
                           "Command Center — incident command for a public scoring service.",
