@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from commandcenter.ingest.sources import HttpJsonSource
+from tests.ingest.loopback import QuietHandler, serve
 
 
 class Endpoint:
@@ -23,24 +22,15 @@ class Endpoint:
 def endpoint() -> Iterator[tuple[Endpoint, str]]:
     state = Endpoint()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             state.requests += 1
             data = (state.body if isinstance(state.body, bytes)
                     else json.dumps(state.body).encode())
-            self.send_response(state.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply(data, status=state.status)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}/metrics"
+    server, base = serve(Handler)
+    yield state, f"{base}/metrics"
     server.shutdown()
     server.server_close()
 

@@ -7,25 +7,18 @@ import os
 import shutil
 import socket
 import subprocess
-import threading
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from commandcenter.ingest.sources import PrometheusSource
+from tests.ingest.loopback import QuietHandler, serve
 
 REQUIRE_ENV = "COMMANDCENTER_REQUIRE_PROMETHEUS"
-
-
-def serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 class FakeApi:
@@ -38,7 +31,7 @@ class FakeApi:
 def fake_prometheus() -> Iterator[tuple[FakeApi, str]]:
     api = FakeApi()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             url = urllib.parse.urlsplit(self.path)
             params = dict(urllib.parse.parse_qsl(url.query))
@@ -58,15 +51,7 @@ def fake_prometheus() -> Iterator[tuple[FakeApi, str]]:
                 body = {"status": "success", "data": {"resultType": "matrix", "result": [
                     {"metric": {"__name__": params["query"]},
                      "values": [[t, "NaN" if t == 130 else str(t / 10)] for t in stamps]}]}}
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
+            self.reply(json.dumps(body).encode())
 
     server, url = serve(Handler)
     yield api, url
@@ -130,17 +115,10 @@ def real_prometheus(tmp_path: Path) -> Iterator[str]:
                         "(apt-get install -y prometheus)")
         pytest.skip("no prometheus binary on PATH (Debian package 'prometheus')")
 
-    class Exporter(BaseHTTPRequestHandler):
+    class Exporter(QuietHandler):
         def do_GET(self) -> None:
-            data = b"# TYPE cc_score_mean gauge\ncc_score_mean 42.5\n"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
+            self.reply(b"# TYPE cc_score_mean gauge\ncc_score_mean 42.5\n",
+                       "text/plain; version=0.0.4")
 
     exporter, target = serve(Exporter)
     port = free_port()
