@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from commandcenter.domain.clock import format_utc, parse_instant
+
+from .common import Registry
 
 
 def _health_ingest(a: argparse.Namespace, svc: Any) -> Any:
@@ -60,8 +61,9 @@ def _health_status(a: argparse.Namespace, svc: Any) -> Any:
     return rows
 
 
-def register(group: Callable[[str, str], Any], cmd: Callable[..., Any]) -> None:
-    health = group("health", "score health")
+def register(r: Registry) -> None:
+    cmd = r.cmd
+    health = r.group("health", "score health")
     sp = cmd(health, "ingest", _health_ingest, "add metric points or a score snapshot")
     sp.add_argument("file")
     sp.add_argument("--series", metavar="NAME")

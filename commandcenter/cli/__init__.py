@@ -1,0 +1,117 @@
+"""The command line: a stable interface for scripts. Calls services, never the ORM.
+
+One module per command group (``roster``, ``incidents``, ``messages``, ...),
+each with a ``register(registry)``; this module builds the parser and runs it.
+
+Exit codes: 0 ok, 1 unexpected error, 2 bad usage or input, 3 refused by
+policy, 4 conflict with a concurrent change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from commandcenter.domain.errors import CommandCenterError, ConflictError
+from commandcenter.jsonable import jsonable
+
+from . import admin, audit, health, incidents, messages, roster
+from .common import ENV_NEW_PASSPHRASE, ENV_PASSPHRASE, Parser, Registry, UsageError
+
+__all__ = ["ENV_NEW_PASSPHRASE", "ENV_PASSPHRASE", "UsageError", "build_parser", "main"]
+
+# In the order `commandcenter --help` lists them.
+GROUPS = (admin, roster, incidents, messages, health, audit)
+
+
+def _gui(a: argparse.Namespace, settings: Any) -> int:
+    from commandcenter.ui.app import run_gui
+
+    return run_gui(settings, demo=getattr(a, "demo", False))
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="commandcenter", description="Incident command for a public scoring service")
+    p.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in the user data dir)")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    registry = Registry(p.add_subparsers(dest="command", parser_class=Parser))
+    g = registry.cmd(registry.sub, "gui", None, "open the window")
+    g.add_argument("--demo", action="store_true", help="open a copy of the demo database")
+    for module in GROUPS:
+        module.register(registry)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    want_json = "--json" in (argv if argv is not None else sys.argv[1:])
+    try:
+        args = parser.parse_args(argv)
+        from commandcenter.config import load_settings
+
+        settings = load_settings(args.database_url)
+        if args.command in (None, "gui"):
+            return _gui(args, settings)
+        from commandcenter.app import build
+
+        svc = build(settings)
+        try:
+            if args.json:
+                # --json: stdout carries the JSON document alone.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    result = args.handler(args, svc)
+            else:
+                result = args.handler(args, svc)
+        finally:
+            svc.close()
+    except CommandCenterError as exc:
+        return _fail(exc, want_json)
+    except BrokenPipeError:
+        # `commandcenter health detect FILE | head` is fine: the reader had enough.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the one place that turns surprises into exit code 1
+        busy = _busy_conflict(exc)
+        if busy is not None:
+            return _fail(busy, want_json)
+        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return _emit(result, args.json)
+
+
+def _busy_conflict(exc: Exception) -> ConflictError | None:
+    """Another writer held the database past the busy timeout: exit 4, not a crash."""
+    from sqlalchemy.exc import OperationalError
+
+    from commandcenter.persistence.uow import is_busy
+
+    if isinstance(exc, OperationalError) and is_busy(exc):
+        return ConflictError("conflict: the database is busy; try again")
+    return None
+
+
+def _emit(result: Any, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(jsonable(result), ensure_ascii=False, indent=None))
+    return 0
+
+
+def _fail(exc: CommandCenterError, as_json: bool) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"error": str(exc), "exit_code": exc.exit_code}))
+    return exc.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""What every command group shares: the parser, passphrases, sign-in, registration helpers."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from commandcenter.domain.errors import InvalidInput
+
+ENV_PASSPHRASE = "COMMANDCENTER_PASSPHRASE"
+# With --as, COMMANDCENTER_PASSPHRASE signs the commander in; this one is the new secret.
+ENV_NEW_PASSPHRASE = "COMMANDCENTER_NEW_PASSPHRASE"
+
+Handler = Callable[[argparse.Namespace, Any], Any]
+
+
+class UsageError(InvalidInput):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"usage: {message}")
+
+
+def passphrase(prompt: str = "Passphrase: ", confirm: bool = False) -> str:
+    value = os.environ.get(ENV_PASSPHRASE)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"passphrase: set {ENV_PASSPHRASE} or run from a terminal")
+    value = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Again: ") != value:
+        raise InvalidInput("passphrase: the two entries differ")
+    return value
+
+
+def new_passphrase(signed_in_with_env: bool) -> str:
+    """The new operator's passphrase: COMMANDCENTER_NEW_PASSPHRASE, else as for sign-in.
+
+    When COMMANDCENTER_PASSPHRASE already signed a commander in, it is not reused.
+    """
+    value = os.environ.get(ENV_NEW_PASSPHRASE)
+    if value:
+        return value
+    if signed_in_with_env:
+        if not sys.stdin.isatty():
+            raise InvalidInput(f"passphrase: set {ENV_NEW_PASSPHRASE} for the new operator")
+        return _prompt_twice()
+    return passphrase("New passphrase: ", confirm=True)
+
+
+def _prompt_twice() -> str:
+    value = getpass.getpass("New passphrase: ")
+    if getpass.getpass("Again: ") != value:
+        raise InvalidInput("passphrase: the two entries differ")
+    return value
+
+
+def signed_in(svc: Any, name: str) -> str:
+    """Check the operator's passphrase before acting in their name."""
+    return svc.roster.sign_in(name, passphrase()).name
+
+
+class Registry:
+    """Adds command groups and commands to the top-level parser."""
+
+    def __init__(self, sub: Any) -> None:
+        self.sub = sub
+
+    def group(self, name: str, help_: str) -> Any:
+        return self.sub.add_parser(name, help=help_).add_subparsers(
+            dest="action", required=True, parser_class=Parser)
+
+    @staticmethod
+    def cmd(parent: Any, name: str, handler: Handler | None, help_: str) -> Parser:
+        sp = parent.add_parser(name, help=help_)
+        sp.set_defaults(handler=handler)
+        return sp
+
+    @staticmethod
+    def as_(sp: Parser, required: bool = True) -> None:
+        sp.add_argument("--as", dest="as_", required=required, metavar="NAME",
+                        help="the operator acting")

@@ -1,0 +1,93 @@
+"""``message``: draft, edit, submit, approve, reject, publish, withdraw, list, show."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .common import Handler, Registry, passphrase, signed_in
+
+
+def _print_message(m: Any) -> None:
+    extra = f", approved by {m.approved_by}" if m.approved_by else ""
+    print(f"message {m.id} [{m.state.value}] {m.channel.value} r{m.revision}{extra}: {m.body}")
+
+
+def _message_draft(a: argparse.Namespace, svc: Any) -> Any:
+    from commandcenter.domain.messages import Channel, Purpose
+
+    m = svc.messages.draft(a.incident, Channel.parse(a.channel), a.body,
+                           signed_in(svc, a.as_), title=a.title,
+                           purpose=Purpose.parse(a.purpose))
+    _print_message(m)
+    return m
+
+
+def _message_edit(a: argparse.Namespace, svc: Any) -> Any:
+    m = svc.messages.edit(a.id, a.body, signed_in(svc, a.as_), title=a.title)
+    _print_message(m)
+    return m
+
+
+def _message_simple(verb: str) -> Handler:
+    def run(a: argparse.Namespace, svc: Any) -> Any:
+        m = getattr(svc.messages, verb)(a.id, signed_in(svc, a.as_))
+        _print_message(m)
+        return m
+
+    return run
+
+
+def _message_approve(a: argparse.Namespace, svc: Any) -> Any:
+    m = svc.messages.approve(a.id, a.as_, passphrase())
+    _print_message(m)
+    return m
+
+
+def _message_reject(a: argparse.Namespace, svc: Any) -> Any:
+    m = svc.messages.reject(a.id, a.reason, signed_in(svc, a.as_))
+    _print_message(m)
+    return m
+
+
+def _message_list(a: argparse.Namespace, svc: Any) -> Any:
+    rows = svc.messages.list(a.incident)
+    for m in rows:
+        _print_message(m)
+    return rows
+
+
+def _message_show(a: argparse.Namespace, svc: Any) -> Any:
+    m = svc.messages.get(a.id)
+    _print_message(m)
+    return m
+
+
+def register(r: Registry) -> None:
+    cmd, as_ = r.cmd, r.as_
+    msg = r.group("message", "public messages")
+    sp = cmd(msg, "draft", _message_draft, "draft a message")
+    sp.add_argument("incident", type=int)
+    sp.add_argument("--channel", required=True)
+    sp.add_argument("--body", required=True)
+    sp.add_argument("--title")
+    sp.add_argument("--purpose", default="other")
+    as_(sp)
+    sp = cmd(msg, "edit", _message_edit, "edit (voids any approval)")
+    sp.add_argument("id", type=int)
+    sp.add_argument("--body", required=True)
+    sp.add_argument("--title")
+    as_(sp)
+    for verb in ("submit", "publish", "withdraw"):
+        sp = cmd(msg, verb, _message_simple(verb), f"{verb} a message")
+        sp.add_argument("id", type=int)
+        as_(sp)
+    sp = cmd(msg, "approve", _message_approve, "approve as the communications chain's owner")
+    sp.add_argument("id", type=int)
+    as_(sp)
+    sp = cmd(msg, "reject", _message_reject, "reject with a reason")
+    sp.add_argument("id", type=int)
+    sp.add_argument("--reason", required=True)
+    as_(sp)
+    cmd(msg, "list", _message_list, "an incident's messages").add_argument("incident", type=int)
+    cmd(msg, "show", _message_show, "one message").add_argument("id", type=int)
