@@ -46,6 +46,7 @@ from commandcenter.persistence.models import (
 from commandcenter.persistence.outbox import DRILL, LIVE, Outbox
 from commandcenter.persistence.uow import UnitOfWork
 
+from . import publish_hooks
 from .context import ServiceContext, acting, authenticate
 from .incidents import load_incident
 from .ownership import ChainSnapshot
@@ -330,11 +331,13 @@ class MessageService:
                               approval=record, drill=inc.drill, body=m.body,
                               destination_is_drill=dest == DRILL)
             assert approval is not None
+            publish_hooks.before_publish(uow, m, inc, dest, now)
             file_name = f"{now:%Y%m%dT%H%M%SZ}-message-{m.id}-{current[:12]}.json"
-            uow.session.add(PublicationRow(
+            publication = PublicationRow(
                 message_id=m.id, approval_id=approval.id, content_hash=current,
                 destination=dest, published_at=now, published_by_id=op.contact_id,
-                file_name=file_name))
+                file_name=file_name)
+            uow.session.add(publication)
             m.state = MessageState.PUBLISHED.value
             m.updated_at = now
             channel = Channel(m.channel)
@@ -347,6 +350,8 @@ class MessageService:
                    f"Published on {channel.value}: {m.body[:200]}", occurred_at=now,
                    recorded_at=now, data={"message": m.id, "hash": current,
                                           "destination": dest, "file": file_name})
+            uow.flush()
+            publish_hooks.after_publish(uow, m, inc, publication, now)
             uow.commit()
             message_id = m.id
         try:

@@ -22,8 +22,9 @@ import numpy as np
 
 from commandcenter.domain.detectors import score_series
 from tests.benchmarks.nab_scorer import FileLabels, label_rows, score_corpus
+from tests.shared import NAB_DATA
 
-DEFAULT_DATA = Path("/work/shared/data/nab")
+DEFAULT_DATA = NAB_DATA
 
 
 @dataclass(frozen=True, slots=True)

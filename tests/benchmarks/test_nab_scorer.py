@@ -19,6 +19,7 @@ from tests.benchmarks.nab_scorer import (
     score_corpus,
 )
 from tests.benchmarks.run_nab import DEFAULT_DATA, load_file, run
+from tests.shared import nab_file as require_nab_file
 
 STANDARD = PROFILES["standard"]
 N = 100  # probation: floor(0.15 * 100) = 15 rows
@@ -129,8 +130,7 @@ def test_windows_must_lie_inside_the_file() -> None:
 
 def test_one_small_nab_file_scores_without_error() -> None:
     name = "realTraffic/speed_7578.csv"
-    if not (DEFAULT_DATA / "data" / name).exists():
-        pytest.skip("NAB data not available")
+    require_nab_file(name)  # fails, naming the path, when ../shared is missing
     windows = json.loads((DEFAULT_DATA / "combined_windows.json").read_text())[name]
     nab_file = load_file(DEFAULT_DATA, name, windows)
     assert nab_file.labels.n_windows == 4 and len(nab_file.values) == 1127

@@ -16,8 +16,9 @@ from commandcenter.ingest.parsing import (
     parse_timestamp,
     sniff_format,
 )
+from tests.shared import nab_file
 
-NAB = Path("/work/shared/data/nab/data/realTraffic/speed_6005.csv")
+NAB = "realTraffic/speed_6005.csv"
 T0 = datetime(2015, 8, 31, 18, 22, tzinfo=UTC).timestamp()
 
 
@@ -100,9 +101,8 @@ def test_snapshot_header_is_recognised(tmp_path: Path) -> None:
     assert parse_file(path).points == []
 
 
-@pytest.mark.skipif(not NAB.exists(), reason="NAB data not present")
 def test_nab_file_parses_completely() -> None:
-    result = parse_file(NAB)
+    result = parse_file(nab_file(NAB))
     assert result.errors == []
     assert len(result.points) == result.lines > 1000
     assert result.points[0] == Point(T0, 90.0)

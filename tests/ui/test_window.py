@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from PySide6.QtCore import QSettings, Qt
@@ -149,10 +148,9 @@ def _inside_a_control(w: QWidget) -> bool:
 def test_thousands_of_paints_do_not_crash(qtbot, window):  # type: ignore[no-untyped-def]
     """A PySide6 build that leaks a reference per call aborts after a few thousand paints."""
     window.resize(900, 600)
-    started = time.perf_counter()
     for _ in range(3000):
         window.timeline.table.viewport().repaint()
         window.status.clock.repaint()
     window.repaint()
     QApplication.processEvents()
-    assert time.perf_counter() - started < 60
+    assert window.isVisible()  # reaching here is the test: a bad wheel aborts the process

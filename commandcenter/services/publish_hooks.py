@@ -1,0 +1,24 @@
+"""What other features check before, and record after, a publication, in its transaction.
+
+``MessageService.publish`` is the one path to a channel. Features that care
+about publications add one call here instead of a path of their own: drills
+refuse a channel during a simulated outage; listening marks a mention
+answered when its reply goes out, keeps commitments and announces changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from commandcenter.persistence.models import IncidentRow, MessageRow, PublicationRow
+from commandcenter.persistence.uow import UnitOfWork
+
+
+def before_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
+                   destination: str, now: datetime) -> None:
+    """Raise ``PolicyRefused`` to refuse the publication; nothing is written then."""
+
+
+def after_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
+                  publication: PublicationRow, now: datetime) -> None:
+    """Record what this publication settles, in the same transaction as the publication."""
