@@ -14,6 +14,8 @@ from commandcenter.domain.errors import InvalidInput
 ENV_PASSPHRASE = "COMMANDCENTER_PASSPHRASE"
 # With --as, COMMANDCENTER_PASSPHRASE signs the commander in; this one is the new secret.
 ENV_NEW_PASSPHRASE = "COMMANDCENTER_NEW_PASSPHRASE"
+# The second commander's passphrase, for changes that need a co-signature (--cosign).
+ENV_COSIGN_PASSPHRASE = "COMMANDCENTER_COSIGN_PASSPHRASE"
 
 Handler = Callable[[argparse.Namespace, Any], Any]
 
@@ -61,6 +63,29 @@ def _prompt_twice() -> str:
     return value
 
 
+def credentials(name: str | None) -> Any:
+    """``--as NAME`` with its passphrase, for the service to check; None without --as."""
+    if not name:
+        return None
+    from commandcenter.services.authority import Credentials
+
+    return Credentials(name, passphrase())
+
+
+def cosigner(name: str | None) -> Any:
+    """``--cosign NAME``: the second commander, passphrase from COMMANDCENTER_COSIGN_PASSPHRASE."""
+    if not name:
+        return None
+    from commandcenter.services.authority import Credentials
+
+    value = os.environ.get(ENV_COSIGN_PASSPHRASE)
+    if not value:
+        if not sys.stdin.isatty():
+            raise InvalidInput(f"passphrase: set {ENV_COSIGN_PASSPHRASE} for the co-signer")
+        value = getpass.getpass(f"{name}'s passphrase (co-signing): ")
+    return Credentials(name, value)
+
+
 def signed_in(svc: Any, name: str) -> str:
     """Check the operator's passphrase before acting in their name."""
     return svc.roster.sign_in(name, passphrase()).name
@@ -86,3 +111,9 @@ class Registry:
     def as_(sp: Parser, required: bool = True) -> None:
         sp.add_argument("--as", dest="as_", required=required, metavar="NAME",
                         help="the operator acting")
+
+    @staticmethod
+    def cosign(sp: Parser) -> None:
+        sp.add_argument("--cosign", metavar="NAME",
+                        help="a second commander who co-signs (passphrase from "
+                             f"{ENV_COSIGN_PASSPHRASE})")

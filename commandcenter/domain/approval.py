@@ -7,6 +7,7 @@ author, and the approved text is exactly the text being published.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,15 +30,17 @@ class ApprovalRecord:
 def check_can_approve(
     *,
     state: MessageState,
-    author_contact_id: int,
+    author_contact_ids: Collection[int],
     approver_contact_id: int,
     approver_name: str,
     ownership: Ownership,
 ) -> None:
+    """``author_contact_ids``: whoever drafted or edited any revision of the text."""
     if state is not MessageState.IN_REVIEW:
         raise PolicyRefused(f"approve: the message is {state.value}, not in review")
-    if approver_contact_id == author_contact_id:
-        raise PolicyRefused("approve: the author cannot approve their own message")
+    if approver_contact_id in author_contact_ids:
+        raise PolicyRefused(f"approve: {approver_name} is an author of this message (wrote "
+                            "a revision of it); nobody approves their own words")
     owner = ownership.owner
     if owner is None:
         raise PolicyRefused(

@@ -104,6 +104,26 @@ def _owner_only(
     return None, skipped, None
 
 
+def owner_only_at(
+    members: Sequence[Contact],
+    windows: Mapping[int, Sequence[AvailabilityWindow]],
+    delegations: Sequence[Delegation],
+    contacts: Mapping[int, Contact],
+    t: datetime,
+) -> Contact | None:
+    """Just the owner at ``t`` (no reasons, no next change): for comparing many instants."""
+    everyone = {c.id: c for c in members} | dict(contacts)
+    return _owner_only(members, windows, delegations, everyone, as_utc(t))[0]
+
+
+def boundaries(windows: Mapping[int, Sequence[AvailabilityWindow]],
+               delegations: Sequence[Delegation], after: datetime) -> set[datetime]:
+    """Every instant after ``after`` at which a chain's owner may change."""
+    out = {b for ws in windows.values() for w in ws for b in (w.starts_at, w.ends_at)}
+    out |= {b for d in delegations for b in (d.starts_at, d.expires_at)}
+    return {b for b in out if b > after}
+
+
 def owner_at(
     chain: str,
     members: Sequence[Contact],

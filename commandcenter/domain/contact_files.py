@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInput
+from .names import name_key, skeleton
 from .roster import AvailabilityStatus, ContactFields, validate_contact
 
 CSV_COLUMNS = ("name", "title", "email", "phone", "handle", "timezone")
@@ -46,9 +47,11 @@ def parse_contacts_csv(text: str) -> list[ContactFields]:
 def _no_duplicates(contacts: list[ContactFields]) -> list[ContactFields]:
     seen: dict[str, ContactFields] = {}
     for c in contacts:
-        first = seen.setdefault(c.name.casefold(), c)
+        first = seen.setdefault(skeleton(c.name), c)
         if first is not c:
-            raise InvalidInput(f"{c.where()}name: {c.name!r} already appears on line {first.line}")
+            same = "" if name_key(first.name) == name_key(c.name) else f" ({first.name!r})"
+            raise InvalidInput(f"{c.where()}name: {c.name!r} already appears on line "
+                               f"{first.line}{same}")
     if not contacts:
         raise InvalidInput("the file holds no contacts")
     return contacts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .errors import PolicyRefused, parse_choice
@@ -53,6 +53,14 @@ class OperatorView:
     contact_id: int
     name: str
     role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """An operator's name and passphrase, for the service that acts on them to check."""
+
+    name: str
+    passphrase: str = field(repr=False)
 
 
 def require(operator: OperatorView, action: Action) -> None:

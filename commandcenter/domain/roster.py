@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .clock import as_utc, format_utc
 from .errors import InvalidInput, parse_choice
+from .names import clean_name
 
 
 class AvailabilityStatus(StrEnum):
@@ -149,7 +150,7 @@ def validate_contact(fields: ContactFields, where: str = "") -> ContactFields:
     def bad(message: str) -> InvalidInput:
         return InvalidInput(f"{where}{message}")
 
-    name = " ".join(fields.name.split())
+    name = clean_name(fields.name)
     if not name:
         raise bad("name: must not be empty")
     if len(name) > NAME_MAX:

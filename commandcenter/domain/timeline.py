@@ -16,6 +16,7 @@ class EntryKind(StrEnum):
     STATUS_CHANGE = "status_change"
     ROLE_CHANGE = "role_change"
     OWNERSHIP_CHANGE = "ownership_change"
+    AUTHORITY_CHANGE = "authority_change"
     NOTE = "note"
     DECISION = "decision"
     CORRECTION = "correction"
@@ -46,6 +47,7 @@ PINNED_KINDS = frozenset(
         EntryKind.DECLARATION,
         EntryKind.STATUS_CHANGE,
         EntryKind.ROLE_CHANGE,
+        EntryKind.AUTHORITY_CHANGE,
         EntryKind.DECISION,
         EntryKind.MESSAGE_PUBLISHED,
         EntryKind.COMMITMENT_MADE,

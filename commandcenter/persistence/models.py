@@ -53,6 +53,8 @@ class ContactRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     name_key: Mapped[str] = mapped_column(String(120), unique=True)
+    # What the name looks like (domain/names.py); look-alike names are refused.
+    skeleton: Mapped[str] = mapped_column(String(120), index=True, default="")
     title: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(60), default="")
@@ -66,6 +68,9 @@ class OperatorRow(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     passphrase_hash: Mapped[str] = mapped_column(String(200))
+    # Set when two commanders reset the passphrase: no approval until the operator
+    # has chosen a passphrase of their own.
+    must_set_passphrase: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AvailabilityRow(Base):
@@ -78,6 +83,8 @@ class AvailabilityRow(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reachable: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(String(500), default="")
+    set_by: Mapped[str] = mapped_column(String(120), default="")
+    set_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ChainRow(Base):
@@ -85,6 +92,8 @@ class ChainRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    set_by: Mapped[str] = mapped_column(String(120), default="")
+    set_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -106,6 +115,7 @@ class DelegationRow(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     granted_by: Mapped[str] = mapped_column(String(120), default="")
+    granted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reason: Mapped[str] = mapped_column(String(500), default="")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from commandcenter.domain.clock import Clock
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
+from commandcenter.domain.names import name_key
 from commandcenter.domain.operators import OperatorView, Role
 from commandcenter.domain.roster import Contact
 from commandcenter.persistence.models import ContactRow, OperatorRow
@@ -56,7 +57,7 @@ def contact_view(row: ContactRow) -> Contact:
 
 
 def find_contact(uow: UnitOfWork, name: str) -> ContactRow:
-    key = " ".join(name.split()).casefold()
+    key = name_key(name)
     row = uow.session.execute(
         select(ContactRow).where(ContactRow.name_key == key)).scalar_one_or_none()
     if row is None:
@@ -93,3 +94,9 @@ def acting(uow: UnitOfWork, name: str) -> OperatorView:
     """The operator row as it is now, so a role change applies at once."""
     op, contact = find_operator(uow, name)
     return operator_view(op, contact)
+
+
+def must_set_passphrase(uow: UnitOfWork, op: OperatorView) -> bool:
+    """True after two commanders reset this operator's passphrase, until they set their own."""
+    row = uow.session.get(OperatorRow, op.id)
+    return bool(row is not None and row.must_set_passphrase)

@@ -19,9 +19,10 @@ from commandcenter.domain.operators import Role
 from commandcenter.domain.roster import AvailabilityStatus, ContactFields
 from commandcenter.domain.timeline import EntryKind
 
+from .authority import Credentials
 from .incidents import IncidentService
 from .messages import MessageService
-from .roster import RosterService
+from .roster import RosterService, set_up_company
 
 DEMO_PASSPHRASE = "demo-passphrase"
 
@@ -65,13 +66,11 @@ def load_demo(svc: object) -> dict[str, object]:
         raise InvalidInput("demo: the database already holds contacts; load the demo into an "
                            "empty database")
     now = ctx.clock.now().replace(second=0, microsecond=0)
-    for name, title, email, phone, handle, tz, _ in PEOPLE:
-        roster.add_contact(ContactFields(name, title, email, phone, handle, tz))
-    for person in PEOPLE:
-        if person[6] is not None:
-            roster.add_operator(person[0], person[6], DEMO_PASSPHRASE)
-    roster.set_chain("communications", COMMUNICATIONS)
-    roster.set_chain("incident command", INCIDENT_COMMAND)
+    set_up_company(
+        roster, [ContactFields(name, title, email, phone, handle, tz)
+                 for name, title, email, phone, handle, tz, _ in PEOPLE],
+        {"communications": COMMUNICATIONS, "incident command": INCIDENT_COMMAND},
+        [(p[0], p[6], DEMO_PASSPHRASE) for p in PEOPLE if p[6] is not None])
     _past_incident(ctx, now - timedelta(days=30))
     _availability(roster, now)
     _open_incident(ctx, now)
@@ -81,17 +80,19 @@ def load_demo(svc: object) -> dict[str, object]:
 
 
 def _availability(roster: RosterService, now: datetime) -> None:
+    # Recorded by the CTO, who runs incident command and is no member of communications.
+    by = Credentials("Sam Lindqvist", DEMO_PASSPHRASE)
     roster.set_availability("Maya Okafor", AvailabilityStatus.TRAVELLING,
                             now - timedelta(hours=1), now + timedelta(hours=5),
-                            note="SFO -> JFK, no wifi")
+                            note="SFO -> JFK, no wifi", by=by)
     roster.set_availability("Daniel Reyes", AvailabilityStatus.VACATION,
                             now + timedelta(days=2), now + timedelta(days=9),
-                            note="family trip, phone off")
+                            note="family trip, phone off", by=by)
     roster.set_availability("Tom Becker", AvailabilityStatus.OFF_SHIFT,
-                            now - timedelta(hours=3), now + timedelta(hours=6))
+                            now - timedelta(hours=3), now + timedelta(hours=6), by=by)
     roster.set_availability("Sam Lindqvist", AvailabilityStatus.TRAVELLING,
                             now + timedelta(hours=2), now + timedelta(hours=8), reachable=True,
-                            note="on a train, phone on")
+                            note="on a train, phone on", by=by)
 
 
 def _walk(ctx: object, start: datetime) -> tuple[SimulatedClock, IncidentService,

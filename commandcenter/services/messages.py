@@ -47,9 +47,9 @@ from commandcenter.persistence.outbox import DRILL, LIVE, Outbox
 from commandcenter.persistence.uow import UnitOfWork
 
 from . import publish_hooks
-from .context import ServiceContext, acting, authenticate
+from .context import ServiceContext, acting, authenticate, must_set_passphrase
 from .incidents import load_incident
-from .ownership import ChainSnapshot
+from .ownership import ChainSnapshot, describe_evidence, ownership_evidence
 from .timeline import append, record_ownership_changes
 
 Deliver = Callable[[str, str, dict], Path]
@@ -252,14 +252,20 @@ class MessageService:
             m = self._load(uow, message_id, for_update=True)
             inc = load_incident(uow, m.incident_id, for_update=True)
             ownership = ChainSnapshot(uow, COMMUNICATIONS).owner_at(now)
-            check_can_approve(state=MessageState(m.state), author_contact_id=m.author_id,
+            authors = set(uow.session.execute(select(MessageRevisionRow.edited_by_id).where(
+                MessageRevisionRow.message_id == m.id)).scalars()) | {m.author_id}
+            check_can_approve(state=MessageState(m.state), author_contact_ids=authors,
                               approver_contact_id=op.contact_id, approver_name=op.name,
                               ownership=ownership)
+            if must_set_passphrase(uow, op):
+                raise PolicyRefused(f"approve: {op.name}'s passphrase was reset by two "
+                                    f"commanders; {op.name} must set their own passphrase "
+                                    "before approving ('operator passphrase')")
             digest = content_hash(Channel(m.channel), m.title, m.body)
             if digest != m.content_hash or (expected_hash and expected_hash != digest):
                 raise PolicyRefused("approve: the text changed since it was shown to you")
-            evidence = ownership.describe() + "".join(
-                f"; skipped {s.contact.name}: {s.reason}" for s in ownership.skipped)
+            evidence_data = ownership_evidence(uow, ownership)
+            evidence = describe_evidence(evidence_data)
             approval = ApprovalRow(message_id=m.id, revision=m.revision, content_hash=digest,
                                    approver_id=op.contact_id, approved_at=now,
                                    owner_evidence=evidence)
@@ -272,7 +278,7 @@ class MessageService:
                    f"Message {m.id} approved by {op.name}, owner of the {COMMUNICATIONS} chain",
                    occurred_at=now, recorded_at=now,
                    data={"message": m.id, "revision": m.revision, "hash": digest,
-                         "evidence": evidence})
+                         "evidence": evidence, "ownership": evidence_data})
             uow.commit()
             return self._view(uow, m, inc.drill)
 

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
-from commandcenter.domain.chains import Delegation, Ownership, owner_at
+from commandcenter.domain.chains import (
+    Delegation,
+    Ownership,
+    boundaries,
+    owner_at,
+    owner_only_at,
+)
+from commandcenter.domain.clock import format_utc
 from commandcenter.domain.errors import NotFound
-from commandcenter.domain.roster import AvailabilityStatus, AvailabilityWindow, Contact
+from commandcenter.domain.roster import (
+    AvailabilityStatus,
+    AvailabilityWindow,
+    Contact,
+    availability_at,
+)
 from commandcenter.persistence.models import (
     AvailabilityRow,
     ChainMemberRow,
@@ -71,6 +84,53 @@ class ChainSnapshot:
         return owner_at(self.name, self.members, self.windows, self.delegations, t,
                         self.contacts)
 
+    def boundaries(self, after: datetime) -> set[datetime]:
+        return boundaries(self.windows, self.delegations, after)
+
+    def owner_id_at(self, t: datetime) -> int | None:
+        owner = owner_only_at(self.members, self.windows, self.delegations, self.contacts, t)
+        return owner.id if owner else None
+
 
 def ownership(uow: UnitOfWork, chain: str, t: datetime) -> Ownership:
     return ChainSnapshot(uow, chain).owner_at(t)
+
+
+def ownership_evidence(uow: UnitOfWork, o: Ownership) -> dict[str, Any]:
+    """Why ``o.owner`` owns the chain: the chain's version, and the last change that made
+    them the owner (the chain set, a delegation, or the window that skipped someone
+    before them), with who made it and when."""
+    chain = find_chain(uow, o.chain)
+    changes: list[dict[str, Any]] = [{
+        "change": "chain.set", "by": chain.set_by, "at": chain.set_at,
+        "what": f"{chain.name} chain version {chain.version}"}]
+    if o.delegation is not None:
+        d = uow.session.get(DelegationRow, o.delegation.id)
+        changes.append({"change": "chain.delegate", "by": d.granted_by, "at": d.granted_at,
+                        "what": f"delegated until {format_utc(d.expires_at)}"})
+    windows = [s.contact for s in o.skipped]
+    for person in windows:
+        state = availability_at(
+            [window_view(r) for r in uow.session.execute(select(AvailabilityRow).where(
+                AvailabilityRow.contact_id == person.id)).scalars()], o.at)
+        if state.window is not None:
+            w = uow.session.get(AvailabilityRow, state.window.id)
+            changes.append({"change": "availability.set", "by": w.set_by, "at": w.set_at,
+                            "what": f"{person.name} {state.describe()}"})
+    # The latest change decides; at the same instant the more specific one (listed later).
+    dated = [(c["at"], i, c) for i, c in enumerate(changes) if c["at"] is not None]
+    last = max(dated, key=lambda x: x[:2])[2] if dated else changes[0]
+    return {
+        "chain": chain.name, "chain_version": chain.version,
+        "owner": o.owner.name if o.owner else None, "at": o.at.isoformat(),
+        "skipped": [[s.contact.name, s.reason] for s in o.skipped],
+        "made_owner_by": {**last, "at": last["at"].isoformat() if last["at"] else None},
+    }
+
+
+def describe_evidence(e: dict[str, Any]) -> str:
+    last = e["made_owner_by"]
+    when = f" at {last['at'][:16].replace('T', ' ')} UTC" if last["at"] else ""
+    skipped = "".join(f"; skipped {name}: {reason}" for name, reason in e["skipped"])
+    return (f"{e['chain']}: {e['owner']} (chain version {e['chain_version']}; made owner by "
+            f"{last['change']} by {last['by'] or 'set-up'}{when}: {last['what']}){skipped}")

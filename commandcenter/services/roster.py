@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from commandcenter.domain.chains import Ownership, check_chain
-from commandcenter.domain.clock import as_utc
+from commandcenter.domain.clock import as_utc, format_utc
 from commandcenter.domain.contact_files import parse_contacts_csv, parse_ics, parse_vcards
 from commandcenter.domain.errors import InvalidInput, PolicyRefused
-from commandcenter.domain.operators import Action, OperatorView, Role, require
+from commandcenter.domain.names import check_new_names, name_key, skeleton
+from commandcenter.domain.operators import Action, OperatorView, Role
 from commandcenter.domain.roster import (
     Availability,
     AvailabilityStatus,
@@ -35,17 +38,16 @@ from commandcenter.persistence.models import (
 )
 from commandcenter.persistence.uow import UnitOfWork, is_unique_violation
 
-from .context import (
-    ServiceContext,
-    acting,
-    authenticate,
-    contact_view,
-    find_contact,
-    operator_view,
+from .authority import (
+    Credentials,
+    SelfPromotionGuard,
+    actor_name,
+    authorize,
+    in_setup,
+    record_authority_change,
 )
+from .context import ServiceContext, authenticate, contact_view, find_contact, operator_view
 from .ownership import ChainSnapshot, chain_names, find_chain, window_view
-
-SYSTEM_ACTOR = "local administrator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,46 +68,57 @@ def read_file(path: Path) -> str:
 
 
 class RosterService:
+    """Contacts, operators, availability and chains. Every change is an authority change:
+    it goes through :func:`authorize` and is written to every open incident's timeline."""
+
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    def _actor(self, uow: UnitOfWork, actor: str | None) -> str:
-        if actor is None:
-            return SYSTEM_ACTOR
-        op = acting(uow, actor)
-        require(op, Action.EDIT_ROSTER)
-        return op.name
+    def _changing(self, uow: UnitOfWork, by: Credentials | None, what: str) -> OperatorView | None:
+        return authorize(self.ctx, uow, by, Action.EDIT_ROSTER, what)
 
-    def import_contacts(self, path: Path, actor: str | None = None) -> list[Contact]:
-        """CSV or vCard; all or nothing. Existing names are refused, never overwritten."""
+    def _record(self, uow: UnitOfWork, op: OperatorView | None, action: str, entity: str,
+                entity_id: object, text: str, data: dict[str, Any]) -> None:
+        record_authority_change(uow, self.ctx.clock.now(), actor_name(op), action, entity,
+                                entity_id, text, data)
+
+    # --- contacts ---------------------------------------------------------------
+    def import_contacts(self, path: Path, by: Credentials | None = None) -> list[Contact]:
+        """CSV or vCard; all or nothing. Existing or look-alike names are refused."""
         text = read_file(path)
         is_vcard = path.suffix.lower() in (".vcf", ".vcard") or text.lstrip().upper().startswith(
             "BEGIN:VCARD")
         records = parse_vcards(text) if is_vcard else parse_contacts_csv(text)
         with self.ctx.uow() as uow:
-            who = self._actor(uow, actor)
-            existing = set(uow.session.execute(select(ContactRow.name_key)).scalars())
-            for r in records:
-                if r.name.casefold() in existing:
-                    raise InvalidInput(f"{r.where()}name: {r.name!r} is already on the roster")
+            op = self._changing(uow, by, "import contacts")
+            check_new_names(((r.where(), r.name) for r in records), self._skeletons(uow))
             rows = [self._new_contact(r) for r in records]
             uow.session.add_all(rows)
             uow.flush()
-            now = self.ctx.clock.now()
-            uow.audit(now, who, "roster.import", "contacts", path.name,
-                      {"count": len(rows), "names": [r.name for r in rows]})
+            names = [r.name for r in rows]
+            self._record(uow, op, "roster.import", "contacts", path.name,
+                         f"Roster: {len(rows)} contacts imported from {path.name} "
+                         f"({', '.join(names[:5])}{'...' if len(names) > 5 else ''})",
+                         {"count": len(rows), "names": names})
             uow.commit()
             return [contact_view(r) for r in rows]
 
     @staticmethod
-    def _new_contact(f: ContactFields) -> ContactRow:
-        return ContactRow(name=f.name, name_key=f.name.casefold(), title=f.title, email=f.email,
-                          phone=f.phone, handle=f.handle, timezone=f.timezone)
+    def _skeletons(uow: UnitOfWork) -> dict[str, str]:
+        return {k: n for n, k in uow.session.execute(select(ContactRow.name,
+                                                            ContactRow.skeleton)).all()}
 
-    def add_contact(self, fields: ContactFields, actor: str | None = None) -> Contact:
+    @staticmethod
+    def _new_contact(f: ContactFields) -> ContactRow:
+        return ContactRow(name=f.name, name_key=name_key(f.name), skeleton=skeleton(f.name),
+                          title=f.title, email=f.email, phone=f.phone, handle=f.handle,
+                          timezone=f.timezone)
+
+    def add_contact(self, fields: ContactFields, by: Credentials | None = None) -> Contact:
         f = validate_contact(fields)
         with self.ctx.uow() as uow:
-            who = self._actor(uow, actor)
+            op = self._changing(uow, by, "add a contact")
+            check_new_names([("", f.name)], self._skeletons(uow))
             row = self._new_contact(f)
             uow.session.add(row)
             try:
@@ -114,8 +127,8 @@ class RosterService:
                 if is_unique_violation(exc):
                     raise InvalidInput(f"name: {f.name!r} is already on the roster") from None
                 raise
-            uow.audit(self.ctx.clock.now(), who, "contact.add", "contact", row.id,
-                      {"name": f.name})
+            self._record(uow, op, "contact.add", "contact", row.id,
+                         f"Roster: {f.name} added", {"name": f.name})
             uow.commit()
             return contact_view(row)
 
@@ -146,29 +159,115 @@ class RosterService:
                 .order_by(AvailabilityRow.starts_at)).scalars()
             return [window_view(r) for r in rows]
 
+    # --- operators --------------------------------------------------------------
     def add_operator(self, name: str, role: Role, passphrase: str,
-                     actor: str | None = None) -> OperatorView:
+                     by: Credentials | None = None) -> OperatorView:
+        """Make a contact an operator. The first operator (set-up) must be a commander;
+        after that a commander adds operators. An existing operator is never changed here."""
         digest = self.ctx.passphrases.hash(passphrase)
         with self.ctx.uow() as uow:
-            who = self._actor(uow, actor)
+            setup = in_setup(uow)
+            op = self._changing(uow, by, "add an operator")
             contact = find_contact(uow, name)
-            op = uow.session.execute(
-                select(OperatorRow).where(OperatorRow.contact_id == contact.id)
-            ).scalar_one_or_none()
-            if op is None:
-                op = OperatorRow(contact_id=contact.id, role=role.value, passphrase_hash=digest)
-                uow.session.add(op)
-            elif actor is None:
-                # Otherwise anyone at the keyboard could reset an approver's passphrase.
-                raise PolicyRefused(f"operator: {contact.name} is already an operator; changing "
-                                    "an operator needs a commander (--as)")
-            else:
-                op.role, op.passphrase_hash = role.value, digest
+            if setup and role is not Role.COMMANDER:
+                raise PolicyRefused(f"operator: the first operator must be a commander, not a "
+                                    f"{role.value}; nothing changes without one afterwards")
+            if self._operator_row(uow, contact.id) is not None:
+                raise PolicyRefused(
+                    f"operator: {contact.name} is already an operator; change a role with "
+                    "'operator role', a forgotten passphrase with 'operator reset' (two "
+                    "commanders)")
+            row = OperatorRow(contact_id=contact.id, role=role.value, passphrase_hash=digest)
+            uow.session.add(row)
             uow.flush()
-            uow.audit(self.ctx.clock.now(), who, "operator.set", "operator", op.id,
-                      {"name": contact.name, "role": role.value})
+            self._record(uow, op, "operator.add", "operator", row.id,
+                         f"Operators: {contact.name} added as {role.value}",
+                         {"name": contact.name, "role": role.value})
             uow.commit()
-            return operator_view(op, contact)
+            return operator_view(row, contact)
+
+    @staticmethod
+    def _operator_row(uow: UnitOfWork, contact_id: int) -> OperatorRow | None:
+        return uow.session.execute(select(OperatorRow).where(
+            OperatorRow.contact_id == contact_id)).scalar_one_or_none()
+
+    def _existing_operator(self, uow: UnitOfWork, name: str) -> tuple[OperatorRow, ContactRow]:
+        contact = find_contact(uow, name)
+        row = self._operator_row(uow, contact.id)
+        if row is None:
+            raise PolicyRefused(f"operator: {contact.name} is not an operator")
+        return row, contact
+
+    def set_role(self, name: str, role: Role, by: Credentials) -> OperatorView:
+        with self.ctx.uow() as uow:
+            op = self._changing(uow, by, "change a role")
+            row, contact = self._existing_operator(uow, name)
+            before = Role(row.role)
+            if before is Role.COMMANDER and role is not Role.COMMANDER:
+                others = uow.session.execute(select(func.count()).select_from(OperatorRow).where(
+                    OperatorRow.role == Role.COMMANDER.value,
+                    OperatorRow.id != row.id)).scalar_one()
+                if others == 0:
+                    raise PolicyRefused(f"operator: {contact.name} is the last commander; "
+                                        "make someone else a commander first")
+            row.role = role.value
+            self._record(uow, op, "operator.role", "operator", row.id,
+                         f"Operators: {contact.name} is now {role.value} (was {before.value})",
+                         {"name": contact.name, "role": role.value, "was": before.value})
+            uow.commit()
+            return operator_view(row, contact)
+
+    def reset_passphrase(self, name: str, new_passphrase: str, by: Credentials,
+                         cosigner: Credentials | None) -> OperatorView:
+        """Two commanders, neither of them the operator, set a temporary passphrase.
+
+        The operator can sign in with it but cannot approve until they have set
+        a passphrase of their own, so neither commander can approve as them.
+        """
+        digest = self.ctx.passphrases.hash(new_passphrase)
+        with self.ctx.uow() as uow:
+            op = self._changing(uow, by, "reset a passphrase")
+            assert op is not None  # a reset is never part of set-up: there is an operator
+            row, contact = self._existing_operator(uow, name)
+            if contact.id == op.contact_id:
+                raise PolicyRefused("operator: change your own passphrase with "
+                                    "'operator passphrase' (it needs the old one)")
+            if cosigner is None:
+                raise PolicyRefused(f"operator: resetting {contact.name}'s passphrase needs a "
+                                    "second commander's co-signature (--cosign NAME)")
+            second = authorize(self.ctx, uow, cosigner, Action.EDIT_ROSTER,
+                               "co-sign a passphrase reset")
+            assert second is not None
+            if second.contact_id in (op.contact_id, contact.id):
+                raise PolicyRefused("operator: the co-signer must be a second commander, not "
+                                    f"{second.name}")
+            row.passphrase_hash = digest
+            row.must_set_passphrase = True
+            self._record(uow, op, "operator.reset", "operator", row.id,
+                         f"Operators: {contact.name}'s passphrase reset by {op.name}, "
+                         f"co-signed by {second.name}; no approval until {contact.name} "
+                         "sets their own",
+                         {"name": contact.name, "cosigner": second.name})
+            uow.commit()
+            return operator_view(row, contact)
+
+    def change_passphrase(self, name: str, old: str, new: str) -> OperatorView:
+        """An operator replaces their own passphrase (the old one proves who they are)."""
+        digest = self.ctx.passphrases.hash(new)
+        if old == new:
+            raise InvalidInput("passphrase: the new passphrase is the old one")
+        with self.ctx.uow() as uow:
+            me = authenticate(self.ctx, uow, name, old)
+            row, contact = self._existing_operator(uow, me.name)
+            was_reset = row.must_set_passphrase
+            row.passphrase_hash = digest
+            row.must_set_passphrase = False
+            self._record(uow, me, "operator.passphrase", "operator", row.id,
+                         f"Operators: {contact.name} set a new passphrase"
+                         + (" after a reset" if was_reset else ""),
+                         {"name": contact.name, "after_reset": was_reset})
+            uow.commit()
+            return operator_view(row, contact)
 
     def sign_in(self, name: str, passphrase: str) -> OperatorView:
         """The operator, if the passphrase matches the stored argon2id hash."""
@@ -183,94 +282,154 @@ class RosterService:
                 .order_by(ContactRow.name)).all()
             return [operator_view(op, c) for op, c in rows]
 
+    def in_setup(self) -> bool:
+        with self.ctx.uow() as uow:
+            return in_setup(uow)
+
+    # --- availability -------------------------------------------------------------
+    def _availability_actor(self, uow: UnitOfWork, by: Credentials | None, contact: ContactRow,
+                            what: str) -> OperatorView | None:
+        """A commander records anyone's availability; an operator who may act at all
+        (not an observer, who changes nothing) may record their own."""
+        if by is not None and name_key(by.name) == contact.name_key:
+            me = authenticate(self.ctx, uow, by.name, by.passphrase)
+            if me.role is not Role.OBSERVER:
+                return me
+        return self._changing(uow, by, what)
+
     def set_availability(
         self, name: str, status: AvailabilityStatus, starts_at: datetime, ends_at: datetime,
-        *, reachable: bool = False, note: str = "", actor: str | None = None,
+        *, reachable: bool = False, note: str = "", by: Credentials | None = None,
+        cosigner: Credentials | None = None,
     ) -> AvailabilityWindow:
         starts_at, ends_at = as_utc(starts_at), as_utc(ends_at)
         check_window(starts_at, ends_at)
         if len(note) > 500:
             raise InvalidInput("note: longer than 500 characters")
+        now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
-            who = self._actor(uow, actor)
             c = find_contact(uow, name)
+            op = self._availability_actor(uow, by, c, "record availability")
+            guard = SelfPromotionGuard(self.ctx, uow, op, now)
             row = AvailabilityRow(
                 contact_id=c.id, status=status.value, starts_at=starts_at, ends_at=ends_at,
-                reachable=reachable or status is AvailabilityStatus.AVAILABLE, note=note.strip())
+                reachable=reachable or status is AvailabilityStatus.AVAILABLE, note=note.strip(),
+                set_by=actor_name(op), set_at=now)
             uow.session.add(row)
             uow.flush()
-            uow.audit(self.ctx.clock.now(), who, "availability.set", "contact", c.id,
-                      {"name": c.name, "status": status.value, "from": starts_at.isoformat(),
-                       "until": ends_at.isoformat(), "reachable": row.reachable})
+            guard.check(cosigner)
+            self._record(uow, op, "availability.set", "contact", c.id,
+                         f"Availability: {c.name} {status.label} {format_utc(starts_at)} - "
+                         f"{format_utc(ends_at)}"
+                         + (", reachable" if row.reachable else ", not reachable"),
+                         {"name": c.name, "status": status.value, "from": starts_at.isoformat(),
+                          "until": ends_at.isoformat(), "reachable": row.reachable,
+                          "window": row.id})
             uow.commit()
             return window_view(row)
 
-    def remove_availability(self, window_id: int, actor: str | None = None) -> None:
+    def remove_availability(self, window_id: int, by: Credentials | None = None,
+                            cosigner: Credentials | None = None) -> None:
+        now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
-            who = self._actor(uow, actor)
             row = uow.session.get(AvailabilityRow, window_id)
             if row is None:
                 raise InvalidInput(f"window: no availability window {window_id}")
+            c = uow.session.get(ContactRow, row.contact_id)
+            op = self._availability_actor(uow, by, c, "remove availability")
+            guard = SelfPromotionGuard(self.ctx, uow, op, now)
             uow.session.delete(row)
-            uow.audit(self.ctx.clock.now(), who, "availability.remove", "contact",
-                      row.contact_id, {"window": window_id})
+            uow.flush()
+            guard.check(cosigner)
+            self._record(uow, op, "availability.remove", "contact", row.contact_id,
+                         f"Availability: {c.name}'s window {format_utc(row.starts_at)} - "
+                         f"{format_utc(row.ends_at)} removed",
+                         {"name": c.name, "window": window_id})
             uow.commit()
 
-    def import_availability(self, path: Path, name: str,
-                            actor: str | None = None) -> list[AvailabilityWindow]:
+    def import_availability(self, path: Path, name: str, by: Credentials | None = None,
+                            cosigner: Credentials | None = None) -> list[AvailabilityWindow]:
         text = read_file(path)
+        now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
-            who = self._actor(uow, actor)
             c = find_contact(uow, name)
+            op = self._availability_actor(uow, by, c, "import availability")
             events = parse_ics(text, c.timezone)
+            guard = SelfPromotionGuard(self.ctx, uow, op, now)
             rows = [AvailabilityRow(contact_id=c.id, status=e.status.value,
                                     starts_at=e.starts_at, ends_at=e.ends_at, reachable=False,
-                                    note=e.summary[:500]) for e in events]
+                                    note=e.summary[:500], set_by=actor_name(op), set_at=now)
+                    for e in events]
             uow.session.add_all(rows)
             uow.flush()
-            uow.audit(self.ctx.clock.now(), who, "availability.import", "contact", c.id,
-                      {"name": c.name, "file": path.name, "count": len(rows)})
+            guard.check(cosigner)
+            self._record(uow, op, "availability.import", "contact", c.id,
+                         f"Availability: {len(rows)} windows for {c.name} imported from "
+                         f"{path.name}",
+                         {"name": c.name, "file": path.name, "count": len(rows)})
             uow.commit()
             return [window_view(r) for r in rows]
 
-    def set_chain(self, chain: str, names: list[str], actor: str | None = None) -> list[Contact]:
+    # --- chains -------------------------------------------------------------------
+    def set_chain(self, chain: str, names: list[str], by: Credentials | None = None,
+                  cosigner: Credentials | None = None) -> list[Contact]:
         chain = " ".join(chain.split()).lower()
+        now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
-            who = self._actor(uow, actor)
+            op = self._changing(uow, by, "set a chain")
             members = [contact_view(find_contact(uow, n)) for n in names]
             check_chain(chain, members)
+            guard = SelfPromotionGuard(self.ctx, uow, op, now)
             s = uow.session
             row = s.execute(select(ChainRow).where(ChainRow.name == chain)).scalar_one_or_none()
             if row is None:
-                row = ChainRow(name=chain)
+                row = ChainRow(name=chain, set_by=actor_name(op), set_at=now)
                 s.add(row)
                 uow.flush()
             else:
                 s.execute(delete(ChainMemberRow).where(ChainMemberRow.chain_id == row.id))
-                s.add(row)
+                row.set_by, row.set_at = actor_name(op), now
             s.add_all(ChainMemberRow(chain_id=row.id, contact_id=m.id, position=i)
                       for i, m in enumerate(members))
             uow.flush()
-            uow.audit(self.ctx.clock.now(), who, "chain.set", "chain", row.id,
-                      {"chain": chain, "members": [m.name for m in members]})
+            guard.check(cosigner)
+            self._record(uow, op, "chain.set", "chain", row.id,
+                         f"Chain {chain}: " + " > ".join(m.name for m in members)
+                         + f" (version {row.version})",
+                         {"chain": chain, "members": [m.name for m in members],
+                          "version": row.version})
             uow.commit()
             return members
 
     def delegate(self, chain: str, delegate: str, starts_at: datetime, expires_at: datetime,
-                 *, reason: str = "", actor: str | None = None) -> None:
+                 *, reason: str = "", by: Credentials) -> None:
+        """The chain's owner now (or a delegate the owner named) hands it to someone else."""
         starts_at, expires_at = as_utc(starts_at), as_utc(expires_at)
         check_window(starts_at, expires_at)
+        now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
-            who = self._actor(uow, actor)
+            op = authenticate(self.ctx, uow, by.name, by.passphrase)
             row = find_chain(uow, chain)
             c = find_contact(uow, delegate)
+            owner = ChainSnapshot(uow, row.name).owner_at(now).owner
+            if owner is None or owner.id != op.contact_id:
+                who = owner.name if owner else "nobody"
+                raise PolicyRefused(f"delegate: only the owner of the {row.name} chain can "
+                                    f"delegate it; {who} owns it now, not {op.name}")
+            if c.id == op.contact_id:
+                raise PolicyRefused("delegate: nobody delegates to himself")
             d = DelegationRow(chain_id=row.id, delegate_id=c.id, starts_at=starts_at,
-                              expires_at=expires_at, granted_by=who, reason=reason.strip())
+                              expires_at=expires_at, granted_by=op.name, granted_at=now,
+                              reason=reason.strip())
             uow.session.add(d)
             uow.flush()
-            uow.audit(self.ctx.clock.now(), who, "chain.delegate", "chain", row.id,
-                      {"chain": row.name, "delegate": c.name, "from": starts_at.isoformat(),
-                       "until": expires_at.isoformat(), "reason": d.reason})
+            self._record(uow, op, "chain.delegate", "chain", row.id,
+                         f"Chain {row.name}: delegated by {op.name} to {c.name} "
+                         f"{format_utc(starts_at)} - {format_utc(expires_at)}"
+                         + (f" ({d.reason})" if d.reason else ""),
+                         {"chain": row.name, "delegate": c.name, "from": starts_at.isoformat(),
+                          "until": expires_at.isoformat(), "reason": d.reason,
+                          "delegation": d.id})
             uow.commit()
 
     def chains(self) -> list[str]:
@@ -286,3 +445,25 @@ class RosterService:
         t = as_utc(at) if at else self.ctx.clock.now()
         with self.ctx.uow() as uow:
             return [ChainSnapshot(uow, name).owner_at(t) for name in chain_names(uow)]
+
+
+def set_up_company(roster: RosterService, contacts: Sequence[ContactFields],
+                   chains: Mapping[str, Sequence[str]],
+                   operators: Sequence[tuple[str, Role, str]]) -> Credentials:
+    """Fill a new database: contacts and chains in set-up, then the first operator (who
+    must be a commander), then the other operators added by that commander.
+
+    Returns the first commander's credentials, for the rest of the set-up.
+    """
+    if not operators:
+        raise InvalidInput("operators: a company needs at least one operator, a commander")
+    for fields in contacts:
+        roster.add_contact(fields)
+    for name, members in chains.items():
+        roster.set_chain(name, list(members))
+    (first, role, secret), *others = operators
+    roster.add_operator(first, role, secret)
+    admin = Credentials(first, secret)
+    for name, other_role, other_secret in others:
+        roster.add_operator(name, other_role, other_secret, by=admin)
+    return admin

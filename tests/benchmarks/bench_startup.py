@@ -50,18 +50,19 @@ def prepare(folder: Path, *, days: int = 30, entries: int = ENTRIES) -> str:
     from commandcenter.domain.roster import ContactFields
     from commandcenter.persistence.models import TimelineRow
     from commandcenter.services.context import Passphrases
+    from commandcenter.services.roster import set_up_company
 
     url = f"sqlite:///{folder / 'startup.sqlite'}"
     svc = build(Settings(database_url=url, data_dir=folder),
                 passphrases=Passphrases.fast_for_tests())
     try:
-        for name, tz in (("Alice Archer", "UTC"), ("Bob Baker", "Europe/London"),
-                         ("Carol Chen", "Asia/Tokyo")):
-            svc.roster.add_contact(ContactFields(name, timezone=tz))
-        svc.roster.add_operator("Alice Archer", Role.COMMANDER, PASS)
-        svc.roster.add_operator("Bob Baker", Role.SPOKESPERSON, PASS)
-        svc.roster.add_operator("Carol Chen", Role.OBSERVER, PASS)
-        svc.roster.set_chain("incident command", ["Alice Archer", "Bob Baker"])
+        set_up_company(
+            svc.roster, [ContactFields(name, timezone=tz) for name, tz in (
+                ("Alice Archer", "UTC"), ("Bob Baker", "Europe/London"),
+                ("Carol Chen", "Asia/Tokyo"))],
+            {"incident command": ["Alice Archer", "Bob Baker"]},
+            [("Alice Archer", Role.COMMANDER, PASS), ("Bob Baker", Role.SPOKESPERSON, PASS),
+             ("Carol Chen", Role.OBSERVER, PASS)])
         now = time.time()
         n = days * 24 * 60
         ts = (now - 60.0 * n) + 60.0 * np.arange(n, dtype=np.float64)

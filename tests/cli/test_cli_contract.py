@@ -19,6 +19,7 @@ from tests.services.support import (
     contact_count,
     count,
     open_incident,
+    signed,
 )
 
 from .conftest import Cli
@@ -50,7 +51,8 @@ def test_roster_list_text_is_not_json(cli: Cli, company: Services) -> None:
 def test_chain_owner_json(cli: Cli, company: Services) -> None:
     now = datetime.now(UTC)
     company.roster.set_availability(CAROL, AvailabilityStatus.TRAVELLING,
-                                    now - timedelta(hours=1), now + timedelta(hours=5))
+                                    now - timedelta(hours=1), now + timedelta(hours=5),
+                                    by=signed(CAROL))
     r = cli("chain", "owner", "communications", as_json=True)
     assert r.code == 0
     doc = r.json()
@@ -182,7 +184,7 @@ def test_availability_until_not_after_from_is_exit_2(cli: Cli, company: Services
                                                      until: timedelta) -> None:
     start = datetime(2026, 12, 1, 9, tzinfo=UTC)
     r = cli("availability", "set", CAROL, "vacation", "--from", iso(start), "--until",
-            iso(start + until))
+            iso(start + until), "--as", CAROL)
     assert r.code == 2
     assert r.error_line.startswith("error: until: ")
     assert count(company, AvailabilityRow) == 0
@@ -190,13 +192,13 @@ def test_availability_until_not_after_from_is_exit_2(cli: Cli, company: Services
 
 def test_availability_set_and_bad_date(cli: Cli, company: Services) -> None:
     r = cli("availability", "set", CAROL, "travelling", "--from", "2026-12-01T09:00:00+09:00",
-            "--until", "2026-12-01T20:00Z", "--reachable", "--note", "NRT-SFO")
+            "--until", "2026-12-01T20:00Z", "--reachable", "--note", "NRT-SFO", "--as", CAROL)
     assert r.code == 0, r.err
     [w] = company.roster.windows(CAROL)
     assert w.starts_at == datetime(2026, 12, 1, 0, tzinfo=UTC)
     assert w.reachable
     bad = cli("availability", "set", CAROL, "vacation", "--from", "tomorrow", "--until",
-              "2026-12-02T00:00Z")
+              "2026-12-02T00:00Z", "--as", CAROL)
     assert bad.code == 2
     assert bad.error_line.startswith("error: from: 'tomorrow'")
 
@@ -209,12 +211,12 @@ def test_roster_import_bad_csv_is_exit_2_and_imports_nothing(
                     "Joe Fernandez,CEO,joe@klout.example,,,America/Los_Angeles\n"
                     "Megan Berry,,megan@klout,,,UTC\n")
     before = contact_count(company)
-    r = cli("roster", "import", str(path))
+    r = cli("roster", "import", str(path), "--as", ALICE)
     assert r.code == 2
     assert "line 3" in r.error_line and "email" in r.error_line
     assert contact_count(company) == before
     path.write_text(path.read_text().replace("megan@klout", "megan@klout.example"))
-    ok = cli("roster", "import", str(path), as_json=True)
+    ok = cli("roster", "import", str(path), "--as", ALICE, as_json=True)
     assert ok.code == 0
     assert ok.json() == {"imported": ["Joe Fernandez", "Megan Berry"]}
     assert contact_count(company) == before + 2
@@ -227,12 +229,13 @@ def test_availability_import_ics(cli: Cli, company: Services, tmp_path: Path) ->
                     "BEGIN:VEVENT\nSUMMARY:Oops\nDTSTART:20261302T090000Z\nDURATION:PT1H\n"
                     "END:VEVENT\n"
                     "END:VCALENDAR\n")
-    r = cli("availability", "import", str(path), "--contact", CAROL)
+    r = cli("availability", "import", str(path), "--contact", CAROL, "--as", CAROL)
     assert r.code == 2
     assert "line 9" in r.error_line
     assert count(company, AvailabilityRow) == 0
     path.write_text(path.read_text().replace("20261302", "20261202"))
-    ok = cli("availability", "import", str(path), "--contact", CAROL, as_json=True)
+    ok = cli("availability", "import", str(path), "--contact", CAROL, "--as", CAROL,
+             as_json=True)
     assert ok.code == 0
     assert [w["status"] for w in ok.json()] == ["travelling", "unavailable"]
     assert count(company, AvailabilityRow) == 2

@@ -85,7 +85,8 @@ def test_owner_when_submitted_but_not_when_approving(cli: Cli, company: Services
     boards = datetime.now(UTC)
     assert boards > submitted_at
     r = cli("availability", "set", CAROL, "travelling", "--from", boards.isoformat(),
-            "--until", (boards + timedelta(hours=11)).isoformat(), "--note", "SFO-NRT")
+            "--until", (boards + timedelta(hours=11)).isoformat(), "--note", "SFO-NRT",
+            "--as", CAROL)
     assert r.code == 0, r.err
     assert company.roster.owner("communications", at=submitted_at).owner.name == CAROL
     refused = cli("message", "approve", str(mid), "--as", CAROL)

@@ -25,7 +25,9 @@ from commandcenter.persistence.models import (
     TimelineRow,
 )
 from commandcenter.persistence.outbox import DRILL, LIVE
+from commandcenter.services.authority import Credentials
 from commandcenter.services.context import Passphrases
+from commandcenter.services.roster import set_up_company
 
 START = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)  # the same instant as the clock fixture
 
@@ -56,14 +58,19 @@ TIMEZONES = {
 }
 
 
+def signed(name: str, passphrase: str = PASS) -> Credentials:
+    """An operator's credentials, as the CLI and the window pass them to the services."""
+    return Credentials(name, passphrase)
+
+
+ADMIN = signed(ALICE)  # the commander who runs the roster in these tests
+
+
 def seed_people(svc: Services) -> None:
-    """Contacts, operators (all with PASS) and the two chains."""
-    for name, tz in TIMEZONES.items():
-        svc.roster.add_contact(ContactFields(name, timezone=tz))
-    for name, role in ROLES.items():
-        svc.roster.add_operator(name, role, PASS)
-    svc.roster.set_chain("communications", [CAROL, ALICE])
-    svc.roster.set_chain("incident command", [ALICE])
+    """Contacts, operators (all with PASS) and the two chains, set up as a new company is."""
+    set_up_company(svc.roster, [ContactFields(n, timezone=tz) for n, tz in TIMEZONES.items()],
+                   {"communications": [CAROL, ALICE], "incident command": [ALICE]},
+                   [(name, role, PASS) for name, role in ROLES.items()])
 
 
 def open_incident(svc: Services, *, drill: bool = False, title: str = "Scores halved") -> int:

@@ -41,6 +41,7 @@ from .support import (
     outbox_files,
     publications,
     rows,
+    signed,
 )
 
 
@@ -114,7 +115,7 @@ def test_owner_at_submission_is_not_enough_it_is_ownership_at_approval(
     assert svc.roster.owner("communications", at=submitted_at).owner.name == CAROL
     # Carol boards a flight ten minutes later, not reachable.
     svc.roster.set_availability(CAROL, St.TRAVELLING, submitted_at + timedelta(minutes=10),
-                                submitted_at + timedelta(hours=11))
+                                submitted_at + timedelta(hours=11), by=signed(CAROL))
     clock.advance(timedelta(minutes=15))
     with pytest.raises(PolicyRefused, match=f"{ALICE} does"):
         svc.messages.approve(mid, CAROL, PASS)
@@ -138,7 +139,7 @@ def test_an_approval_given_while_owner_stays_valid_after_ownership_moves(
     mid = in_review(svc, incident)
     svc.messages.approve(mid, CAROL, PASS)
     svc.roster.set_availability(CAROL, St.VACATION, clock.now() + timedelta(minutes=1),
-                                clock.now() + timedelta(days=7))
+                                clock.now() + timedelta(days=7), by=signed(CAROL))
     clock.advance(timedelta(minutes=30))
     assert svc.roster.owner("communications").owner.name == ALICE
     assert svc.messages.publish(mid, BOB).approved_by == CAROL
@@ -146,7 +147,7 @@ def test_an_approval_given_while_owner_stays_valid_after_ownership_moves(
 
 def test_the_author_cannot_approve_their_own_message(people: Services, incident: int) -> None:
     mid = in_review(people, incident, author=CAROL)  # Carol owns the chain and wrote it
-    with pytest.raises(PolicyRefused, match="author cannot approve"):
+    with pytest.raises(PolicyRefused, match="is an author of this message"):
         people.messages.approve(mid, CAROL, PASS)
     with pytest.raises(PolicyRefused):
         people.messages.publish(mid, CAROL)
@@ -283,7 +284,7 @@ def test_nobody_can_approve_when_nobody_owns_the_chain(people: Services, inciden
     mid = in_review(svc, incident)
     for name in (CAROL, ALICE):
         svc.roster.set_availability(name, St.UNAVAILABLE, clock.now(),
-                                    clock.now() + timedelta(hours=2))
+                                    clock.now() + timedelta(hours=2), by=signed(name))
     for name in (CAROL, ALICE, ERIN):
         with pytest.raises(PolicyRefused):
             svc.messages.approve(mid, name, PASS)

@@ -52,6 +52,7 @@ from .support import (
     open_incident,
     plain,
     seeded_services,
+    signed,
 )
 
 # OWNER and AUTHOR stand for whoever owns the communications chain now and the
@@ -59,7 +60,7 @@ from .support import (
 OWNER, AUTHOR = "<owner now>", "<author>"
 ACTORS = st.sampled_from([OWNER, OWNER, AUTHOR, ALICE, BOB, CAROL, DAVE, ERIN, ZOE,
                           "Nobody Known"])
-ROSTER_ACTORS = st.sampled_from([None, None, ALICE, DAVE])
+ROSTER_ACTORS = st.sampled_from([None, None, ALICE, DAVE, OWNER])
 BODIES = st.sampled_from([
     "We know scores dropped.",
     "We know scores dropped!",
@@ -191,14 +192,15 @@ class Publishing(RuleBasedStateMachine):
         begin = self.clock.now() + timedelta(minutes=start)
         self._try(lambda: self.svc.roster.set_availability(
             who, status, begin, begin + timedelta(minutes=length), reachable=reachable,
-            actor=actor))
+            by=signed(self._who(actor)) if actor else None))
 
     @rule(who=st.sampled_from([BOB, ERIN, DAVE, ZOE]), start=st.integers(1, 120),
           length=st.integers(1, 300), actor=ROSTER_ACTORS)
     def delegate(self, who: str, start: int, length: int, actor: str | None) -> None:
         begin = self.clock.now() + timedelta(minutes=start)
         self._try(lambda: self.svc.roster.delegate(
-            "communications", who, begin, begin + timedelta(minutes=length), actor=actor))
+            "communications", who, begin, begin + timedelta(minutes=length),
+            by=signed(self._who(actor or OWNER))))
 
     @rule(minutes=st.integers(1, 240))
     def advance(self, minutes: int) -> None:

@@ -8,7 +8,7 @@ from commandcenter.app import Services
 from commandcenter.domain.errors import PolicyRefused
 from commandcenter.domain.messages import MessageState
 from commandcenter.domain.operators import Role
-from tests.services.support import ALICE, BOB, CAROL, PASS, in_review, open_incident
+from tests.services.support import ALICE, BOB, CAROL, PASS, in_review, open_incident, signed
 
 
 def test_only_the_owner_of_the_communications_chain_can_reject(people: Services) -> None:
@@ -22,11 +22,23 @@ def test_only_the_owner_of_the_communications_chain_can_reject(people: Services)
 
 
 def test_an_operator_cannot_be_changed_without_a_commander(people: Services) -> None:
-    with pytest.raises(PolicyRefused, match="needs a commander"):
-        people.roster.add_operator(CAROL, Role.OBSERVER, "attacker passphrase")
-    assert people.roster.sign_in(CAROL, PASS).role is Role.SPOKESPERSON
+    with pytest.raises(PolicyRefused, match="must sign in"):
+        people.roster.set_role(CAROL, Role.OBSERVER, by=None)  # type: ignore[arg-type]
     with pytest.raises(PolicyRefused, match="may not edit the roster"):
-        people.roster.add_operator(CAROL, Role.OBSERVER, "attacker passphrase", actor=BOB)
-    changed = people.roster.add_operator(CAROL, Role.OBSERVER, "a new passphrase", actor=ALICE)
+        people.roster.set_role(CAROL, Role.OBSERVER, by=signed(BOB))
+    with pytest.raises(PolicyRefused, match="wrong passphrase"):
+        people.roster.set_role(CAROL, Role.OBSERVER, by=signed(ALICE, "not her passphrase"))
+    assert people.roster.sign_in(CAROL, PASS).role is Role.SPOKESPERSON
+    changed = people.roster.set_role(CAROL, Role.OBSERVER, by=signed(ALICE))
     assert changed.role is Role.OBSERVER
-    assert people.roster.sign_in(CAROL, "a new passphrase").role is Role.OBSERVER
+    assert people.roster.sign_in(CAROL, PASS).role is Role.OBSERVER
+
+
+def test_adding_an_existing_operator_never_changes_them(people: Services) -> None:
+    """Wave 1: `operator add` on an existing operator, as a commander, reset the passphrase."""
+    with pytest.raises(PolicyRefused, match="already an operator"):
+        people.roster.add_operator(CAROL, Role.SPOKESPERSON, "attacker passphrase",
+                                   by=signed(ALICE))
+    assert people.roster.sign_in(CAROL, PASS).name == CAROL
+    with pytest.raises(PolicyRefused):
+        people.roster.sign_in(CAROL, "attacker passphrase")

@@ -15,6 +15,7 @@ from commandcenter.domain.roster import AvailabilityStatus as St
 from commandcenter.persistence.models import AuditRow, AvailabilityRow
 
 from .support import (
+    ADMIN,
     ALICE,
     BOB,
     CAROL,
@@ -22,6 +23,7 @@ from .support import (
     START,
     contact_count,
     count,
+    signed,
 )
 
 HEADER = "name,title,email,phone,handle,timezone\n"
@@ -37,7 +39,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_csv_import_adds_every_contact(people: Services, tmp_path: Path) -> None:
     before = contact_count(people)
-    added = people.roster.import_contacts(write(tmp_path, "team.csv", HEADER + GOOD))
+    added = people.roster.import_contacts(write(tmp_path, "team.csv", HEADER + GOOD), by=ADMIN)
     assert [c.name for c in added] == ["Joe Fernandez", "Megan Berry"]
     assert contact_count(people) == before + 2
     listed = {s.contact.name: s for s in people.roster.contacts()}
@@ -65,7 +67,7 @@ def test_a_bad_csv_row_imports_nothing_and_names_the_line(
     audit_before = count(people, AuditRow)
     path = write(tmp_path, "team.csv", HEADER + GOOD + BAD[case] + "\nLast Person,,,,,UTC\n")
     with pytest.raises(InvalidInput) as info:
-        people.roster.import_contacts(path)
+        people.roster.import_contacts(path, by=ADMIN)
     assert "line 4" in str(info.value)
     assert contact_count(people) == before
     assert count(people, AuditRow) == audit_before
@@ -76,7 +78,7 @@ def test_vcard_import(people: Services, tmp_path: Path) -> None:
             "EMAIL:joe@klout.example\nTZ:America/Los_Angeles\nEND:VCARD\n"
             "BEGIN:VCARD\nVERSION:3.0\nFN:Megan Berry\nX-TWITTER:@meganberry\nEND:VCARD\n")
     before = contact_count(people)
-    added = people.roster.import_contacts(write(tmp_path, "team.vcf", text))
+    added = people.roster.import_contacts(write(tmp_path, "team.vcf", text), by=ADMIN)
     assert [c.name for c in added] == ["Joe Fernandez", "Megan Berry"]
     assert added[0].timezone == "America/Los_Angeles"
     assert added[1].handle == "@meganberry"
@@ -88,19 +90,19 @@ def test_a_bad_vcard_imports_nothing(people: Services, tmp_path: Path) -> None:
             "BEGIN:VCARD\nFN:Bad Zone\nTZ:Nowhere/Special\nEND:VCARD\n")
     before = contact_count(people)
     with pytest.raises(InvalidInput, match="line 4"):
-        people.roster.import_contacts(write(tmp_path, "team.vcf", text))
+        people.roster.import_contacts(write(tmp_path, "team.vcf", text), by=ADMIN)
     assert contact_count(people) == before
 
 
 def test_a_missing_file_is_bad_input(people: Services, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="does not exist"):
-        people.roster.import_contacts(tmp_path / "nope.csv")
+        people.roster.import_contacts(tmp_path / "nope.csv", by=ADMIN)
 
 
 def test_import_as_an_observer_is_refused(people: Services, tmp_path: Path) -> None:
     before = contact_count(people)
     with pytest.raises(PolicyRefused):
-        people.roster.import_contacts(write(tmp_path, "t.csv", HEADER + GOOD), actor=DAVE)
+        people.roster.import_contacts(write(tmp_path, "t.csv", HEADER + GOOD), by=signed(DAVE))
     assert contact_count(people) == before
 
 
@@ -137,7 +139,8 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 def test_ics_import_becomes_windows_that_move_ownership(
     people: Services, tmp_path: Path,
 ) -> None:
-    windows = people.roster.import_availability(write(tmp_path, "carol.ics", ICS), CAROL)
+    windows = people.roster.import_availability(write(tmp_path, "carol.ics", ICS), CAROL,
+                                                by=signed(CAROL))
     assert [(w.status, w.starts_at, w.ends_at) for w in windows] == [
         (St.TRAVELLING, datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 2, 20, tzinfo=UTC)),
         (St.UNAVAILABLE, datetime(2026, 3, 3, 10, tzinfo=UTC),
@@ -158,20 +161,20 @@ def test_ics_import_becomes_windows_that_move_ownership(
 def test_a_bad_ics_date_imports_nothing(people: Services, tmp_path: Path) -> None:
     broken = ICS.replace("DTSTART;VALUE=DATE:20260310", "DTSTART;VALUE=DATE:2026-03-10")
     with pytest.raises(InvalidInput, match="line 15"):
-        people.roster.import_availability(write(tmp_path, "carol.ics", broken), CAROL)
+        people.roster.import_availability(write(tmp_path, "carol.ics", broken), CAROL, by=ADMIN)
     assert count(people, AvailabilityRow) == 0
 
 
 def test_ics_for_an_unknown_contact(people: Services, tmp_path: Path) -> None:
     with pytest.raises(NotFound, match="name: no contact called 'Nobody'"):
-        people.roster.import_availability(write(tmp_path, "x.ics", ICS), "Nobody")
+        people.roster.import_availability(write(tmp_path, "x.ics", ICS), "Nobody", by=ADMIN)
     assert count(people, AvailabilityRow) == 0
 
 
 @pytest.mark.parametrize("length", [timedelta(0), timedelta(hours=-1)])
 def test_a_window_must_end_after_it_starts(people: Services, length: timedelta) -> None:
     with pytest.raises(InvalidInput, match="until: "):
-        people.roster.set_availability(CAROL, St.VACATION, START, START + length)
+        people.roster.set_availability(CAROL, St.VACATION, START, START + length, by=ADMIN)
     assert count(people, AvailabilityRow) == 0
 
 
@@ -182,7 +185,7 @@ def test_owner_in_local_time_windows_and_delegation(
     tokyo = ZoneInfo("Asia/Tokyo")
     # Carol is off from 18:00 to 09:00 Tokyo time: 09:00-00:00 UTC.
     svc.roster.set_availability(CAROL, St.OFF_SHIFT, datetime(2026, 3, 2, 18, tzinfo=tokyo),
-                                datetime(2026, 3, 3, 9, tzinfo=tokyo))
+                                datetime(2026, 3, 3, 9, tzinfo=tokyo), by=signed(CAROL))
     assert svc.roster.owner("communications").owner.name == CAROL  # 08:30 UTC
     o = svc.roster.owner("communications")
     assert o.next_change == datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -190,7 +193,7 @@ def test_owner_in_local_time_windows_and_delegation(
     assert svc.roster.owner("communications").owner.name == ALICE
     # Alice hands communications to Bob for an hour.
     svc.roster.delegate("communications", BOB, clock.now(), clock.now() + timedelta(hours=1),
-                        reason="in the board meeting", actor=ALICE)
+                        reason="in the board meeting", by=signed(ALICE))
     o = svc.roster.owner("communications")
     assert o.owner.name == BOB
     assert o.delegation is not None
@@ -204,7 +207,7 @@ def test_owner_in_local_time_windows_and_delegation(
 def test_observers_cannot_change_the_roster(people: Services) -> None:
     with pytest.raises(PolicyRefused):
         people.roster.set_availability(CAROL, St.VACATION, START, START + timedelta(days=1),
-                                       actor=DAVE)
+                                       by=signed(DAVE))
     with pytest.raises(PolicyRefused):
-        people.roster.set_chain("communications", [DAVE], actor=DAVE)
+        people.roster.set_chain("communications", [DAVE], by=signed(DAVE))
     assert people.roster.owner("communications").owner.name == CAROL

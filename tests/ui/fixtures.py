@@ -14,6 +14,8 @@ from commandcenter.domain.messages import Channel, Purpose
 from commandcenter.domain.operators import Role
 from commandcenter.domain.roster import AvailabilityStatus, ContactFields
 from commandcenter.domain.timeline import EntryKind
+from commandcenter.services.authority import Credentials
+from commandcenter.services.roster import set_up_company
 
 if TYPE_CHECKING:
     from commandcenter.app import Services
@@ -39,26 +41,25 @@ CONTACTS = (
 def load_sample(services: Services) -> None:
     roster, incidents, messages = services.roster, services.incidents, services.messages
     now = services.ctx.clock.now()
-    for name, title, tz, _role in CONTACTS:
-        handle = "@" + name.split()[0].lower()
-        email = name.lower().replace(" ", ".") + "@scorely.example"
-        roster.add_contact(ContactFields(name, title, email, "", handle, tz))
-    for name, _title, _tz, role in CONTACTS:
-        if role is not None:
-            roster.add_operator(name, role, PASSPHRASE)
-    roster.set_chain("communications", ["Maya Lindqvist", "Priya Raman", "Omar Haddad"])
-    roster.set_chain("incident command", ["Alex Moreau", "Sam Whitfield", "Hiro Tanaka"])
+    contacts = [ContactFields(name, title, name.lower().replace(" ", ".") + "@scorely.example",
+                              "", "@" + name.split()[0].lower(), tz)
+                for name, title, tz, _role in CONTACTS]
+    set_up_company(roster, contacts,
+                   {"communications": ["Maya Lindqvist", "Priya Raman", "Omar Haddad"],
+                    "incident command": ["Alex Moreau", "Sam Whitfield", "Hiro Tanaka"]},
+                   [(name, role, PASSPHRASE) for name, _t, _z, role in CONTACTS if role])
+    by = Credentials("Alex Moreau", PASSPHRASE)  # a commander outside communications
     roster.set_availability("Maya Lindqvist", AvailabilityStatus.TRAVELLING,
                             now - timedelta(hours=2), now + timedelta(hours=5),
-                            note="flight SFO to JFK, no wifi")
+                            note="flight SFO to JFK, no wifi", by=by)
     roster.set_availability("Hiro Tanaka", AvailabilityStatus.OFF_SHIFT,
-                            now - timedelta(hours=6), now + timedelta(hours=3))
+                            now - timedelta(hours=6), now + timedelta(hours=3), by=by)
     roster.set_availability("Chloe Martin", AvailabilityStatus.VACATION,
                             now - timedelta(days=3), now + timedelta(days=4), reachable=True,
-                            note="reachable by phone")
+                            note="reachable by phone", by=by)
     roster.set_availability("Priya Raman", AvailabilityStatus.UNAVAILABLE,
                             now + timedelta(hours=2), now + timedelta(hours=3),
-                            note="dentist")
+                            note="dentist", by=by)
 
     past = incidents.open("Stale batch served: scores frozen for 6 hours", Severity.SEV3,
                           "Alex Moreau", detected_at=now - timedelta(days=6))

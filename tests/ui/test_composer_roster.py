@@ -13,6 +13,7 @@ from commandcenter.domain.roster import AvailabilityStatus
 from commandcenter.ui.main_window import MainWindow
 from commandcenter.ui.models.table import RowRole
 from tests.ui.conftest import sign_in, wait_idle
+from tests.ui.fixtures import PASSPHRASE
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -123,12 +124,28 @@ def test_chains_show_owner_skipped_and_next_change_and_move_with_time(qtbot, win
 
 
 def test_delegation_with_expiry_changes_the_owner(qtbot, window):  # type: ignore[no-untyped-def]
-    sign_in(qtbot, window, "Alex Moreau")
+    sign_in(qtbot, window, "Alex Moreau")  # owns incident command, not communications
     qtbot.mouseClick(window.roster.delegate_button, LEFT)
     dlg = window.roster.delegation_dialog
-    dlg.chain_combo.setCurrentText("communications")
+    assert [dlg.chain_combo.itemText(i) for i in range(dlg.chain_combo.count())] == [
+        "incident command"]
+    dlg.reject()
+    sign_in(qtbot, window, "Tom Becker")  # owns nothing
+    wait_idle(qtbot, window)
+    assert not window.roster.delegate_button.isEnabled()
+    assert "Only a chain's owner" in window.roster.delegate_button.toolTip()
+    sign_in(qtbot, window, "Priya Raman")  # owns communications while Maya flies
+    wait_idle(qtbot, window)
+    assert window.roster.delegate_button.isEnabled()
+    qtbot.mouseClick(window.roster.delegate_button, LEFT)
+    dlg = window.roster.delegation_dialog
+    assert [dlg.chain_combo.itemText(i) for i in range(dlg.chain_combo.count())] == [
+        "communications"]
     dlg.delegate_combo.setCurrentText("Omar Haddad")
     dlg.reason_edit.setText("Priya in a board meeting")
+    dlg.accept()
+    assert dlg.isVisible() and "passphrase" in dlg.authority.error.text()  # not without it
+    dlg.authority.passphrase_edit.setText(PASSPHRASE)
     dlg.accept()
     wait_idle(qtbot, window)
     comms = window.roster.chains.topLevelItem(0)
@@ -146,6 +163,7 @@ def test_availability_editor_adds_a_window(qtbot, window):  # type: ignore[no-un
     assert dlg.contact_combo.currentText() == "Lena Fischer"
     dlg.status_combo.setCurrentIndex(dlg.status_combo.findData(AvailabilityStatus.VACATION))
     dlg.from_edit.setDateTime(dlg.from_edit.dateTime().addSecs(-3600))
+    dlg.authority.passphrase_edit.setText(PASSPHRASE)
     dlg.accept()
     wait_idle(qtbot, window)
     row = model.find(lambda s: s.contact.name == "Lena Fischer")

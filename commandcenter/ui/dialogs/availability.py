@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from commandcenter.domain.roster import AvailabilityStatus
 
+from .confirm import AuthorityFields
 from .when import date_time_edit, from_qt
 
 
@@ -60,9 +61,22 @@ def _combo(items: list[str], name: str, current: str | None = None) -> QComboBox
     return combo
 
 
-class AvailabilityDialog(QDialog):
+class _SignedDialog(QDialog):
+    """A dialog whose change is confirmed by a passphrase; it stays open until it has one."""
+
+    authority: AuthorityFields
+
+    def accept(self) -> None:
+        problem = self.authority.problem()
+        if problem:
+            self.authority.show_error(problem)
+            return
+        super().accept()
+
+
+class AvailabilityDialog(_SignedDialog):
     def __init__(self, names: list[str], now: datetime, current: str | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, cosigners: list[str] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle("Set availability")
         self.setAccessibleName("Set availability")
@@ -87,6 +101,7 @@ class AvailabilityDialog(QDialog):
         form.addRow("&Until:", self.until_edit)
         form.addRow("", self.reachable_check)
         form.addRow("&Note:", self.note_edit)
+        self.authority = AuthorityFields(form, list(cosigners))
         form.addRow(_buttons(self, "&Save window"))
 
     def request(self) -> WindowRequest:
@@ -97,7 +112,7 @@ class AvailabilityDialog(QDialog):
                              self.reachable_check.isChecked(), self.note_edit.text())
 
 
-class DelegationDialog(QDialog):
+class DelegationDialog(_SignedDialog):
     def __init__(self, chains: list[str], names: list[str], now: datetime,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,6 +132,8 @@ class DelegationDialog(QDialog):
         form.addRow("&From:", self.from_edit)
         form.addRow("&Expires:", self.until_edit)
         form.addRow("&Reason:", self.reason_edit)
+        self.authority = AuthorityFields(form, [])
+        self.authority.cosign_check.hide()  # a delegation is the owner's own act
         form.addRow(_buttons(self, "&Delegate"))
 
     def request(self) -> DelegationRequest:

@@ -126,6 +126,7 @@ class RosterPanel(QWidget):
         changes += [s.next_change for s in state.contacts if s.next_change]
         self.next_change = min(changes) if changes else None
         self._show_chains(state.owners)
+        self._update_enabled()  # who may delegate follows who owns what
         reachable = sum(1 for s in state.contacts if s.availability.reachable)
         self.note.setText(f"{reachable} of {len(state.contacts)} reachable now")
 
@@ -177,39 +178,75 @@ class RosterPanel(QWidget):
         return self.model.data(self.model.index(index.row(), 0), RowRole).contact.name
 
     # --- editing --------------------------------------------------------------
-    def _update_enabled(self) -> None:
-        may = self.session.may(Action.EDIT_ROSTER)
+    def owned_chains(self) -> list[str]:
+        """The chains the signed-in operator owns now: the ones they may delegate."""
         op = self.session.operator
-        why = "" if may else ("Sign in to edit the roster" if op is None
-                              else f"A {op.role.value} may not edit the roster")
-        for b in (self.availability_button, self.delegate_button):
-            b.setEnabled(may)
-            b.setToolTip(why or b.accessibleDescription())
+        return [o.chain for o in self.owners
+                if op is not None and o.owner is not None and o.owner.id == op.contact_id]
+
+    def _update_enabled(self) -> None:
+        op = self.session.operator
+        commander = self.session.may(Action.EDIT_ROSTER)
+        observer = op is not None and op.role.value == "observer"
+        self.availability_button.setEnabled(op is not None and not observer)
+        self.availability_button.setToolTip(
+            "Sign in to record availability" if op is None
+            else "An observer changes nothing" if observer
+            else self.availability_button.accessibleDescription() if commander
+            else "Record your own availability (a commander records anyone's)")
+        owned = self.owned_chains()
+        self.delegate_button.setEnabled(bool(owned))
+        self.delegate_button.setToolTip(
+            "Sign in to delegate" if op is None
+            else f"Delegate {', '.join(owned)} until a set time" if owned
+            else "Only a chain's owner can delegate it; you own no chain now")
 
     def open_availability(self) -> None:
+        op = self.session.operator
         names = [s.contact.name for s in self.model.rows()]
-        dlg = AvailabilityDialog(names, self.session.now(), self.selected_name(), self)
+        if op is not None and not self.session.may(Action.EDIT_ROSTER):
+            names = [op.name]  # everyone else's availability is a commander's to record
+        cosigners = [s.contact.name for s in self.model.rows()
+                     if s.role is not None and s.role.value == "commander"
+                     and (op is None or s.contact.name != op.name)]
+        dlg = AvailabilityDialog(names, self.session.now(), self.selected_name(), self,
+                                 cosigners=cosigners)
         dlg.accepted.connect(lambda: self._save_window(dlg))
         self.availability_dialog = dlg
         dlg.open()
 
     def _save_window(self, dlg: AvailabilityDialog) -> None:
-        r, actor, roster = dlg.request(), self.session.actor(), self.session.services.roster
+        r, roster = dlg.request(), self.session.services.roster
+        by, cosigner = dlg.authority.credentials(self.session.actor())
         self.session.write(
             lambda: roster.set_availability(r.name, r.status, r.starts_at, r.ends_at,
-                                            reachable=r.reachable, note=r.note, actor=actor),
-            success=f"Availability saved for {r.name}")
+                                            reachable=r.reachable, note=r.note, by=by,
+                                            cosigner=cosigner),
+            success=f"Availability saved for {r.name}",
+            on_error=lambda exc: self._retry(dlg, exc))
+
+    def _retry(self, dlg: AvailabilityDialog | DelegationDialog, exc: BaseException) -> None:
+        """Reopen the dialog with what was typed, so nothing entered is lost."""
+        text = str(exc)
+        if "co-sign" in text:
+            dlg.authority.require_cosigner(text)
+        else:
+            dlg.authority.show_error(text)
+        dlg.authority.passphrase_edit.clear()
+        dlg.open()
 
     def open_delegation(self) -> None:
         names = [s.contact.name for s in self.model.rows()]
-        dlg = DelegationDialog([o.chain for o in self.owners], names, self.session.now(), self)
+        dlg = DelegationDialog(self.owned_chains(), names, self.session.now(), self)
         dlg.accepted.connect(lambda: self._save_delegation(dlg))
         self.delegation_dialog = dlg
         dlg.open()
 
     def _save_delegation(self, dlg: DelegationDialog) -> None:
-        r, actor, roster = dlg.request(), self.session.actor(), self.session.services.roster
+        r, roster = dlg.request(), self.session.services.roster
+        by, _ = dlg.authority.credentials(self.session.actor())
         self.session.write(
             lambda: roster.delegate(r.chain, r.delegate, r.starts_at, r.expires_at,
-                                    reason=r.reason, actor=actor),
-            success=f"{r.chain} delegated to {r.delegate} until {local_text(r.expires_at)}")
+                                    reason=r.reason, by=by),
+            success=f"{r.chain} delegated to {r.delegate} until {local_text(r.expires_at)}",
+            on_error=lambda exc: self._retry(dlg, exc))

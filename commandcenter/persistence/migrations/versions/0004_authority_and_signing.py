@@ -1,22 +1,68 @@
-"""authority, signed approvals and a keyed audit (issue: the approval promise)
+"""authority: look-alike names, who set each chain and window, passphrase resets
 
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-02
 
-Reserved in the migration chain so that work on several features can land
-in any order; until its feature fills it in, it changes nothing.
+- ``contacts.skeleton``: what a name looks like, so "Danıel Reyes" cannot sit
+  beside "Daniel Reyes"; ``name_key`` becomes NFKC and case folded.
+- ``operators.must_set_passphrase``: after two commanders reset a passphrase,
+  that operator cannot approve until they chose their own.
+- who set each chain, availability window and delegation, and when: the
+  approval's evidence names the change that made the approver the owner.
 """
+
+import sqlalchemy as sa
+from alembic import op
+
+from commandcenter.domain.names import name_key, skeleton
 
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+UTC_TIME = sa.DateTime(timezone=True)
+
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("contacts") as batch:
+        batch.add_column(sa.Column("skeleton", sa.String(120), nullable=False,
+                                   server_default=""))
+        batch.create_index("ix_contacts_skeleton", ["skeleton"])
+    with op.batch_alter_table("operators") as batch:
+        batch.add_column(sa.Column("must_set_passphrase", sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
+    with op.batch_alter_table("availability_windows") as batch:
+        batch.add_column(sa.Column("set_by", sa.String(120), nullable=False,
+                                   server_default=""))
+        batch.add_column(sa.Column("set_at", UTC_TIME, nullable=True))
+    with op.batch_alter_table("chains") as batch:
+        batch.add_column(sa.Column("set_by", sa.String(120), nullable=False,
+                                   server_default=""))
+        batch.add_column(sa.Column("set_at", UTC_TIME, nullable=True))
+    with op.batch_alter_table("delegations") as batch:
+        batch.add_column(sa.Column("granted_at", UTC_TIME, nullable=True))
+
+    conn = op.get_bind()
+    contacts = sa.table("contacts", sa.column("id", sa.Integer), sa.column("name", sa.String),
+                        sa.column("name_key", sa.String), sa.column("skeleton", sa.String))
+    for cid, name in conn.execute(sa.select(contacts.c.id, contacts.c.name)).all():
+        conn.execute(contacts.update().where(contacts.c.id == cid)
+                     .values(name_key=name_key(name), skeleton=skeleton(name)))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("delegations") as batch:
+        batch.drop_column("granted_at")
+    with op.batch_alter_table("chains") as batch:
+        batch.drop_column("set_at")
+        batch.drop_column("set_by")
+    with op.batch_alter_table("availability_windows") as batch:
+        batch.drop_column("set_at")
+        batch.drop_column("set_by")
+    with op.batch_alter_table("operators") as batch:
+        batch.drop_column("must_set_passphrase")
+    with op.batch_alter_table("contacts") as batch:
+        batch.drop_index("ix_contacts_skeleton")
+        batch.drop_column("skeleton")
