@@ -30,6 +30,19 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def pg_url() -> str:
+    """A fresh database on the session's PostgreSQL server (tests/pg.py)."""
+    from tests.pg import NoPostgres, fresh_database, postgres_required
+
+    try:
+        return fresh_database()
+    except NoPostgres as exc:
+        if postgres_required():
+            raise
+        pytest.skip(f"PostgreSQL: {exc}")
+
+
+@pytest.fixture
 def clock() -> SimulatedClock:
     return SimulatedClock(START)
 
