@@ -58,16 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.database_url)
         if args.command in (None, "gui"):
             return _gui(args, settings)
+        if getattr(args, "offline", False):  # needs no database: no engine, no ORM import
+            return _emit(_run(args, None), args.json)
         from commandcenter.app import build
 
         svc = build(settings)
         try:
-            if args.json:
-                # --json: stdout carries the JSON document alone.
-                with contextlib.redirect_stdout(io.StringIO()):
-                    result = args.handler(args, svc)
-            else:
-                result = args.handler(args, svc)
+            result = _run(args, svc)
         finally:
             svc.close()
     except CommandCenterError as exc:
@@ -87,6 +84,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     return _emit(result, args.json)
+
+
+def _run(args: argparse.Namespace, svc: Any) -> Any:
+    if args.json:
+        # --json: stdout carries the JSON document alone.
+        with contextlib.redirect_stdout(io.StringIO()):
+            return args.handler(args, svc)
+    return args.handler(args, svc)
 
 
 def _busy_conflict(exc: Exception) -> ConflictError | None:

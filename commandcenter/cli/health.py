@@ -9,7 +9,7 @@ from typing import Any
 
 from commandcenter.domain.clock import format_utc, parse_instant
 
-from .common import Registry
+from .common import Registry, signed_in
 
 
 def _health_ingest(a: argparse.Namespace, svc: Any) -> Any:
@@ -32,10 +32,12 @@ def _health_ingest(a: argparse.Namespace, svc: Any) -> Any:
     return r
 
 
-def _health_detect(a: argparse.Namespace, svc: Any) -> Any:
+def _health_detect(a: argparse.Namespace, _svc: Any) -> Any:
     import csv
 
-    detection = svc.health.detect_file(Path(a.file), series=a.series)
+    from commandcenter.services.health_detect import detect_file
+
+    detection = detect_file(Path(a.file), series=a.series)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["timestamp", "value", "anomaly_score"])
     rows = []
@@ -48,6 +50,15 @@ def _health_detect(a: argparse.Namespace, svc: Any) -> Any:
     return {"rows": rows, "skipped": [{"line": n, "reason": r} for n, r in detection.errors]}
 
 
+def _health_sensitivity(a: argparse.Namespace, svc: Any) -> Any:
+    r = svc.health.set_sensitivity(a.series, a.level, signed_in(svc, a.as_))
+    fires = "raises no anomaly alerts" if r.alert_level is None else (
+        f"alerts at anomaly score {r.alert_level:.2f}")
+    change = "unchanged" if r.previous == r.sensitivity else f"was {r.previous}"
+    print(f"{r.series}: sensitivity {r.sensitivity} ({change}); {fires}")
+    return r
+
+
 def _health_status(a: argparse.Namespace, svc: Any) -> Any:
     svc.health.run_detectors()  # staleness is judged now, so the answer is current
     rows = svc.health.status()
@@ -57,7 +68,10 @@ def _health_status(a: argparse.Namespace, svc: Any) -> Any:
             f"{s.freshness_s:.0f} s ago")
         firing = "; ".join(f"FIRING #{x.id} {x.detector} ({x.level}) since "
                            f"{format_utc(x.onset_at)}" for x in s.firing)
-        print(f"{s.series}: {last}" + (f"; {firing}" if firing else ""))
+        tuned = "" if s.sensitivity == "normal" else f" [sensitivity {s.sensitivity}]"
+        print(f"{s.series}{tuned}: {last}" + (f"; {firing}" if firing else ""))
+        for x in s.firing:
+            print(f"  #{x.id}: {x.evidence}")
     return rows
 
 
@@ -71,4 +85,10 @@ def register(r: Registry) -> None:
     sp = cmd(health, "detect", _health_detect, "anomaly score per row, as CSV on stdout")
     sp.add_argument("file")
     sp.add_argument("--series", metavar="NAME")
+    sp.set_defaults(offline=True)  # no database: starts and finishes fast
+    sp = cmd(health, "sensitivity", _health_sensitivity,
+             "how readily a series raises anomaly alerts (a commander's change)")
+    sp.add_argument("series")
+    sp.add_argument("level", help="off | low | normal | high")
+    r.as_(sp)
     cmd(health, "status", _health_status, "series, last point, freshness, firing alerts")

@@ -1,246 +1,38 @@
-"""Online, causal anomaly detectors for score-health metric series.
+"""Online detectors for score-health series: anomaly score, alert gate, drift, staleness.
 
-``ScoreHealthDetector`` scores each point from that point and earlier ones only,
-in constant time and memory per point. Two statistics look at every point:
-
-* pattern novelty: the mean squared distance from the last ``lag`` values to
-  their ``neighbours`` nearest matches among the previous ``history`` lag
-  vectors (a KNN "conformal" nonconformity). Sudden drops, spikes and shapes
-  never seen before stand out, and daily cycles do not, because they have
-  been seen before;
-* level shift: the median of the last ``level_short`` values against the
-  median of the ``level_base`` values before them, in robust spread units.
-
-Neither statistic is comparable across series, so each is turned into a score
-by *novelty against its own recent past*: a point scores ``1 - M / s`` when its
-statistic ``s`` beats ``M``, the largest value of that statistic over the
-previous ``novelty_window`` points, and 0 otherwise. That is the suppression
-that matters most (see data/nab/README.md): an incident is new only once, and
-the rest of it no longer beats the maximum it set. Finally, after a point
-scores at least ``alert_level`` the next ``rest_rows`` points score 0, so the
-ramp of one event (each point a little worse than the last) is one alert.
-
-The defaults are one setting for every series, picked by comparing a handful
-of global settings on the NAB corpus (normalised standard score 59.6; nearby
-settings give 55-59, see tests/benchmarks/run_nab.py); nothing is tuned per series.
+The anomaly score itself lives in ``anomaly.py`` (with its likelihood in
+``likelihood.py`` and its plain-words explanations in ``explain.py``); this
+module keeps the parts that turn numbers into alert events.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-import numpy as np
+from .anomaly import AnomalyDetector, AnomalySettings, BatchScores, score_series
 
 __all__ = [
     "AlertEvent",
     "AlertGate",
     "AlertState",
+    "AnomalyDetector",
+    "AnomalySettings",
+    "BatchScores",
     "DetectorSettings",
     "DriftDetector",
     "DriftLevel",
     "DriftResult",
-    "PointScore",
     "ScoreHealthDetector",
     "StalenessDetector",
     "StalenessResult",
     "score_series",
 ]
 
-_MAD_TO_SIGMA = 1.4826
-_TINY_SCALE = 1e-12
-
-
-@dataclass(frozen=True, slots=True)
-class DetectorSettings:
-    lag: int = 5
-    neighbours: int = 3
-    history: int = 1000
-    level_short: int = 15
-    level_base: int = 128
-    novelty_window: int = 500
-    # The first statistics come from almost empty memories and are inflated;
-    # they neither score nor count as "recent maxima".
-    warmup: int = 50
-    min_reference: int = 30
-    alert_level: float = 0.4
-    rest_rows: int = 20
-
-    def __post_init__(self) -> None:
-        for name in ("lag", "neighbours", "history", "level_short", "level_base", "novelty_window"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
-        if self.warmup < 0 or self.min_reference < 0 or self.rest_rows < 0:
-            raise ValueError("warmup, min_reference and rest_rows must be >= 0")
-        if not 0.0 < self.alert_level <= 1.0:
-            raise ValueError("alert_level must be in (0, 1]")
-
-
-@dataclass(frozen=True, slots=True)
-class PointScore:
-    """The score of one point and the parts it came from (all in [0, 1])."""
-
-    score: float
-    pattern: float
-    level: float
-
-
-class _Novelty:
-    """``1 - M / s`` when ``s`` beats the maximum ``M`` of the previous ``window`` values."""
-
-    __slots__ = ("_maxima", "_min_reference", "_seen", "_warmup", "_window")
-
-    def __init__(self, window: int, warmup: int, min_reference: int) -> None:
-        self._window = window
-        self._warmup = warmup
-        self._min_reference = min_reference
-        self._seen = 0
-        # Monotonic queue of (index, value), values decreasing: its head is the
-        # window maximum, in amortised O(1) per point.
-        self._maxima: deque[tuple[int, float]] = deque()
-
-    def update(self, stat: float) -> float:
-        i = self._seen
-        self._seen += 1
-        if i < self._warmup:
-            return 0.0
-        maxima = self._maxima
-        while maxima and maxima[0][0] <= i - self._window:
-            maxima.popleft()
-        previous = maxima[0][1] if maxima else -math.inf
-        score = 0.0
-        if i >= self._warmup + self._min_reference and stat > previous and stat > 0.0:
-            score = 1.0 - max(previous, 0.0) / stat
-        while maxima and maxima[-1][1] <= stat:
-            maxima.pop()
-        maxima.append((i, stat))
-        return score
-
-
-class _LagNeighbours:
-    """Mean squared distance of the lag vector to its nearest past lag vectors."""
-
-    __slots__ = ("_count", "_k", "_lag", "_lags", "_memory")
-
-    def __init__(self, lag: int, neighbours: int, history: int) -> None:
-        self._k = neighbours
-        self._lag = lag
-        self._memory = np.empty((history, lag))  # ring buffer of past lag vectors
-        self._lags: deque[float] = deque(maxlen=lag)
-        self._count = 0
-
-    def update(self, value: float) -> float:
-        if not self._lags:
-            # Pad with the first value so the first point already has a vector.
-            self._lags.extend([value] * self._lag)
-        else:
-            self._lags.append(value)
-        vector = np.fromiter(self._lags, float, len(self._lags))
-        n = min(self._count, len(self._memory))
-        stat = 0.0
-        if n >= self._k:
-            diff = self._memory[:n] - vector
-            dist = np.einsum("ij,ij->i", diff, diff)
-            stat = float(np.partition(dist, self._k - 1)[: self._k].sum()) / self._k
-        self._memory[self._count % len(self._memory)] = vector
-        self._count += 1
-        return stat
-
-
-class _LevelShift:
-    """|median(last short) - median(base before it)| / robust spread of the base."""
-
-    __slots__ = ("_base", "_short", "_values")
-
-    def __init__(self, short: int, base: int) -> None:
-        self._short = short
-        self._base = base
-        self._values: deque[float] = deque(maxlen=short + base)
-
-    def update(self, value: float) -> float:
-        self._values.append(value)
-        window = np.fromiter(self._values, float, len(self._values))
-        base = window[: -self._short]
-        if base.size == 0:
-            return 0.0
-        recent = _median(window[-self._short :])
-        centre = _median(base)
-        deviation = np.abs(base - centre)
-        # MAD is 0 for mostly-constant series; the mean deviation still sees blips.
-        scale = max(_MAD_TO_SIGMA * _median(deviation), float(deviation.sum()) / deviation.size)
-        return abs(recent - centre) / (scale if scale > 0.0 else _TINY_SCALE)
-
-
-def _median(a: np.ndarray) -> float:
-    """``np.median`` without its per-call overhead (this runs three times per point)."""
-    half = a.size // 2
-    if a.size % 2:
-        return float(np.partition(a, half)[half])
-    part = np.partition(a, (half - 1, half))
-    return (float(part[half - 1]) + float(part[half])) / 2.0
-
-
-class ScoreHealthDetector:
-    """Anomaly score in [0, 1] per point of one metric series, causal and online."""
-
-    def __init__(self, settings: DetectorSettings | None = None) -> None:
-        s = settings or DetectorSettings()
-        self.settings = s
-        self._pattern = _LagNeighbours(s.lag, s.neighbours, s.history)
-        self._level = _LevelShift(s.level_short, s.level_base)
-        self._pattern_novelty = _Novelty(s.novelty_window, s.warmup, s.min_reference)
-        self._level_novelty = _Novelty(s.novelty_window, s.warmup, s.min_reference)
-        self._row = 0
-        self._last_alert_row = -(10**18)
-        self.last_timestamp: float | None = None
-
-    def update(self, timestamp: float, value: float) -> float:
-        return self.update_detail(timestamp, value).score
-
-    def update_detail(self, timestamp: float, value: float) -> PointScore:
-        """Score one point; a missing (NaN or infinite) value scores 0 and is skipped."""
-        value = float(value)
-        if not math.isfinite(value):
-            return PointScore(0.0, 0.0, 0.0)
-        self.last_timestamp = float(timestamp)
-        pattern = self._pattern_novelty.update(self._pattern.update(value))
-        level = self._level_novelty.update(self._level.update(value))
-        raw = max(pattern, level)
-        row = self._row
-        self._row += 1
-        resting = row - self._last_alert_row <= self.settings.rest_rows
-        # Raw scores (even those silenced) restart the rest: a ramp stays one alert.
-        if raw >= self.settings.alert_level:
-            self._last_alert_row = row
-        if resting:
-            return PointScore(0.0, pattern, level)
-        return PointScore(raw, pattern, level)
-
-
-def score_series(
-    values: Iterable[float] | np.ndarray,
-    timestamps: Iterable[float] | np.ndarray | None = None,
-    settings: DetectorSettings | None = None,
-) -> np.ndarray:
-    """Run a fresh ``ScoreHealthDetector`` over a whole series (same numbers as online)."""
-    v = np.asarray(values, dtype=np.float64)
-    t = (
-        np.arange(v.size, dtype=np.float64)
-        if timestamps is None
-        else np.asarray(timestamps, dtype=np.float64)
-    )
-    if t.shape != v.shape:
-        raise ValueError("timestamps and values must have the same length")
-    detector = ScoreHealthDetector(settings)
-    update = detector.update
-    return np.fromiter(
-        (update(ts, x) for ts, x in zip(t.tolist(), v.tolist(), strict=True)),
-        dtype=np.float64,
-        count=v.size,
-    )
+# The names the rest of the app has always used.
+DetectorSettings = AnomalySettings
+ScoreHealthDetector = AnomalyDetector
 
 
 class AlertState(StrEnum):

@@ -35,6 +35,9 @@ class MetricSeriesRow(Base):
     source: Mapped[str] = mapped_column(String(500), default="")
     # Points up to this instant have been through the detectors.
     evaluated_until: Mapped[float | None] = mapped_column(Double, nullable=True)
+    # How readily the anomaly detector alerts on this series (domain/sensitivity.py).
+    sensitivity: Mapped[str] = mapped_column(String(20), default="normal",
+                                             server_default="normal")
 
 
 class MetricPointRow(Base):

@@ -6,7 +6,7 @@ audit record per batch, not per point. Time comes from ``ctx.clock``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -14,11 +14,11 @@ import numpy as np
 from sqlalchemy import func, select
 
 from commandcenter.domain.clock import as_utc
-from commandcenter.domain.detectors import ScoreHealthDetector
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
 from commandcenter.domain.incidents import IncidentStatus, Severity
-from commandcenter.domain.operators import Action, require
-from commandcenter.ingest.parsing import Format, LineParser, ParseResult, Point, parse_file
+from commandcenter.domain.operators import Action, Role, require
+from commandcenter.domain.sensitivity import Sensitivity, alert_level
+from commandcenter.ingest.parsing import Format, ParseResult, Point, parse_file
 from commandcenter.ingest.parsing import sniff_format as sniff
 from commandcenter.ingest.snapshot_files import read_snapshot
 from commandcenter.persistence.metrics_models import (
@@ -39,11 +39,13 @@ from commandcenter.persistence.uow import UnitOfWork
 
 from .context import ServiceContext, acting
 from .health_alerts import HealthSettings, Tracker, run_anomaly, run_staleness
+from .health_detect import Detection, detect_file
 from .health_snapshots import latest_scores, record_snapshot, snapshot_dir
 from .health_views import (
     SNAPSHOT_SOURCE,
     AlertView,
     IngestReport,
+    SensitivityView,
     SeriesData,
     SeriesIngest,
     SeriesStatus,
@@ -53,38 +55,8 @@ from .health_views import (
 )
 from .incidents import IncidentService, IncidentView
 
-__all__ = ["HealthService", "HealthSettings"]
+__all__ = ["Detection", "HealthService", "HealthSettings"]
 INGEST_ACTOR = "ingest"
-
-
-class Detection:
-    """``health detect``: (timestamp as written, value, anomaly score) per good row.
-
-    Exactly the detector the app runs, fresh and causal. Skipped lines are in
-    ``errors`` once iteration is done.
-    """
-
-    def __init__(self, path: Path, series: str | None, settings: HealthSettings) -> None:
-        self.path, self.series, self.settings = path, series, settings
-        self.errors: list[tuple[int, str]] = []
-        fmt = sniff(path)
-        if fmt is Format.SNAPSHOT:
-            raise InvalidInput(f"{path.name}: a score snapshot has no time series to score")
-        if fmt in (Format.CSV_SERIES, Format.NDJSON) and series is None:
-            names = {p.series for p in parse_file(path).points} - {None}
-            if len(names) > 1:
-                raise InvalidInput(f"series: {path.name} holds {len(names)} series; "
-                                   "choose one with --series")
-
-    def __iter__(self) -> Iterator[tuple[str, float, float]]:
-        detector = ScoreHealthDetector(self.settings.detector)
-        with self.path.open(encoding="utf-8", errors="replace", newline="") as fh:
-            for row in LineParser().rows(enumerate(fh, start=1)):
-                point = row.point
-                if point is None:
-                    self.errors.append((row.line, row.error))
-                elif self.series is None or point.series in (None, self.series):
-                    yield row.stamp, point.value, detector.update(point.ts, point.value)
 
 
 class HealthService:
@@ -190,10 +162,7 @@ class HealthService:
     # --- detection and alerts -------------------------------------------------
 
     def detect_file(self, path: Path | str, series: str | None = None) -> Detection:
-        path = Path(path)
-        if not path.is_file():
-            raise InvalidInput(f"file: {path} does not exist")
-        return Detection(path, series, self.settings)
+        return detect_file(path, series, self.settings.detector)
 
     def evaluate(self, series: str) -> list[AlertView]:
         return self.run_detectors([series])
@@ -219,6 +188,26 @@ class HealthService:
             uow.commit()
             unique = {a.id: (a, name) for a, name in changed}  # opened and resolved: once
             return [alert_view(a, name) for a, name in unique.values()]
+
+    def set_sensitivity(self, series: str, level: Sensitivity | str, actor: str
+                        ) -> SensitivityView:
+        """How readily ``series`` raises anomaly alerts; a commander's decision, audited."""
+        level = level if isinstance(level, Sensitivity) else Sensitivity.parse(level)
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            op = acting(uow, actor)
+            if op.role is not Role.COMMANDER:
+                raise PolicyRefused(f"permission: a {op.role.value} may not change alerting; "
+                                    "a commander may")
+            row = self._series_rows(uow, [series])[0]
+            before = row.sensitivity or Sensitivity.NORMAL.value
+            if before != level.value:
+                row.sensitivity = level.value
+                uow.audit(now, op.name, "series.sensitivity", "metric_series", row.id,
+                          {"series": row.name, "from": before, "to": level.value,
+                           "alert_level": alert_level(level)})
+                uow.commit()
+            return SensitivityView(row.name, level.value, alert_level(level), before, op.name)
 
     def alerts(self, *, firing_only: bool = False) -> list[AlertView]:
         with self.ctx.uow() as uow:
@@ -284,7 +273,8 @@ class HealthService:
                     row.name, row.unit, row.source, None if last is None else instant(last),
                     float(values[-1]) if values.size else None,
                     None if last is None else now.timestamp() - last,
-                    tuple(alert_view(a, row.name) for a in firing)))
+                    tuple(alert_view(a, row.name) for a in firing),
+                    row.sensitivity or Sensitivity.NORMAL.value))
         return out
 
     def snapshot_scores(self) -> SnapshotScores | None:

@@ -2,8 +2,9 @@
 
 Three kinds of alert:
 
-* ``anomaly``: a streaming series through ``ScoreHealthDetector`` and an
-  ``AlertGate`` (one event, one alert);
+* ``anomaly``: a streaming series through ``AnomalyDetector`` and an
+  ``AlertGate`` (one event, one alert), at the series' own sensitivity, with
+  the detector's plain-words explanation as evidence;
 * ``snapshot_health``: the metrics of one score snapshot (drop shares and PSI
   against the last healthy snapshot), one alert per event, escalating from
   warning to critical as the evidence grows;
@@ -22,12 +23,14 @@ from sqlalchemy import select
 from commandcenter.domain.detectors import (
     AlertGate,
     AlertState,
+    AnomalyDetector,
     DetectorSettings,
     DriftDetector,
     DriftLevel,
-    ScoreHealthDetector,
     StalenessDetector,
 )
+from commandcenter.domain.explain import explain
+from commandcenter.domain.sensitivity import Sensitivity, alert_level
 from commandcenter.persistence.metrics_models import AlertRow, MetricSeriesRow
 from commandcenter.persistence.metrics_store import last_points, read_points
 from commandcenter.persistence.uow import UnitOfWork
@@ -46,7 +49,7 @@ class HealthSettings:
     # A novelty score drops to 0 right after an event; wait this many quiet points.
     anomaly_clear_after: int = 40
     anomaly_clear_level: float = 0.1
-    warmup_points: int = 1500  # replayed into a fresh detector before new points
+    warmup_points: int = 12_000  # replayed into a fresh detector before new points
     reference_age: timedelta = timedelta(days=7)  # PSI/KS reference: a healthy batch this old
     psi_warn: float = 0.1
     psi_alert: float = 0.25
@@ -61,9 +64,10 @@ class HealthSettings:
 class Tracker:
     """A series' online detector and gate, valid while ``cursor`` matches the store."""
 
-    detector: ScoreHealthDetector
-    gate: AlertGate
+    detector: AnomalyDetector
+    gate: AlertGate | None  # None while the series' sensitivity is off
     cursor: float | None
+    sensitivity: Sensitivity = Sensitivity.NORMAL
 
 
 def firing_alert(uow: UnitOfWork, series_id: int, detector: str) -> AlertRow | None:
@@ -111,29 +115,40 @@ def resolve(uow: UnitOfWork, now: datetime, actor: str, row: AlertRow, at: datet
 
 def run_anomaly(uow: UnitOfWork, now: datetime, series: MetricSeriesRow,
                 trackers: dict[int, Tracker], settings: HealthSettings) -> list[AlertRow]:
-    """Feed points newer than the series' cursor through its detector and gate."""
+    """Feed points newer than the series' cursor through its detector and gate, as one batch."""
     cursor = series.evaluated_until
+    sensitivity = Sensitivity(series.sensitivity or Sensitivity.NORMAL)
     tracker = trackers.get(series.id)
     if tracker is None or tracker.cursor != cursor:
         tracker = _fresh_tracker(uow, series, cursor, settings)
+    if tracker.sensitivity is not sensitivity:
+        tracker.gate = _gate(uow, series, sensitivity, settings)
+        tracker.sensitivity = sensitivity
     start = -math.inf if cursor is None else float(np.nextafter(cursor, math.inf))
     ts, values = read_points(uow.session, series.id, start, math.inf)
+    trackers[series.id] = tracker
     if ts.size == 0:
-        trackers[series.id] = tracker
+        return []
+    batch = tracker.detector.score_batch(ts, values)
+    series.evaluated_until = tracker.cursor = float(ts[-1])
+    gate = tracker.gate
+    if gate is None:
         return []
     changed: list[AlertRow] = []
     alert = firing_alert(uow, series.id, ANOMALY)
-    update, gate = tracker.detector.update, tracker.gate
-    for t, v in zip(ts.tolist(), values.tolist(), strict=True):
-        score = update(t, v)
+    scores = batch.score.tolist()
+    for i, (t, score) in enumerate(zip(ts.tolist(), scores, strict=True)):
+        if not gate.firing and score < gate.fire_level:
+            continue  # the common case, cheaply
         event = gate.update(t, score)
         if event is None:
             continue
         if event.state is AlertState.FIRING:
             alert = open_alert(
                 uow, now, settings.actor, series, ANOMALY, CRITICAL, instant(event.onset), score,
-                f"{series.name}: anomaly score {score:.2f} at {instant(t):%Y-%m-%d %H:%M:%S} UTC "
-                f"(value {v:g}); sudden drop, spike or level shift")
+                f"{explain(tracker.detector, batch, i, series.name)} At "
+                f"{instant(t):%Y-%m-%d %H:%M:%S} UTC: anomaly score {score:.2f} (alerts at "
+                f"{gate.fire_level:.2f}, sensitivity {sensitivity.value}).")
             changed.append(alert)
         elif alert is not None:
             alert.peak_score = max(alert.peak_score, event.peak)
@@ -143,25 +158,31 @@ def run_anomaly(uow: UnitOfWork, now: datetime, series: MetricSeriesRow,
             alert = None
     if alert is not None and gate.firing:
         raise_peak(uow, now, settings.actor, alert, gate.peak)
-    series.evaluated_until = tracker.cursor = float(ts[-1])
-    trackers[series.id] = tracker
     return changed
+
+
+def _gate(uow: UnitOfWork, series: MetricSeriesRow, sensitivity: Sensitivity,
+          settings: HealthSettings) -> AlertGate | None:
+    level = alert_level(sensitivity)
+    if level is None:
+        return None
+    gate = AlertGate(level, min(settings.anomaly_clear_level, level),
+                     settings.anomaly_clear_after)
+    firing = firing_alert(uow, series.id, ANOMALY)
+    if firing is not None:
+        gate.onset, gate.peak = firing.onset_at.timestamp(), firing.peak_score
+    return gate
 
 
 def _fresh_tracker(uow: UnitOfWork, series: MetricSeriesRow, cursor: float | None,
                    settings: HealthSettings) -> Tracker:
     """Rebuild detector memory from the points before the cursor (a new process)."""
-    detector = ScoreHealthDetector(settings.detector)
-    gate = AlertGate(settings.detector.alert_level, settings.anomaly_clear_level,
-                     settings.anomaly_clear_after)
+    detector = AnomalyDetector(settings.detector)
     if cursor is not None:
         ts, values = last_points(uow.session, series.id, settings.warmup_points, before=cursor)
-        for t, v in zip(ts.tolist(), values.tolist(), strict=True):
-            detector.update(t, v)
-        firing = firing_alert(uow, series.id, ANOMALY)
-        if firing is not None:
-            gate.onset, gate.peak = firing.onset_at.timestamp(), firing.peak_score
-    return Tracker(detector, gate, cursor)
+        detector.score_batch(ts, values)
+    sensitivity = Sensitivity(series.sensitivity or Sensitivity.NORMAL)
+    return Tracker(detector, _gate(uow, series, sensitivity, settings), cursor, sensitivity)
 
 
 def judge_snapshot(metrics: dict[str, float], settings: HealthSettings

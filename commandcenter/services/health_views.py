@@ -104,6 +104,7 @@ class SeriesStatus:
     last_value: float | None
     freshness_s: float | None  # seconds since the last point, on the service clock
     firing: tuple[AlertView, ...]
+    sensitivity: str = "normal"  # off | low | normal | high (domain/sensitivity.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +121,14 @@ class SeriesData:
 
     def __len__(self) -> int:
         return int(self.ts.size)
+
+
+@dataclass(frozen=True, slots=True)
+class SensitivityView:
+    """A series' anomaly-alert sensitivity after a change (``previous`` before it)."""
+
+    series: str
+    sensitivity: str
+    alert_level: float | None  # the anomaly score an alert fires at; None: no alerts
+    previous: str
+    changed_by: str

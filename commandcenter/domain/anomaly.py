@@ -1,0 +1,291 @@
+"""The score-health anomaly detector: online, causal, vectorised per batch.
+
+A point's score uses that point and earlier ones only, and comes out the same
+whether points arrive one at a time or in batches of any size (every
+statistic is read from running prefix sums carried across batches, and every
+re-fit happens at fixed point numbers). Three kinds of surprise are measured
+per point, each as a robust z-score against the series' own recent past:
+
+* level: distance of the value from the mean of the last ``windows`` points,
+  in standard deviations (several window lengths: a spike against the last
+  hour, a shift against the last days);
+* change: the step from the previous value against the recent steps;
+* season: how far the last few values are from the same time one day and one
+  week earlier (found by timestamp), against how far they usually are; a
+  daily pattern that breaks (a flat afternoon, a missing peak) shows here
+  although every value is in range (CAD OSE's contextual idea, by time).
+
+The raws are combined (``combine``: mean or max of ``min(z / z_cap, 1)``)
+and passed through an anomaly likelihood (``domain/likelihood.py``), which
+turns "surprising now" into "more surprising than this series usually is":
+that is what makes one threshold fit every series. Finally a value beyond
+anything the series ever showed (its range widened by ``beyond_range``)
+scores 1, as HTM's detector does for "spatial" anomalies.
+
+Settings are one set for every series, chosen by leave-one-category-out
+cross-validation on NAB (``tests/benchmarks/run_nab.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .likelihood import Likelihood, LikelihoodSettings, log_score
+
+__all__ = ["AnomalyDetector", "AnomalySettings", "BatchScores", "score_series"]
+
+DAY, WEEK = 86_400.0, 604_800.0
+_TINY = 1e-12
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalySettings:
+    windows: tuple[int, ...] = (32, 256, 1024)  # level windows, in points
+    change_window: int = 256  # 0: no change component
+    periods: tuple[float, ...] = (DAY, WEEK)  # seconds; () for no season component
+    season_points: int = 5  # values compared with the same time a period earlier
+    season_window: int = 256
+    combine: str = "mean"  # mean | max
+    z_cap: float = 6.0  # a z-score this large is full surprise
+    spread_floor: float = 0.002  # the smallest spread, as a share of the range seen
+    beyond_range: float = 0.035  # widening of the range before a value is "never seen"
+    # ... and how far (in sd of the longest window) it must be from that window's mean:
+    # a new record of plain noise is no anomaly.
+    beyond_z: float = 4.0
+    memory: int = 12_000  # points kept for windows, seasons and explanations
+    likelihood: LikelihoodSettings = field(default_factory=LikelihoodSettings)
+
+    def __post_init__(self) -> None:
+        if not self.windows or min(self.windows) < 2:
+            raise ValueError("windows: at least one window of 2 points or more")
+        if self.change_window < 0 or self.season_window < 2 or self.season_points < 1:
+            raise ValueError("change_window >= 0, season_window >= 2, season_points >= 1")
+        if self.combine not in ("mean", "max"):
+            raise ValueError("combine must be mean or max")
+        if self.z_cap <= 0 or self.spread_floor < 0 or self.beyond_range < 0:
+            raise ValueError("z_cap > 0, spread_floor >= 0 and beyond_range >= 0")
+        if any(p <= 0 for p in self.periods):
+            raise ValueError("periods must be positive")
+        longest = max(*self.windows, self.change_window, self.season_window,
+                      self.season_points)
+        if self.memory < longest + 1:
+            raise ValueError(f"memory must hold at least {longest + 1} points")
+
+    @property
+    def learning_points(self) -> int:
+        """Points before the first score above zero can appear."""
+        return self.likelihood.learn + self.likelihood.estimate
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BatchScores:
+    """Scores of one batch and what they came from (one entry per finite point)."""
+
+    score: np.ndarray
+    tail: np.ndarray  # tail probability of the recent surprise (1 = ordinary)
+    beyond: np.ndarray  # bool: outside anything seen before
+    parts: dict[str, np.ndarray]  # z-score per component ("level 64", "change", "season 1d")
+
+
+class _Stream:
+    """Running prefix sums of one derived stream: windowed mean and spread of its past.
+
+    The sums run from the series' first point and are carried across batches,
+    so a window's statistics never depend on where a batch started.
+    """
+
+    __slots__ = ("keep", "n", "s1", "s2")
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.n = 0
+        self.s1 = np.zeros(1)
+        self.s2 = np.zeros(1)
+
+    def extend(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        s1 = np.concatenate((self.s1[:-1], np.cumsum(np.r_[self.s1[-1], x])))
+        s2 = np.concatenate((self.s2[:-1], np.cumsum(np.r_[self.s2[-1], x * x])))
+        base = self.n - (self.s1.size - 1)
+        self.n += x.size
+        self.s1, self.s2 = s1[-self.keep - 1:], s2[-self.keep - 1:]
+        return s1, s2, base
+
+    @staticmethod
+    def past(s1: np.ndarray, s2: np.ndarray, base: int, g: np.ndarray, w: int,
+             valid_from: np.ndarray | int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean, sd and count of the (at most) ``w`` values before global index ``g``."""
+        count = np.minimum(g - valid_from, w).clip(0)
+        hi, lo = g - base, g - count - base
+        safe = np.maximum(count, 1)
+        mean = (s1[hi] - s1[lo]) / safe
+        var = np.maximum((s2[hi] - s2[lo]) / safe - mean * mean, 0.0)
+        return mean, np.sqrt(var), count
+
+
+class AnomalyDetector:
+    """Anomaly score in [0, 1] per point of one metric series."""
+
+    def __init__(self, settings: AnomalySettings | None = None) -> None:
+        self.settings = s = settings or AnomalySettings()
+        self.n = 0  # finite points seen
+        self.last_timestamp: float | None = None
+        self._origin = math.nan  # the first value: sums run on value - origin
+        self._lo = math.inf
+        self._hi = -math.inf
+        self._ts = np.empty(0)
+        self._values = np.empty(0)
+        keep = s.memory
+        self._level = _Stream(keep)
+        self._change = _Stream(keep)
+        # |x - x one period back| of the last few points (zeros before the first point).
+        self._season_err = [np.zeros(max(s.season_points - 1, 0)) for _ in s.periods]
+        self._season_stream = [_Stream(keep) for _ in s.periods]
+        self._season_first = [-1 for _ in s.periods]  # first point with a reference
+        self._likelihood = Likelihood(s.likelihood)
+        self.context: _Context | None = None  # the last batch, for explanations
+
+    # --- the two ways in ---------------------------------------------------------------
+    def update(self, timestamp: float, value: float) -> float:
+        return float(self.score_batch(np.array([float(timestamp)]),
+                                      np.array([float(value)])).score[0])
+
+    def score_batch(self, timestamps: np.ndarray | Iterable[float],
+                    values: np.ndarray | Iterable[float]) -> BatchScores:
+        """Score a batch in time order; a missing (NaN, infinite) value scores 0, unseen."""
+        t = np.asarray(timestamps, dtype=np.float64)
+        v = np.asarray(values, dtype=np.float64)
+        if t.shape != v.shape or t.ndim != 1:
+            raise ValueError("timestamps and values must be 1-d and of the same length")
+        ok = np.isfinite(v)
+        if ok.all():
+            return self._score_finite(t, v)
+        inner = self._score_finite(t[ok], v[ok])
+        score, tail = np.zeros(v.size), np.ones(v.size)
+        beyond = np.zeros(v.size, dtype=bool)
+        score[ok], tail[ok], beyond[ok] = inner.score, inner.tail, inner.beyond
+        parts = {}
+        for name, z in inner.parts.items():
+            parts[name] = np.zeros(v.size)
+            parts[name][ok] = z
+        return BatchScores(score, tail, beyond, parts)
+
+    # --- the work ------------------------------------------------------------------------
+    def _score_finite(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
+        s = self.settings
+        m = v.size
+        if m == 0:
+            return BatchScores(np.empty(0), np.empty(0), np.empty(0, dtype=bool), {})
+        if math.isnan(self._origin):
+            self._origin = float(v[0])
+        n0 = self.n
+        g = np.arange(n0, n0 + m)
+        all_v = np.concatenate((self._values, v))
+        # A clock that never runs back (a feed may repeat an hour at a DST change):
+        # the season lookups need sorted times.
+        t = np.maximum.accumulate(np.r_[self._ts[-1] if self._ts.size else -np.inf, t])[1:]
+        all_t = np.concatenate((self._ts, t))
+        vbase = n0 - self._values.size  # global index of all_v[0]
+        # The range seen before each point: the spread floor and "never seen" test.
+        hi_run = np.maximum.accumulate(np.r_[self._hi, v])
+        lo_run = np.minimum.accumulate(np.r_[self._lo, v])
+        past_hi, past_lo = hi_run[:-1], lo_run[:-1]
+        span = np.where(np.isfinite(past_hi - past_lo), past_hi - past_lo, 0.0)
+        floor = s.spread_floor * span + _TINY
+
+        parts: dict[str, np.ndarray] = {}
+        x = v - self._origin
+        s1, s2, base = self._level.extend(x)
+        for w in s.windows:
+            mean, sd, count = _Stream.past(s1, s2, base, g, w)
+            z = np.abs(x - mean) / np.maximum(sd, floor)
+            parts[f"level {w}"] = np.where(count >= 2, z, 0.0)
+        if s.change_window:
+            step = v - np.r_[self._values[-1] if n0 else v[0], v[:-1]]
+            c1, c2, cbase = self._change.extend(step)
+            mean, sd, count = _Stream.past(c1, c2, cbase, g, s.change_window)
+            z = np.abs(step - mean) / np.maximum(sd, floor)
+            parts["change"] = np.where(count >= 2, z, 0.0)
+        for k, period in enumerate(s.periods):
+            parts[_period_name(period)] = self._season(k, period, t, all_t, all_v, vbase, g,
+                                                       floor)
+        raws = [np.minimum(z / s.z_cap, 1.0) for z in parts.values()]
+        raw = np.mean(raws, axis=0) if s.combine == "mean" else np.max(raws, axis=0)
+        tail = self._likelihood.update(raw)
+        score = log_score(tail)
+        score[g < s.learning_points] = 0.0
+        longest = parts[f"level {max(s.windows)}"]
+        beyond = ((longest >= s.beyond_z) & np.isfinite(span) & (span > 0)
+                  & ((v > past_hi + s.beyond_range * span)
+                     | (v < past_lo - s.beyond_range * span))
+                  & (g >= s.likelihood.learn))
+        score = np.where(beyond, 1.0, np.clip(score, 0.0, 1.0))
+
+        self.context = _Context(all_t, all_v, vbase, n0, past_lo, past_hi)
+        self.n = n0 + m
+        self.last_timestamp = float(t[-1])
+        self._hi, self._lo = float(hi_run[-1]), float(lo_run[-1])
+        self._ts, self._values = all_t[-s.memory:], all_v[-s.memory:]
+        return BatchScores(score, tail, beyond, parts)
+
+    def _season(self, k: int, period: float, t: np.ndarray, all_t: np.ndarray,
+                all_v: np.ndarray, vbase: int, g: np.ndarray, floor: np.ndarray) -> np.ndarray:
+        """z-score of the mean |value - value one period back| over the last few points."""
+        s = self.settings
+        n_pts = s.season_points
+        # The last point at or before t - period, no further back than memory allows.
+        ref = np.searchsorted(all_t, t - period, side="right") - 1 + vbase
+        has = (ref >= vbase) & (g - ref <= s.memory)
+        err = np.where(has, np.abs(all_v[g - vbase] - all_v[np.maximum(ref - vbase, 0)]), 0.0)
+        if self._season_first[k] < 0 and has.any():
+            self._season_first[k] = int(g[np.argmax(has)])
+        first = self._season_first[k]
+        history = np.concatenate((self._season_err[k], err))
+        self._season_err[k] = history[-(n_pts - 1):] if n_pts > 1 else np.empty(0)
+        pos = np.arange(g.size) + (history.size - g.size)
+        recent = np.zeros(g.size)
+        for j in range(n_pts):  # a fixed order of additions: the same sum in any batch
+            recent += history[pos - j]
+        recent /= n_pts
+        full = has & (first >= 0) & (g - n_pts + 1 >= first)
+        recent = np.where(full, recent, 0.0)
+        s1, s2, base = self._season_stream[k].extend(recent)
+        if first < 0:
+            return np.zeros(g.size)
+        mean, sd, count = _Stream.past(s1, s2, base, g, s.season_window,
+                                       valid_from=first + n_pts - 1)
+        z = np.abs(recent - mean) / np.maximum(sd, floor)
+        return np.where(full & (count >= s.season_window // 2), z, 0.0)
+
+
+def _period_name(period: float) -> str:
+    if period % DAY == 0:
+        return f"season {int(period // DAY)}d"
+    return f"season {period:g}s"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Context:
+    """The points around the last batch (memory + batch), for explanations."""
+
+    ts: np.ndarray
+    values: np.ndarray
+    base: int  # global index of ts[0]
+    first: int  # global index of the batch's first point
+    past_lo: np.ndarray  # per batch point: the range seen before it
+    past_hi: np.ndarray
+
+
+def score_series(values: Iterable[float] | np.ndarray,
+                 timestamps: Iterable[float] | np.ndarray | None = None,
+                 settings: AnomalySettings | None = None) -> np.ndarray:
+    """Scores of a fresh detector over a whole series, as one batch (same as point by point)."""
+    v = np.asarray(values, dtype=np.float64)
+    t = (np.arange(v.size, dtype=np.float64) * 60.0 if timestamps is None
+         else np.asarray(timestamps, dtype=np.float64))
+    if t.shape != v.shape:
+        raise ValueError("timestamps and values must have the same length")
+    return AnomalyDetector(settings).score_batch(t, v).score

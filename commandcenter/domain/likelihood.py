@@ -1,0 +1,128 @@
+"""Anomaly likelihood: how unusual the *recent* surprise is, against the series' own history.
+
+The idea is Numenta's (HTM's anomaly likelihood, Ahmad et al. 2017): a raw
+surprise score in [0, 1] is averaged over the last few points, and that short
+average is compared with a normal distribution fitted to the same averages
+over a long past. The tail probability says how rare the recent behaviour
+is; a score of ``log(1 - likelihood) / log(1e-10)`` makes it a number in
+[0, 1] that is comparable across series, which is what lets one threshold
+serve every series. As in HTM, the distribution is re-fitted every
+``reestimate`` points (at absolute point numbers, so batch boundaries never
+matter), the first ``learn`` points only teach, and a run of very rare
+points counts once: a rare point right after another rare one is demoted.
+
+Written from the published description; vectorised per batch. The same
+numbers come out whether points arrive one at a time or a million at once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Likelihood", "LikelihoodSettings", "log_score", "tail_probability"]
+
+RED = 1e-5  # a tail probability this small is "very rare"
+YELLOW = 1e-3  # what a second very rare point in a row is demoted to
+_LOG_FLOOR = math.log(1e-10)
+_MIN_MEAN, _MIN_VAR = 0.03, 0.0003  # HTM's lower bounds: an all-quiet past is not a 0-width bell
+
+
+@dataclass(frozen=True, slots=True)
+class LikelihoodSettings:
+    average: int = 20  # points in the short average of raw surprise
+    learn: int = 300  # points that only teach
+    estimate: int = 300  # points of averages before the first fit
+    history: int = 2000  # averages the fit uses (the most recent)
+    reestimate: int = 100  # points between fits
+    # HTM also counts an unusually *calm* stretch as unusual; a calm feed is no alarm here.
+    two_sided: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("average", "estimate", "history", "reestimate"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"likelihood {name} must be at least 1")
+        if self.learn < 0:
+            raise ValueError("likelihood learn must be >= 0")
+
+
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def tail_probability(z: np.ndarray) -> np.ndarray:
+    """P(X > mean + z sd) for a normal X, elementwise (z >= 0)."""
+    return _erfc(np.asarray(z, dtype=np.float64) / math.sqrt(2.0)).astype(np.float64) * 0.5
+
+
+def log_score(tail: np.ndarray) -> np.ndarray:
+    """HTM's log-likelihood score: 0.5 at a tail of 1e-5, 1.0 at 1e-10, near 0 when common."""
+    return np.log(np.asarray(tail, dtype=np.float64) + 1e-10) / _LOG_FLOOR
+
+
+class Likelihood:
+    """Raw surprise in, tail probability of the recent average out, per point."""
+
+    def __init__(self, settings: LikelihoodSettings | None = None) -> None:
+        self.settings = s = settings or LikelihoodSettings()
+        self.n = 0  # points seen
+        self._raw_prefix = np.zeros(1)  # prefix sums of raw, for the last `average` points
+        self._averages = np.empty(0)  # the last `history` short averages
+        self._mean = self._sd = math.nan
+        self._prev_red = False
+        self._start = s.learn + s.estimate
+
+    def update(self, raw: np.ndarray) -> np.ndarray:
+        """Tail probabilities (1 = ordinary) for a batch of raw scores in [0, 1]."""
+        s = self.settings
+        raw = np.asarray(raw, dtype=np.float64)
+        m = raw.size
+        if m == 0:
+            return np.empty(0)
+        n0 = self.n
+        prefix = np.concatenate((self._raw_prefix[:-1], np.cumsum(np.r_[self._raw_prefix[-1],
+                                                                          raw])))
+        base = n0 - (self._raw_prefix.size - 1)  # global index of prefix[0]
+        g = np.arange(n0, n0 + m)
+        count = np.minimum(g + 1, s.average)
+        avg = (prefix[g + 1 - base] - prefix[g + 1 - count - base]) / count
+        hist = np.concatenate((self._averages, avg))
+        hbase = n0 - self._averages.size  # global index of hist[0]
+        tail = np.ones(m)
+        k = max(self._start - n0, 0)
+        while k < m:
+            gk = n0 + k
+            if math.isnan(self._mean) or gk % s.reestimate == 0:
+                self._fit(hist, hbase, gk)
+            nxt = (gk // s.reestimate + 1) * s.reestimate
+            end = min(m, nxt - n0)
+            dev = avg[k:end] - self._mean
+            z = (np.abs(dev) if s.two_sided else np.maximum(dev, 0.0)) / self._sd
+            # No more surprise than usual is ordinary (HTM would say 0.5 here).
+            tail[k:end] = np.where(z > 0.0, tail_probability(z), 1.0)
+            k = end
+        red = tail <= RED
+        prev = np.r_[self._prev_red, red[:-1]]
+        out = np.where(red & prev, YELLOW, tail)
+        self._prev_red = bool(red[-1])
+        self.n = n0 + m
+        self._raw_prefix = prefix[-s.average - 1:] if prefix.size > s.average else prefix
+        self._averages = hist[-s.history:]
+        return out
+
+    def _fit(self, hist: np.ndarray, hbase: int, g: int) -> None:
+        s = self.settings
+        lo = max(s.learn, g - s.history, hbase)
+        sample = hist[lo - hbase: g - hbase]
+        if sample.size == 0:
+            self._mean, self._sd = 0.5, 1e6
+            return
+        mean = max(float(sample.mean()), _MIN_MEAN)
+        var = max(float(sample.var()), _MIN_VAR)
+        self._mean, self._sd = mean, math.sqrt(var)
+
+    @property
+    def fitted(self) -> tuple[float, float]:
+        """The normal distribution of short averages in use: (mean, sd); NaN while learning."""
+        return self._mean, self._sd
