@@ -117,7 +117,8 @@ class HealthService:
                       {"source": source, "skipped": len(errors),
                        "series": {s.series: [s.inserted, s.duplicates] for s in stored}})
             uow.commit()
-        alerts = self.run_detectors(list(groups)) if evaluate else []
+        newest = max((float(np.max(t)) for t, _v in groups.values() if len(t)), default=None)
+        alerts = self.run_detectors(list(groups), ingested_until=newest) if evaluate else []
         return IngestReport(source, "points", tuple(stored), errors, None, tuple(alerts))
 
     def ingest_snapshot(self, profile_id: np.ndarray, score: np.ndarray, *,
@@ -136,7 +137,7 @@ class HealthService:
                 settings=self.settings, skipped=len(errors))
             uow.commit()
         if evaluate:
-            alerts += self.run_detectors(["profile_count"])
+            alerts += self.run_detectors(["profile_count"], ingested_until=taken.timestamp())
         series = tuple(SeriesIngest(n, 1, 0, taken, taken) for n in report.metrics)
         return IngestReport(source, "snapshot", series, errors, report, tuple(alerts))
 
@@ -167,8 +168,14 @@ class HealthService:
     def evaluate(self, series: str) -> list[AlertView]:
         return self.run_detectors([series])
 
-    def run_detectors(self, series: Iterable[str] | None = None) -> list[AlertView]:
-        """Feed new points through the detectors; check every feed for staleness."""
+    def run_detectors(self, series: Iterable[str] | None = None, *,
+                      ingested_until: float | None = None) -> list[AlertView]:
+        """Feed new points through the detectors; check every feed for staleness.
+
+        ``ingested_until`` is the newest point of the ingest that asks: when even
+        that is already stale on the clock, the ingest is back-filling history,
+        and it opens no staleness alert (it does refresh or resolve one).
+        """
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             rows = self._series_rows(uow, series)
@@ -179,7 +186,8 @@ class HealthService:
                 if row.source != SNAPSHOT_SOURCE:
                     changed += [(a, row.name) for a in run_anomaly(
                         uow, now, row, self._trackers, self.settings)]
-                changed += [(a, row.name) for a in run_staleness(uow, now, row, self.settings)]
+                changed += [(a, row.name) for a in run_staleness(
+                    uow, now, row, self.settings, ingested_until=ingested_until)]
                 if row.evaluated_until != before:
                     moved[row.name] = row.evaluated_until
             if moved:

@@ -237,7 +237,9 @@ def apply_snapshot_verdict(uow: UnitOfWork, now: datetime, actor: str, taken_at:
 
 
 def run_staleness(uow: UnitOfWork, now: datetime, series: MetricSeriesRow,
-                  settings: HealthSettings) -> list[AlertRow]:
+                  settings: HealthSettings, *, ingested_until: float | None = None
+                  ) -> list[AlertRow]:
+    """Judge a feed on the clock; an ingest of old points (a back-fill) opens nothing."""
     # A snapshot feeds eight series at once; one of them speaks for the feed.
     if series.source == SNAPSHOT_SOURCE and series.name != "profile_count":
         return []
@@ -248,20 +250,32 @@ def run_staleness(uow: UnitOfWork, now: datetime, series: MetricSeriesRow,
     if interval <= 0:
         return []
     detector = StalenessDetector(interval, settings.staleness_missed)
-    detector.record_batch(float(ts[-1]))
+    last = float(ts[-1])
+    detector.record_batch(last)
     result = detector.check(now.timestamp())
     current = firing_alert(uow, series.id, STALENESS)
+    onset = min(instant(last + settings.staleness_missed * interval), now)
+    evidence = (f"{series.name}: no point since {instant(last):%Y-%m-%d %H:%M:%S} UTC, "
+                f"{result.missed_intervals:.1f} expected intervals of {interval:g} s")
     if result.stale and current is None:
-        onset = instant(float(ts[-1]) + settings.staleness_missed * interval)
-        return [open_alert(
-            uow, now, settings.actor, series, STALENESS, CRITICAL, min(onset, now),
-            result.missed_intervals,
-            f"{series.name}: no point since {instant(float(ts[-1])):%Y-%m-%d %H:%M:%S} UTC, "
-            f"{result.missed_intervals:.1f} expected intervals of {interval:g} s")]
-    if result.stale and current is not None and (
-            math.floor(result.missed_intervals) > math.floor(current.peak_score)):
-        raise_peak(uow, now, settings.actor, current, result.missed_intervals)
+        if (ingested_until is not None and
+                now.timestamp() - ingested_until > settings.staleness_missed * interval):
+            return []  # the ingest itself is history, not a feed that stopped
+        return [open_alert(uow, now, settings.actor, series, STALENESS, CRITICAL, onset,
+                           result.missed_intervals, evidence)]
+    if result.stale and current is not None:
+        # Older points arrived meanwhile (a back-fill), or more intervals went by:
+        # the evidence says what is true now.
+        if (onset != current.onset_at or
+                math.floor(result.missed_intervals) != math.floor(current.peak_score)):
+            current.onset_at = onset
+            current.peak_score = result.missed_intervals
+            current.evidence = evidence
+            uow.audit(now, settings.actor, "alert.evidence", "alert", current.id,
+                      {"onset": current.onset_at.isoformat(), "evidence": evidence})
+        return []
     if not result.stale and current is not None:
-        resolve(uow, now, settings.actor, current, instant(float(ts[-1])), "points again")
+        resolve(uow, now, settings.actor, current, max(instant(last), current.onset_at),
+                "points again")
         return [current]
     return []

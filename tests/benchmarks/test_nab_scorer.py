@@ -18,7 +18,7 @@ from tests.benchmarks.nab_scorer import (
     scaled_sigmoid,
     score_corpus,
 )
-from tests.benchmarks.run_nab import DEFAULT_DATA, load_file, run
+from tests.benchmarks.run_nab import DEFAULT_DATA, agreement, load_file, run
 from tests.shared import nab_file as require_nab_file
 
 STANDARD = PROFILES["standard"]
@@ -138,3 +138,14 @@ def test_one_small_nab_file_scores_without_error() -> None:
     assert set(results) == set(PROFILES)
     for result in results.values():
         assert -100.0 <= result["normalised"] <= 100.0
+
+
+def test_our_scorer_agrees_with_nabs_official_scorer_to_two_decimals() -> None:
+    # The fixture holds our detector's detections on all 48 files and the figures
+    # NAB's own sweeper and optimiser gave for them (see its "about").
+    require_nab_file("realTraffic/speed_7578.csv")
+    results = agreement()
+    assert set(results) == set(PROFILES)
+    for result in results.values():
+        assert round(result["ours"], 2) == round(result["official"], 2)
+        assert result["threshold_ours"] == pytest.approx(result["threshold_official"])
