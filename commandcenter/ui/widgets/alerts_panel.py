@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -87,6 +88,11 @@ class AlertsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table, 1)
+        # What the detector saw, in words, for the selected alert.
+        self.evidence = labelled(QLabel(), "Alert evidence")
+        self.evidence.setWordWrap(True)
+        self.evidence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.evidence)
         layout.addLayout(row)
         self._update_controls()
 
@@ -132,6 +138,7 @@ class AlertsPanel(QWidget):
 
     def _update_controls(self) -> None:
         alert, op = self.current(), self.session.operator
+        self.evidence.setText(alert.evidence if alert is not None else "")
         can_ack = self.session.may(Action.ACK_ALERT)
         can_open = self.session.may(Action.RUN_INCIDENT)
         self.ack_button.setEnabled(can_ack and alert is not None

@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from commandcenter.domain.operators import Role
+
 from ..session import Session
 from ..timefmt import local_text
 from .alerts_panel import AlertsPanel
@@ -198,6 +200,12 @@ class HealthPanel(QWidget):
         self.range_label = QLabel()
         self.range_label.setAccessibleName("Charted range")
         bar.addWidget(self.range_label, 1)
+        self.sensitivity_button = labelled(QPushButton("Se&nsitivity..."),
+                                           "Alert sensitivity per series")
+        self.sensitivity_button.clicked.connect(self.edit_sensitivity)
+        bar.addWidget(self.sensitivity_button)
+        self.session.sig_operator_changed.connect(lambda _op: self._sensitivity_allowed())
+        self._sensitivity_allowed()
 
         self.chart_box = QWidget()
         self.chart_layout = QVBoxLayout(self.chart_box)
@@ -432,6 +440,35 @@ class HealthPanel(QWidget):
         self.scroll.ensureWidgetVisible(chart)
         end = min(alert.onset_at + ALERT_WINDOW, self.session.now() + ALERT_WINDOW / 8)
         self.load_range(end - 2 * ALERT_WINDOW, end)  # recent: mostly the time before
+
+    # --- per-series sensitivity ---------------------------------------------------------
+    def _sensitivity_allowed(self) -> None:
+        op = self.session.operator
+        ok = op is not None and op.role is Role.COMMANDER
+        self.sensitivity_button.setEnabled(ok)
+        self.sensitivity_button.setToolTip(
+            "How readily each series raises anomaly alerts" if ok else
+            "Sign in as a commander to change alerting" if op is None else
+            f"A {op.role.value} may not change alerting; a commander may")
+
+    def edit_sensitivity(self) -> None:
+        if not self.sensitivity_button.isEnabled():
+            return
+        from ..dialogs.sensitivity import SensitivityDialog
+
+        chosen = self.alerts.current()
+        dialog = SensitivityDialog(self.meta.status, chosen.series if chosen else None, self)
+        if dialog.exec() != SensitivityDialog.DialogCode.Accepted:
+            return
+        series, level, health = dialog.series(), dialog.level(), self.session.services.health
+        try:
+            actor = self.session.actor()
+        except Exception as exc:
+            self.session.report(exc)
+            return
+        self.session.write(lambda: health.set_sensitivity(series, level, actor),
+                           lambda _view: self.reload(),
+                           success=f"{series}: sensitivity {level.value}")
 
     # --- alerts, spans, snapshot --------------------------------------------------------
     def _show_alerts(self) -> None:
