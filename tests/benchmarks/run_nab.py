@@ -2,6 +2,7 @@
 
     python -m tests.benchmarks.run_nab [--data DIR] [--json OUT] [--quick]
     python -m tests.benchmarks.run_nab --agreement      # scorer vs NAB's, on a committed fixture
+    python -m tests.benchmarks.run_nab --speed          # detector points/s, largest file
 
 Every file is scored causally by ``commandcenter.domain.anomaly`` with one
 set of settings for every series. Settings come from a fixed grid
@@ -28,7 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-from commandcenter.domain.anomaly import DAY, WEEK, AnomalySettings, score_series
+from commandcenter.domain.anomaly import (
+    DAY,
+    WEEK,
+    AnomalyDetector,
+    AnomalySettings,
+    score_series,
+)
 from commandcenter.domain.likelihood import LikelihoodSettings
 from tests.benchmarks.nab_scorer import (
     PROFILES,
@@ -211,6 +218,35 @@ def agreement(fixture: Path = AGREEMENT_FIXTURE, data_dir: Path = DEFAULT_DATA) 
     return out
 
 
+def speed(files: list[NabFile], repeats: int = 5) -> dict:
+    """Points per second on the largest file: whole, in live-sized batches, point by point."""
+    f = max(files, key=lambda f: f.values.size)
+    n = f.values.size
+
+    def best(run: Callable[[], object]) -> float:
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    def batches(size: int) -> Callable[[], object]:
+        def go() -> None:
+            d = AnomalyDetector()
+            for i in range(0, n, size):
+                d.score_batch(f.timestamps[i:i + size], f.values[i:i + size])
+        return go
+
+    whole = best(lambda: score_series(f.values, f.timestamps))
+    live = best(batches(250))
+    one = best(batches(1)) if repeats else 0.0
+    return {"file": f.name, "rows": n,
+            "points_per_s_one_batch": round(n / whole),
+            "points_per_s_batches_of_250": round(n / live),
+            "points_per_s_point_by_point": round(n / one) if one else None}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -218,8 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a two-setting grid (smoke run)")
     parser.add_argument("--agreement", action="store_true",
                         help="compare our scorer with NAB's on the committed fixture")
+    parser.add_argument("--speed", action="store_true", help="detector points/s only")
     args = parser.parse_args(argv)
-    if args.agreement:
+    if args.speed:
+        report = {"speed": speed(load_corpus(args.data))}
+        for key, value in report["speed"].items():
+            print(f"{key:<30} {value}")
+    elif args.agreement:
         report: dict = {"agreement": agreement(data_dir=args.data)}
         for name, r in report["agreement"].items():
             print(f"{name:<20} ours {r['ours']:8.4f}  NAB {r['official']:8.4f}  "
