@@ -9,7 +9,7 @@ from typing import Any
 
 from commandcenter.domain.clock import format_utc, parse_instant
 
-from .common import Registry, signed_in
+from .common import Registry, credentials
 
 
 def _health_ingest(a: argparse.Namespace, svc: Any) -> Any:
@@ -51,7 +51,7 @@ def _health_detect(a: argparse.Namespace, _svc: Any) -> Any:
 
 
 def _health_sensitivity(a: argparse.Namespace, svc: Any) -> Any:
-    r = svc.health.set_sensitivity(a.series, a.level, signed_in(svc, a.as_))
+    r = svc.health.set_sensitivity(a.series, a.level, credentials(a.as_))
     fires = "raises no anomaly alerts" if r.alert_level is None else (
         f"alerts at anomaly score {r.alert_level:.2f}")
     change = "unchanged" if r.previous == r.sensitivity else f"was {r.previous}"

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from commandcenter.domain.clock import as_utc
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
 from commandcenter.domain.incidents import IncidentStatus, Severity
-from commandcenter.domain.operators import Action, Role, require
+from commandcenter.domain.operators import Action, Credentials, Role, require
 from commandcenter.domain.sensitivity import Sensitivity, alert_level
 from commandcenter.ingest.parsing import Format, ParseResult, Point, parse_file
 from commandcenter.ingest.parsing import sniff_format as sniff
@@ -37,7 +37,7 @@ from commandcenter.persistence.metrics_store import (
 )
 from commandcenter.persistence.uow import UnitOfWork
 
-from .context import ServiceContext, acting
+from .context import ServiceContext, acting, authenticate
 from .health_alerts import HealthSettings, Tracker, run_anomaly, run_staleness
 from .health_detect import Detection, detect_file
 from .health_snapshots import latest_scores, record_snapshot, snapshot_dir
@@ -197,13 +197,17 @@ class HealthService:
             unique = {a.id: (a, name) for a, name in changed}  # opened and resolved: once
             return [alert_view(a, name) for a, name in unique.values()]
 
-    def set_sensitivity(self, series: str, level: Sensitivity | str, actor: str
+    def set_sensitivity(self, series: str, level: Sensitivity | str, by: Credentials
                         ) -> SensitivityView:
-        """How readily ``series`` raises anomaly alerts; a commander's decision, audited."""
+        """How readily ``series`` raises anomaly alerts: a commander's decision, audited.
+
+        Alerting is something the team relies on, so the commander's name and
+        passphrase are checked here, in the transaction, whatever the interface.
+        """
         level = level if isinstance(level, Sensitivity) else Sensitivity.parse(level)
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
-            op = acting(uow, actor)
+            op = authenticate(self.ctx, uow, by.name, by.passphrase)
             if op.role is not Role.COMMANDER:
                 raise PolicyRefused(f"permission: a {op.role.value} may not change alerting; "
                                     "a commander may")

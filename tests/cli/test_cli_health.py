@@ -44,7 +44,7 @@ def test_sensitivity_refusals_and_bad_input(cli: Cli, company: Services) -> None
     assert r.code == 2 and "sensitivity: 'loud' is not one of off, low, normal, high" in (
         r.error_line)
     r = cli("health", "sensitivity", "batch_freshness", "low", "--as", ALICE, passphrase="no")
-    assert r.code in (2, 3) and r.error_line
+    assert r.code == 3 and "wrong passphrase" in r.error_line
     r = cli("health", "sensitivity", "batch_freshness", "low")
     assert r.code == 2  # --as is required
     r = cli("health", "status", as_json=True)

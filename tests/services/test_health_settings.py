@@ -14,7 +14,10 @@ from commandcenter.domain.clock import SimulatedClock
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
 from commandcenter.persistence.metrics_models import MetricSeriesRow
 from commandcenter.persistence.models import AuditRow
-from tests.services.support import ALICE, CAROL, DAVE
+from commandcenter.domain.operators import Credentials
+from tests.services.support import ALICE, CAROL, DAVE, PASS
+
+AS_ALICE = Credentials(ALICE, PASS)
 
 MINUTE = 60.0
 
@@ -59,12 +62,12 @@ def test_a_commander_calms_one_series_and_it_is_audited(
     health = people.health
     health.ingest_arrays({"batch_freshness": (ts[:100], values[:100]),
                           "score_mean": (ts[:100], values[:100])}, source="feed")
-    view = health.set_sensitivity("batch_freshness", "off", ALICE)
+    view = health.set_sensitivity("batch_freshness", "off", AS_ALICE)
     assert (view.series, view.sensitivity, view.previous, view.alert_level) == (
         "batch_freshness", "off", "normal", None)
     (entry,) = audits(people, "series.sensitivity")
     assert entry[0] == ALICE and entry[1]["to"] == "off"
-    again = health.set_sensitivity("batch_freshness", "OFF", ALICE)  # no change: no audit
+    again = health.set_sensitivity("batch_freshness", "OFF", AS_ALICE)  # no change: no audit
     assert again.previous == "off" and len(audits(people, "series.sensitivity")) == 1
 
     report = health.ingest_arrays({"batch_freshness": (ts[100:], values[100:]),
@@ -81,11 +84,13 @@ def test_sensitivity_needs_a_commander_and_a_known_series_and_level(
     people.health.ingest_arrays({"psi": (ts, values)}, source="feed", evaluate=False)
     for actor in (CAROL, DAVE):  # spokesperson, observer
         with pytest.raises(PolicyRefused, match="may not change alerting"):
-            people.health.set_sensitivity("psi", "low", actor)
+            people.health.set_sensitivity("psi", "low", Credentials(actor, PASS))
+    with pytest.raises(PolicyRefused, match="wrong passphrase"):
+        people.health.set_sensitivity("psi", "low", Credentials(ALICE, "guess"))
     with pytest.raises(InvalidInput, match="sensitivity: 'loud' is not one of"):
-        people.health.set_sensitivity("psi", "loud", ALICE)
+        people.health.set_sensitivity("psi", "loud", AS_ALICE)
     with pytest.raises(NotFound):
-        people.health.set_sensitivity("nope", "low", ALICE)
+        people.health.set_sensitivity("nope", "low", AS_ALICE)
     assert sensitivity_of(people, "psi") == "normal"
     assert audits(people, "series.sensitivity") == []
 
@@ -100,7 +105,7 @@ def test_low_sensitivity_ignores_what_normal_reports(
     both = {"score_mean": (ts, values), "score_p50": (ts, values.copy())}
     health = people.health
     health.ingest_arrays({k: (t[:1500], v[:1500]) for k, (t, v) in both.items()}, source="f")
-    health.set_sensitivity("score_p50", "low", ALICE)
+    health.set_sensitivity("score_p50", "low", AS_ALICE)
     report = health.ingest_arrays({k: (t[1500:], v[1500:]) for k, (t, v) in both.items()},
                                   source="f")
     assert {a.series for a in report.alerts if a.detector == "anomaly"} == {"score_mean"}

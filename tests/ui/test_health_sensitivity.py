@@ -11,6 +11,7 @@ from commandcenter.domain.sensitivity import Sensitivity
 from commandcenter.ui.dialogs.sensitivity import SensitivityDialog
 from commandcenter.ui.main_window import MainWindow
 from tests.ui.conftest import sign_in
+from tests.ui.fixtures import PASSPHRASE
 
 WAIT_MS = 10_000
 
@@ -58,6 +59,8 @@ def test_only_a_commander_may_change_sensitivity(qtbot, company, clock, window: 
         dialog.series_combo.setCurrentText("batch_freshness")
         assert not dialog.ok.isEnabled()  # unchanged: nothing to set
         dialog.level_combo.setCurrentIndex(list(Sensitivity).index(Sensitivity.LOW))
+        assert not dialog.ok.isEnabled()  # not signed yet
+        dialog.passphrase_edit.setText(PASSPHRASE)
         assert dialog.ok.isEnabled() and "normal to low" in dialog.note.text()
         return QDialog.DialogCode.Accepted
 
@@ -80,5 +83,8 @@ def test_dialog_keeps_ok_off_until_something_changes(qtbot) -> None:  # type: ig
     assert not dialog.ok.isEnabled()
     dialog.accept()  # Return on an unchanged choice does not close
     assert dialog.result() != QDialog.DialogCode.Accepted
-    for widget in (dialog.series_combo, dialog.level_combo, dialog.ok):
+    dialog.level_combo.setCurrentIndex(2)
+    dialog.passphrase_edit.setText("x")
+    assert dialog.ok.isEnabled() and dialog.passphrase() == "x"
+    for widget in (dialog.series_combo, dialog.level_combo, dialog.passphrase_edit, dialog.ok):
         assert widget.accessibleName()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QWidget,
 )
 
@@ -31,7 +32,7 @@ def level_text(level: Sensitivity) -> str:
 
 
 class SensitivityDialog(QDialog):
-    """Pick a series and its sensitivity; OK only when it changes something."""
+    """Pick a series and its sensitivity, sign with your passphrase; OK only for a change."""
 
     def __init__(self, status: Sequence[Any], chosen: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -47,6 +48,10 @@ class SensitivityDialog(QDialog):
         self.level_combo.setAccessibleName("Sensitivity")
         for level in Sensitivity:
             self.level_combo.addItem(level_text(level), level)
+        self.passphrase_edit = QLineEdit()
+        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase_edit.setAccessibleName("Your passphrase")
+        self.passphrase_edit.setToolTip("A change to alerting is signed with your passphrase")
         self.note = QLabel()
         self.note.setAccessibleName("Sensitivity change")
         self.note.setWordWrap(True)
@@ -61,10 +66,12 @@ class SensitivityDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("&Series:", self.series_combo)
         form.addRow("Se&nsitivity:", self.level_combo)
+        form.addRow("&Passphrase:", self.passphrase_edit)
         form.addRow(self.note)
         form.addRow(box)
         self.series_combo.currentTextChanged.connect(self._series_changed)
         self.level_combo.currentIndexChanged.connect(self._validate)
+        self.passphrase_edit.textChanged.connect(self._validate)
         self._series_changed(self.series_combo.currentText())
 
     def _series_changed(self, name: str) -> None:
@@ -76,17 +83,20 @@ class SensitivityDialog(QDialog):
         name, level = self.series_combo.currentText(), self.level()
         before = self.current.get(name)
         ok = bool(name) and before is not None and level is not before
-        self.ok.setEnabled(ok)
+        self.ok.setEnabled(ok and bool(self.passphrase_edit.text()))
         self.note.setText("No series yet." if not name else
                           f"{name} is {before.value if before else '?'} now." if not ok else
                           f"{name}: {before.value if before else '?'} to {level.value}. "
-                          "Recorded in the audit log under your name.")
+                          "Signed with your passphrase; recorded in the audit log.")
 
     def level(self) -> Sensitivity:
         return Sensitivity(self.level_combo.currentData())
 
     def series(self) -> str:
         return self.series_combo.currentText()
+
+    def passphrase(self) -> str:
+        return self.passphrase_edit.text()
 
     def accept(self) -> None:
         if self.ok.isEnabled():  # Return on an unchanged choice does not close

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from commandcenter.domain.operators import Role
+from commandcenter.domain.operators import Credentials, Role
 
 from ..session import Session
 from ..timefmt import local_text
@@ -462,11 +462,11 @@ class HealthPanel(QWidget):
             return
         series, level, health = dialog.series(), dialog.level(), self.session.services.health
         try:
-            actor = self.session.actor()
+            by = Credentials(self.session.actor(), dialog.passphrase())
         except Exception as exc:
             self.session.report(exc)
             return
-        self.session.write(lambda: health.set_sensitivity(series, level, actor),
+        self.session.write(lambda: health.set_sensitivity(series, level, by),
                            lambda _view: self.reload(),
                            success=f"{series}: sensitivity {level.value}")
 
