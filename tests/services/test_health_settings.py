@@ -12,9 +12,9 @@ from sqlalchemy import select
 from commandcenter.app import Services
 from commandcenter.domain.clock import SimulatedClock
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
+from commandcenter.domain.operators import Credentials
 from commandcenter.persistence.metrics_models import MetricSeriesRow
 from commandcenter.persistence.models import AuditRow
-from commandcenter.domain.operators import Credentials
 from tests.services.support import ALICE, CAROL, DAVE, PASS
 
 AS_ALICE = Credentials(ALICE, PASS)
