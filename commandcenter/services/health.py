@@ -38,7 +38,15 @@ from commandcenter.persistence.metrics_store import (
 from commandcenter.persistence.uow import UnitOfWork
 
 from .context import ServiceContext, acting, authenticate
-from .health_alerts import HealthSettings, Tracker, run_anomaly, run_staleness
+from .health_alerts import (
+    ANOMALY,
+    HealthSettings,
+    Tracker,
+    firing_alert,
+    resolve,
+    run_anomaly,
+    run_staleness,
+)
 from .health_detect import Detection, detect_file
 from .health_snapshots import latest_scores, record_snapshot, snapshot_dir
 from .health_views import (
@@ -218,6 +226,10 @@ class HealthService:
                 uow.audit(now, op.name, "series.sensitivity", "metric_series", row.id,
                           {"series": row.name, "from": before, "to": level.value,
                            "alert_level": alert_level(level)})
+                firing = firing_alert(uow, row.id, ANOMALY)
+                if firing is not None and alert_level(level) is None:
+                    # Nothing will ever resolve it now: it ends with the decision.
+                    resolve(uow, now, op.name, firing, now, f"sensitivity off by {op.name}")
                 uow.commit()
             return SensitivityView(row.name, level.value, alert_level(level), before, op.name)
 

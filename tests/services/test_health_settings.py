@@ -55,6 +55,19 @@ def test_anomaly_alert_explains_what_it_saw_in_plain_words(
     assert "anomaly score 1.00 (alerts at 0.52, sensitivity normal)" in alert.evidence
 
 
+def test_turning_a_series_off_resolves_its_firing_anomaly_alert(
+    people: Services, clock: SimulatedClock,
+) -> None:
+    ts, values = drop_feed(clock, at=1990)  # ten points ago: still firing
+    (alert,) = people.health.ingest_arrays({"score_mean": (ts, values)}, source="f").alerts
+    assert alert.state == "firing"
+    people.health.set_sensitivity("score_mean", "off", AS_ALICE)
+    (after,) = people.health.alerts()
+    assert (after.id, after.state, after.resolved_at) == (alert.id, "resolved", clock.now())
+    assert [p["note"] for _a, p in audits(people, "alert.resolve")] == ["sensitivity off by "
+                                                                          + ALICE]
+
+
 def test_a_commander_calms_one_series_and_it_is_audited(
     people: Services, clock: SimulatedClock,
 ) -> None:
