@@ -16,7 +16,7 @@ def test_demo_opens_a_throwaway_copy(qtbot, qapp, settings, tmp_path, monkeypatc
         # real leaves it unable to deliver the next tests' queued signals.
         window = next(w for w in QApplication.topLevelWidgets()
                       if isinstance(w, MainWindow) and w.isVisible())
-        qtbot.waitUntil(window.tasks.idle, timeout=20_000)
+        qtbot.waitUntil(window.tasks.idle, timeout=120_000)  # a hang guard
         seen["title"] = window.windowTitle()
         seen["db"] = window.status.database.text()
         dialog = window.sign_in_dialog

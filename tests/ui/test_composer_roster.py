@@ -56,7 +56,7 @@ def test_unsaved_draft_survives_closing(qtbot, window, company):  # type: ignore
     window.composer.channel_combo.setCurrentIndex(
         window.composer.channel_combo.findData(Channel.FACEBOOK))
     window.composer.body_edit.setPlainText("Half-written apology")
-    qtbot.waitUntil(lambda: window.composer.autosave.path.exists(), timeout=3000)
+    qtbot.waitUntil(lambda: window.composer.autosave.path.exists(), timeout=120_000)
     window.close()
 
     again = MainWindow(company)

@@ -13,7 +13,7 @@ from commandcenter.ui.main_window import MainWindow
 from tests.ui.conftest import sign_in
 from tests.ui.fixtures import PASSPHRASE
 
-WAIT_MS = 10_000
+WAIT_MS = 120_000  # a hang guard, not a speed limit
 
 
 def feed(company: Services, clock: SimulatedClock) -> None:
