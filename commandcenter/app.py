@@ -10,7 +10,8 @@ from sqlalchemy import Engine, text
 
 from commandcenter.config import Settings, load_settings
 from commandcenter.domain.clock import Clock, SystemClock
-from commandcenter.persistence.engine import make_engine, make_session_factory
+from commandcenter.persistence.audit_key import load_or_create
+from commandcenter.persistence.engine import describe_url, make_engine, make_session_factory
 from commandcenter.persistence.uow import UnitOfWork
 from commandcenter.services.audit import AuditService
 from commandcenter.services.context import Passphrases, ServiceContext
@@ -84,8 +85,10 @@ def build(
     engine = make_engine(settings.database_url)
     backup = migrate_if_needed(engine, settings.backup_dir) if migrate else None
     factory = make_session_factory(engine)
-    ctx = ServiceContext(lambda: UnitOfWork(factory), clock or SystemClock(),
-                         passphrases or Passphrases(), settings.outbox_dir)
+    audit_key = load_or_create(settings.audit_key_path)
+    ctx = ServiceContext(lambda: UnitOfWork(factory, audit_key), clock or SystemClock(),
+                         passphrases or Passphrases(), settings.outbox_dir, audit_key,
+                         describe_url(settings.database_url))
     services = Services(settings, engine, ctx, RosterService(ctx), IncidentService(ctx),
                         MessageService(ctx), AuditService(ctx), HealthService(ctx), backup)
     services.messages.deliver_pending()

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# One audit key for the session (as for workstations sharing a database), never the
+# user's own; subprocesses started by tests inherit it.
+if "COMMANDCENTER_AUDIT_KEY_FILE" not in os.environ:
+    _KEY_DIR = tempfile.mkdtemp(prefix="cc-audit-key-")
+    atexit.register(shutil.rmtree, _KEY_DIR, True)
+    os.environ["COMMANDCENTER_AUDIT_KEY_FILE"] = str(Path(_KEY_DIR) / "audit.key")
 
 from commandcenter.app import Services, build
 from commandcenter.config import Settings

@@ -19,6 +19,11 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def describe_url(url: str) -> str:
+    """The database's URL without its password, for anchors and reports."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

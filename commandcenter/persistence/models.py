@@ -212,6 +212,11 @@ class ApprovalRow(Base):
     approved_at: Mapped[datetime] = mapped_column(UTCDateTime())
     owner_evidence: Mapped[str] = mapped_column(Text, default="")
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The approver's Ed25519 signature over ``statement`` (domain/signing.py), made
+    # with key ``key_id``. Approvals from before signing have none and are not valid.
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("operator_keys.id"), nullable=True)
+    statement: Mapped[str | None] = mapped_column(Text, nullable=True)
+    signature: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class PublicationRow(Base):
@@ -248,5 +253,15 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
     hash: Mapped[str] = mapped_column(String(64))
+    # Which audit key the chain is keyed with, from which record, and the head's own
+    # MAC (domain/audit.py); all None while a database has only unkeyed records.
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    keyed_from: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), nullable=True)
+    signature: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
+
+
+# approvals.key_id points at operator_keys: load that table with these.
+from . import signing_models  # noqa: E402, F401

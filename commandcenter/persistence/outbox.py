@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 LIVE = "live"
 DRILL = "drill"
+# One plain file in the destination folder: no separators, no dot-dot, no hidden file.
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}\.json")
 
 
 class Outbox:
@@ -23,6 +26,8 @@ class Outbox:
     def path_for(self, destination: str, file_name: str) -> Path:
         if destination not in (LIVE, DRILL):
             raise ValueError(f"unknown outbox destination {destination!r}")
+        if not SAFE_NAME.fullmatch(file_name):
+            raise ValueError(f"not an outbox file name: {file_name!r}")
         return self.root / destination / file_name
 
     def deliver(self, destination: str, file_name: str, document: dict[str, Any]) -> Path:

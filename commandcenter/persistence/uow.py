@@ -6,22 +6,45 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from commandcenter.domain.audit import AuditRecord, canonical, record_hash
-from commandcenter.domain.errors import ConflictError
+from commandcenter.domain.audit import (
+    SWITCH_ACTION,
+    AuditKey,
+    AuditRecord,
+    canonical,
+    head_signature,
+    record_hash,
+)
+from commandcenter.domain.errors import ConflictError, PolicyRefused
 
-from .models import AuditHeadRow, AuditRow
+from .models import (
+    ApprovalRow,
+    AuditHeadRow,
+    AuditRow,
+    AvailabilityRow,
+    ChainRow,
+    DelegationRow,
+    MessageRow,
+    OperatorRow,
+    PublicationRow,
+)
+
+CROSS_CHECKED = (MessageRow, ApprovalRow, PublicationRow, ChainRow, OperatorRow,
+                 AvailabilityRow, DelegationRow)
 
 
 class UnitOfWork:
     """``with uow: ...; uow.commit()`` — anything not committed is rolled back."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session],
+                 audit_key: AuditKey | None = None) -> None:
         self._factory = session_factory
+        # None only for tests that make a database as older versions did (unkeyed).
+        self.audit_key = audit_key
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
@@ -71,19 +94,58 @@ class UnitOfWork:
 
         Bumping the head row first takes its row lock (PostgreSQL) or the
         write lock (SQLite), so concurrent writers queue instead of forking.
+        The first keyed write to a log of unkeyed records writes the switch
+        record first (domain/audit.py).
         """
+        head = self._lock_head()
+        key = self.audit_key
+        if key is not None and head.key_id is None:
+            head.key_id = key.id
+            if head.seq > 1:  # unkeyed records exist: mark where keyed ones begin
+                head.keyed_from = head.seq
+                self._append(head, at, "system", SWITCH_ACTION, "audit", key.id,
+                             {"key_id": key.id, "unkeyed_records": head.seq - 1,
+                              "rows_before": self._rows_before()})
+                head.seq += 1
+            else:
+                head.keyed_from = 1
+        elif key is not None and head.key_id != key.id:
+            raise PolicyRefused(
+                f"audit: this database's log is keyed with audit key {head.key_id}, but this "
+                f"workstation has key {key.id}; copy the audit key file from a workstation "
+                "that shares this database (README, Security)")
+        elif key is None and head.key_id is not None:
+            raise PolicyRefused("audit: the log is keyed and no audit key was given")
+        return self._append(head, at, actor, action, entity, entity_id, payload)
+
+    def _rows_before(self) -> dict[str, int]:
+        """The newest id of each cross-checked table when the log became keyed: rows up
+        to these come from before, and were logged only as far as older versions did."""
+        return {m.__tablename__: self.session.execute(select(func.max(m.id))).scalar() or 0
+                for m in CROSS_CHECKED}
+
+    def _lock_head(self) -> AuditHeadRow:
         s = self.session
-        s.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1)
-                  .values(seq=AuditHeadRow.seq + 1))
+        bumped = s.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1)
+                           .values(seq=AuditHeadRow.seq + 1)).rowcount
+        if bumped != 1:
+            raise PolicyRefused("audit: the audit log's head record is missing, so nothing "
+                                "can be written (the log may have been cut); run "
+                                "'commandcenter audit verify'")
         head = s.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
         s.refresh(head)
-        seq = head.seq
-        prev = head.hash
+        return head
+
+    def _append(self, head: AuditHeadRow, at: datetime, actor: str, action: str, entity: str,
+                entity_id: object, payload: dict[str, Any] | None) -> AuditRecord:
+        seq, prev, key = head.seq, head.hash, self.audit_key
         body = canonical(payload or {})
-        digest = record_hash(prev, seq, at, actor, action, entity, str(entity_id), body)
-        s.add(AuditRow(seq=seq, at=at, actor=actor, action=action, entity=entity,
-                       entity_id=str(entity_id), payload=body, prev_hash=prev, hash=digest))
+        digest = record_hash(prev, seq, at, actor, action, entity, str(entity_id), body, key)
+        self.session.add(AuditRow(seq=seq, at=at, actor=actor, action=action, entity=entity,
+                                  entity_id=str(entity_id), payload=body, prev_hash=prev,
+                                  hash=digest))
         head.hash = digest
+        head.signature = head_signature(key, seq, digest) if key is not None else None
         return AuditRecord(seq, at, actor, action, entity, str(entity_id), body, prev, digest)
 
 

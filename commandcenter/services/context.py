@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
+from commandcenter.domain.audit import AuditKey
 from commandcenter.domain.clock import Clock
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
 from commandcenter.domain.names import name_key
@@ -18,16 +19,22 @@ from commandcenter.domain.roster import Contact
 from commandcenter.persistence.models import ContactRow, OperatorRow
 from commandcenter.persistence.uow import UnitOfWork
 
+from .keys import KeyDerivation
+
 
 class Passphrases:
-    """argon2id hashes; tests pass cheaper parameters, never a different algorithm."""
+    """argon2id hashes, and argon2id key derivation for the signing keys they seal;
+    tests pass cheaper parameters, never a different algorithm."""
 
-    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+    def __init__(self, hasher: PasswordHasher | None = None,
+                 kdf: KeyDerivation | None = None) -> None:
         self._hasher = hasher or PasswordHasher()
+        self.kdf = kdf or KeyDerivation()
 
     @classmethod
     def fast_for_tests(cls) -> Passphrases:
-        return cls(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        return cls(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+                   KeyDerivation.fast_for_tests())
 
     def hash(self, passphrase: str) -> str:
         if len(passphrase) < 8:
@@ -47,6 +54,8 @@ class ServiceContext:
     clock: Clock
     passphrases: Passphrases
     outbox_dir: Path
+    audit_key: AuditKey | None = None  # None: a test making an unkeyed (older) database
+    database: str = ""  # the database's URL without password, for anchors and reports
 
     def uow(self) -> UnitOfWork:
         return self.uow_factory()

@@ -6,9 +6,7 @@ The approval rule is enforced here, inside each transaction, so every path
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -34,6 +32,7 @@ from commandcenter.domain.messages import (
     exercise_body,
 )
 from commandcenter.domain.operators import Action, require
+from commandcenter.domain.signing import publication_file_name
 from commandcenter.domain.timeline import EntryKind
 from commandcenter.persistence.models import (
     ApprovalRow,
@@ -47,20 +46,21 @@ from commandcenter.persistence.outbox import DRILL, LIVE, Outbox
 from commandcenter.persistence.uow import UnitOfWork
 
 from . import publish_hooks
+from .audit import refuse_if_audit_broken
 from .context import ServiceContext, acting, authenticate, must_set_passphrase
+from .delivery import Deliver, Delivery
 from .incidents import load_incident
 from .ownership import ChainSnapshot, describe_evidence, ownership_evidence
+from .signing import approval_problem, sign_approval
 from .timeline import append, record_ownership_changes
-
-Deliver = Callable[[str, str, dict], Path]
 
 
 class MessageService:
     def __init__(self, ctx: ServiceContext, deliver: Deliver | None = None) -> None:
         self.ctx = ctx
         self.outbox = Outbox(ctx.outbox_dir)
-        # Tests swap this to simulate a crash between commit and file.
-        self._deliver: Deliver = deliver or self.outbox.deliver
+        # Tests swap ``deliver`` to simulate a crash between commit and file.
+        self.delivery = Delivery(ctx, self.outbox, deliver)
 
     # --- reading -----------------------------------------------------------
     def _view(self, uow: UnitOfWork, m: MessageRow, drill: bool) -> MessageView:
@@ -72,7 +72,8 @@ class MessageService:
             .scalar_one_or_none()
         path = None
         if pub is not None:
-            path = str(self.outbox.path_for(pub.destination, pub.file_name))
+            path = str(self.outbox.path_for(pub.destination, publication_file_name(
+                pub.published_at, m.id, pub.content_hash)))
         return MessageView(
             m.id, m.incident_id, Channel(m.channel), m.title, m.body, Purpose(m.purpose),
             MessageState(m.state), m.revision, author.name if author else "?", m.content_hash,
@@ -266,10 +267,17 @@ class MessageService:
                 raise PolicyRefused("approve: the text changed since it was shown to you")
             evidence_data = ownership_evidence(uow, ownership)
             evidence = describe_evidence(evidence_data)
+            key, statement, signature = sign_approval(self.ctx, uow, op, passphrase, m, digest,
+                                                      now, evidence_data)
             approval = ApprovalRow(message_id=m.id, revision=m.revision, content_hash=digest,
                                    approver_id=op.contact_id, approved_at=now,
-                                   owner_evidence=evidence)
+                                   owner_evidence=evidence, key_id=key.id,
+                                   statement=statement, signature=signature)
             uow.session.add(approval)
+            uow.flush()
+            uow.audit(now, op.name, "approval.sign", "message", m.id,
+                      {"approval": approval.id, "revision": m.revision, "hash": digest,
+                       "key": key.id, "signature": signature})
             m.state = MessageState.APPROVED.value
             m.updated_at = now
             uow.flush()
@@ -337,8 +345,12 @@ class MessageService:
                               approval=record, drill=inc.drill, body=m.body,
                               destination_is_drill=dest == DRILL)
             assert approval is not None
+            problem = approval_problem(uow, approval, m, now)
+            if problem is not None:
+                raise PolicyRefused(f"publish: the approval does not verify: {problem}")
+            refuse_if_audit_broken(self.ctx, uow, "publish")
             publish_hooks.before_publish(uow, m, inc, dest, now)
-            file_name = f"{now:%Y%m%dT%H%M%SZ}-message-{m.id}-{current[:12]}.json"
+            file_name = publication_file_name(now, m.id, current)
             publication = PublicationRow(
                 message_id=m.id, approval_id=approval.id, content_hash=current,
                 destination=dest, published_at=now, published_by_id=op.contact_id,
@@ -357,41 +369,26 @@ class MessageService:
                    recorded_at=now, data={"message": m.id, "hash": current,
                                           "destination": dest, "file": file_name})
             uow.flush()
+            uow.audit(now, op.name, "publication.record", "message", m.id,
+                      {"publication": publication.id, "approval": approval.id,
+                       "hash": current, "destination": dest})
             publish_hooks.after_publish(uow, m, inc, publication, now)
             uow.commit()
-            message_id = m.id
+            message_id, publication_id = m.id, publication.id
         try:
             self.deliver_pending()
         except OSError as exc:
             raise CommandCenterError(
                 f"publish: recorded, but the outbox could not be written ({exc}); "
                 "it is retried at the next start") from exc
+        refused = self.delivery.refused.get(publication_id)
+        if refused is not None:
+            raise PolicyRefused(f"publish: recorded, but its delivery was refused: {refused}")
         return self.get(message_id)
 
     def deliver_pending(self) -> int:
-        """Write every committed but undelivered publication to the outbox."""
-        delivered = 0
-        with self.ctx.uow() as uow:
-            pending = uow.session.execute(
-                select(PublicationRow, MessageRow, IncidentRow)
-                .join(MessageRow, MessageRow.id == PublicationRow.message_id)
-                .join(IncidentRow, IncidentRow.id == MessageRow.incident_id)
-                .where(PublicationRow.delivered_at.is_(None))).all()
-            for pub, m, inc in pending:
-                approval = uow.session.get(ApprovalRow, pub.approval_id)
-                approver = uow.session.get(ContactRow, approval.approver_id)
-                publisher = uow.session.get(ContactRow, pub.published_by_id)
-                self._deliver(pub.destination, pub.file_name, {
-                    "message_id": m.id, "incident_id": inc.id, "drill": inc.drill,
-                    "channel": m.channel, "title": m.title, "body": m.body,
-                    "content_hash": pub.content_hash, "revision": m.revision,
-                    "approved_by": approver.name, "approved_at": approval.approved_at.isoformat(),
-                    "published_by": publisher.name, "published_at": pub.published_at.isoformat(),
-                })
-                pub.delivered_at = self.ctx.clock.now()
-                delivered += 1
-            uow.commit()
-        return delivered
+        """Write every committed but undelivered publication to the outbox (checked first)."""
+        return self.delivery.deliver_pending()
 
     def owner_now(self) -> str:
         with self.ctx.uow() as uow:

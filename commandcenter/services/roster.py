@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +49,7 @@ from .authority import (
 )
 from .context import ServiceContext, authenticate, contact_view, find_contact, operator_view
 from .ownership import ChainSnapshot, chain_names, find_chain, window_view
+from .signing import issue_key, reseal_key, revoke_keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,11 @@ class ContactStatus:
     availability: Availability
     next_change: datetime | None
     role: Role | None
+
+
+def passphrase_fingerprint(digest: str) -> str:
+    """What the audit log keeps of a stored passphrase hash: enough to see it swapped."""
+    return hashlib.sha256(digest.encode("utf-8")).hexdigest()
 
 
 def read_file(path: Path) -> str:
@@ -182,7 +189,10 @@ class RosterService:
             uow.flush()
             self._record(uow, op, "operator.add", "operator", row.id,
                          f"Operators: {contact.name} added as {role.value}",
-                         {"name": contact.name, "role": role.value})
+                         {"name": contact.name, "role": role.value,
+                          "passphrase": passphrase_fingerprint(digest)})
+            issue_key(self.ctx, uow, row, contact.name, passphrase, self.ctx.clock.now(),
+                      actor_name(op))
             uow.commit()
             return operator_view(row, contact)
 
@@ -247,7 +257,12 @@ class RosterService:
                          f"Operators: {contact.name}'s passphrase reset by {op.name}, "
                          f"co-signed by {second.name}; no approval until {contact.name} "
                          "sets their own",
-                         {"name": contact.name, "cosigner": second.name})
+                         {"name": contact.name, "cosigner": second.name,
+                          "passphrase": passphrase_fingerprint(digest)})
+            # The commanders know the temporary passphrase: no key may ever be sealed
+            # under it. The operator's own new passphrase comes with a fresh key pair.
+            revoke_keys(uow, row, contact.name, self.ctx.clock.now(), op.name,
+                        f"passphrase reset by {op.name} and {second.name}")
             uow.commit()
             return operator_view(row, contact)
 
@@ -265,7 +280,12 @@ class RosterService:
             self._record(uow, me, "operator.passphrase", "operator", row.id,
                          f"Operators: {contact.name} set a new passphrase"
                          + (" after a reset" if was_reset else ""),
-                         {"name": contact.name, "after_reset": was_reset})
+                         {"name": contact.name, "after_reset": was_reset,
+                          "passphrase": passphrase_fingerprint(digest)})
+            now = self.ctx.clock.now()
+            if was_reset or reseal_key(self.ctx, uow, row, contact.name, old, new, now) is None:
+                revoke_keys(uow, row, contact.name, now, contact.name, "replaced")
+                issue_key(self.ctx, uow, row, contact.name, new, now, contact.name)
             uow.commit()
             return operator_view(row, contact)
 
@@ -366,7 +386,8 @@ class RosterService:
             self._record(uow, op, "availability.import", "contact", c.id,
                          f"Availability: {len(rows)} windows for {c.name} imported from "
                          f"{path.name}",
-                         {"name": c.name, "file": path.name, "count": len(rows)})
+                         {"name": c.name, "file": path.name, "count": len(rows),
+                          "windows": [r.id for r in rows]})
             uow.commit()
             return [window_view(r) for r in rows]
 

@@ -2,7 +2,8 @@
 
 from alembic import context
 
-import commandcenter.persistence.metrics_models  # noqa: F401  (registers the tables)
+import commandcenter.persistence.metrics_models
+import commandcenter.persistence.signing_models  # noqa: F401
 from commandcenter.persistence.models import Base
 
 connection = context.config.attributes.get("connection")
