@@ -114,7 +114,11 @@ def _emit(result: Any, as_json: bool) -> int:
 def _fail(exc: CommandCenterError, as_json: bool) -> int:
     print(f"error: {exc}", file=sys.stderr)
     if as_json:
-        print(json.dumps({"error": str(exc), "exit_code": exc.exit_code}))
+        doc = {"error": str(exc), "exit_code": exc.exit_code}
+        result = getattr(exc, "result", None)  # e.g. audit verify's findings
+        if result is not None:
+            doc = {**jsonable(result), **doc}
+        print(json.dumps(doc, ensure_ascii=False))
     return exc.exit_code
 
 

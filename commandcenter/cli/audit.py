@@ -1,9 +1,10 @@
-"""``audit``: verify the hash-chained log."""
+"""``audit``: verify the keyed log against itself, the tables and an anchor; anchor it."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from commandcenter.domain.errors import CommandCenterError
@@ -20,9 +21,13 @@ class AuditBroken(CommandCenterError):
 
 
 def _audit_verify(a: argparse.Namespace, svc: Any) -> Any:
-    r = svc.audit.verify()
+    r = svc.audit.verify(Path(a.anchor) if a.anchor else None)
     if r.ok:
-        print(f"audit log intact: {r.records} records, head {r.head_hash}")
+        anchored = f"; nothing up to anchored record {r.anchor_seq} changed" \
+            if r.anchor_seq is not None else ""
+        print(f"audit log intact: {r.records} records, head {r.head_hash}{anchored}")
+        if r.head is not None:
+            print(r.head.line())
         return r
     for p in r.problems:
         print(p, file=sys.stderr)
@@ -30,6 +35,19 @@ def _audit_verify(a: argparse.Namespace, svc: Any) -> Any:
                       r)
 
 
+def _audit_anchor(a: argparse.Namespace, svc: Any) -> Any:
+    doc = svc.audit.anchor(Path(a.path))
+    print(f"anchored record {doc['seq']}, head {doc['head_hash']} in {a.path}; keep this "
+          "file where the database's writers cannot change it")
+    return doc
+
+
 def register(r: Registry) -> None:
     audit = r.group("audit", "the audit log")
-    r.cmd(audit, "verify", _audit_verify, "check the hash chain")
+    sp = r.cmd(audit, "verify", _audit_verify,
+               "check the chain, its head and the tables against the log")
+    sp.add_argument("--anchor", metavar="PATH",
+                    help="an anchor file from 'audit anchor': prove nothing up to it changed")
+    sp = r.cmd(audit, "anchor", _audit_anchor,
+               "write the signed head to a file to keep elsewhere")
+    sp.add_argument("path")
