@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -98,7 +99,7 @@ def test_an_approval_is_a_signature_over_the_message_and_the_evidence(
     assert a.key_id == key.id
     assert signature_valid(key.public_key, a.statement, a.signature)
     published = people.messages.publish(mid, BOB)
-    sent = json.loads(open(published.publication_path).read())
+    sent = json.loads(Path(published.publication_path).read_text())
     assert sent["approval"] == {"statement": a.statement, "signature": a.signature,
                                 "public_key": key.public_key}
 
