@@ -7,12 +7,14 @@ starting together never both deliver it. Before writing, delivery rebuilds
 everything it needs: the destination from the incident's drill flag, the
 file name from the checked publication, the body from the *approved*
 revision (whatever the message row holds now), and it checks the approval's
-signature against the approver's registered key and the text's hash; after
+signature against the approver's registered key, the text's hash, and the
+incident's drill flag against the (keyed) audit record it was opened with; after
 writing, it reads the file back and checks its hash again.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from collections.abc import Callable
@@ -21,11 +23,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from commandcenter.domain.audit import SWITCH_ACTION, AuditKey, record_hash
 from commandcenter.domain.errors import PolicyRefused
 from commandcenter.domain.messages import EXERCISE_PREFIX, Channel, content_hash
 from commandcenter.domain.signing import publication_file_name
 from commandcenter.persistence.models import (
     ApprovalRow,
+    AuditRow,
     ContactRow,
     IncidentRow,
     MessageRevisionRow,
@@ -104,6 +108,9 @@ class Delivery:
         if not digest == approval.content_hash == pub.content_hash:
             raise PolicyRefused(f"delivery: message {m.id}'s approved text does not match "
                                 "the hash that was approved and published")
+        if self._logged_drill(uow, inc.id) is not inc.drill:
+            raise PolicyRefused(f"delivery: incident {inc.id}'s drill flag is not the one it "
+                                "was opened with (audit log)")
         destination = DRILL if inc.drill else LIVE
         if pub.destination != destination:
             raise PolicyRefused(f"delivery: publication {pub.id} is recorded for the "
@@ -130,6 +137,36 @@ class Delivery:
                          "public_key": key.public_key if key else None},
         }
         return destination, publication_file_name(pub.published_at, m.id, digest), document
+
+    def _logged_drill(self, uow: UnitOfWork, incident_id: int) -> bool | None:
+        """The drill flag the incident was opened with, from its (keyed) audit record."""
+        r = uow.session.execute(select(AuditRow).where(
+            AuditRow.action == "incident.open", AuditRow.entity_id == str(incident_id))
+            .order_by(AuditRow.seq).limit(1)).scalar_one_or_none()
+        if r is None or not self._genuine(uow, r):
+            return None
+        try:
+            return bool(json.loads(r.payload)["drill"])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def _genuine(self, uow: UnitOfWork, r: AuditRow) -> bool:
+        """Keyed and intact; or unkeyed, intact and before a genuine switch record."""
+        key = self.ctx.audit_key
+
+        def intact(row: AuditRow, k: AuditKey | None) -> bool:
+            return hmac.compare_digest(record_hash(
+                row.prev_hash, row.seq, row.at, row.actor, row.action, row.entity,
+                row.entity_id, row.payload, k), row.hash)
+
+        if key is None or intact(r, key):
+            return key is not None or intact(r, None)
+        if not intact(r, None):
+            return False
+        switch = uow.session.execute(select(AuditRow).where(
+            AuditRow.action == SWITCH_ACTION, AuditRow.seq > r.seq)
+            .order_by(AuditRow.seq).limit(1)).scalar_one_or_none()
+        return switch is not None and intact(switch, key)
 
     def _check_written(self, destination: str, name: str, digest: str) -> str | None:
         path = self.outbox.path_for(destination, name)
