@@ -91,5 +91,8 @@ def build(
                          describe_url(settings.database_url))
     services = Services(settings, engine, ctx, RosterService(ctx), IncidentService(ctx),
                         MessageService(ctx), AuditService(ctx), HealthService(ctx), backup)
+    with ctx.uow() as uow:
+        if uow.ensure_keyed(ctx.clock.now()):
+            uow.commit()
     services.messages.deliver_pending()
     return services

@@ -118,6 +118,27 @@ class UnitOfWork:
             raise PolicyRefused("audit: the log is keyed and no audit key was given")
         return self._append(head, at, actor, action, entity, entity_id, payload)
 
+    def ensure_keyed(self, at: datetime) -> bool:
+        """Key a log that has never been keyed (an older database, opened now): write the
+        switch record, so that from here on an unkeyed record is always a finding.
+        True if it wrote something; the caller commits."""
+        key = self.audit_key
+        head = self.session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)
+                                    .with_for_update()).scalar_one_or_none()
+        if key is None or head is None or head.key_id is not None:
+            return False
+        head.key_id = key.id
+        if head.seq == 0:
+            head.keyed_from = 1
+            head.signature = head_signature(key, 0, head.hash)
+            return True
+        head.seq += 1
+        head.keyed_from = head.seq
+        self._append(head, at, "system", SWITCH_ACTION, "audit", key.id,
+                     {"key_id": key.id, "unkeyed_records": head.seq - 1,
+                      "rows_before": self._rows_before()})
+        return True
+
     def _rows_before(self) -> dict[str, int]:
         """The newest id of each cross-checked table when the log became keyed: rows up
         to these come from before, and were logged only as far as older versions did."""
