@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import io
 import json
 import os
@@ -48,8 +49,15 @@ def build_parser() -> Parser:
     return p
 
 
+@functools.cache
+def _parser() -> Parser:
+    """Built once per process: argparse needs ~30 ms for every group's commands, and
+    scripts and tests call :func:`main` many times in one process."""
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = _parser()
     want_json = "--json" in (argv if argv is not None else sys.argv[1:])
     try:
         args = parser.parse_args(argv)

@@ -146,15 +146,15 @@ class UnitOfWork:
                 for m in CROSS_CHECKED}
 
     def _lock_head(self) -> AuditHeadRow:
-        s = self.session
-        bumped = s.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1)
-                           .values(seq=AuditHeadRow.seq + 1)).rowcount
-        if bumped != 1:
+        # One statement: the bump takes the lock and hands back the row as it is now.
+        head = self.session.execute(
+            update(AuditHeadRow).where(AuditHeadRow.id == 1)
+            .values(seq=AuditHeadRow.seq + 1).returning(AuditHeadRow),
+            execution_options={"populate_existing": True}).scalar_one_or_none()
+        if head is None:
             raise PolicyRefused("audit: the audit log's head record is missing, so nothing "
                                 "can be written (the log may have been cut); run "
                                 "'commandcenter audit verify'")
-        head = s.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
-        s.refresh(head)
         return head
 
     def _append(self, head: AuditHeadRow, at: datetime, actor: str, action: str, entity: str,
