@@ -60,6 +60,10 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     file = bar.addMenu("&File")
     a["switch"] = _action(w, file, "&Switch operator…", w.open_sign_in, "Ctrl+Shift+O",
                           "Sign in as another operator without restarting")
+    a["change_passphrase"] = _action(w, file, "&Change my passphrase…",
+                                     w.open_change_passphrase, "Ctrl+Shift+W",
+                                     "Set your own passphrase (needed after a reset before "
+                                     "you can approve)")
     a["refresh"] = _action(w, file, "&Refresh", w.refresh, Key.Refresh)
     if not a["refresh"].shortcuts():
         a["refresh"].setShortcut(QKeySequence("F5"))

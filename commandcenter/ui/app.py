@@ -124,7 +124,9 @@ class _FirstPaint(QObject):
 def demo_settings(folder: Path) -> Settings:
     from commandcenter.config import Settings
 
-    return Settings(database_url=f"sqlite:///{folder / 'demo.sqlite'}", data_dir=folder)
+    # The demo copy has an audit key of its own, never the user's.
+    return Settings(database_url=f"sqlite:///{folder / 'demo.sqlite'}", data_dir=folder,
+                    audit_key_file=folder / "audit.key")
 
 
 def load_demo_data(services: Services) -> None:

@@ -64,9 +64,10 @@ class StatusFields:
         self.clock = QLabel("T+--:--")
         self.mode = QLabel("LIVE")
         self.database = QLabel(database)
+        self.audit = QLabel("Audit: …")
         for w, name in ((self.operator, "Signed-in operator"), (self.incident, "Active incident"),
                         (self.clock, "Time since detection"), (self.mode, "Live or drill mode"),
-                        (self.database, "Database in use")):
+                        (self.database, "Database in use"), (self.audit, "Audit log head")):
             w.setAccessibleName(name)
             w.setContentsMargins(6, 0, 6, 0)
             bar.addPermanentWidget(w)
@@ -86,6 +87,15 @@ class StatusFields:
         drill = bool(inc and inc.drill)
         self.mode.setText("DRILL" if drill else "LIVE")
         self.mode.setStyleSheet(DRILL_MODE_STYLE if drill else LIVE_STYLE)
+
+    def show_audit_head(self, head: Any) -> None:
+        """``head``: services.audit.SignedHead; the short hash here, all of it on hover."""
+        self.audit.setText(f"Audit {head.hash[:12]}")
+        tip = (f"Audit log head: record {head.seq}\nhash {head.hash}\nsignature "
+               f"{head.signature}\naudit key {head.key_id}\n'commandcenter audit verify' "
+               "checks it; 'audit anchor' keeps a copy elsewhere")
+        self.audit.setToolTip(tip)
+        self.audit.setAccessibleDescription(f"record {head.seq}, hash {head.hash}")
 
     def tick(self, inc: Any, now: Any) -> None:
         if inc is not None:

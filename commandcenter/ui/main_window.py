@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout
 from .actions import build_menus
 from .autosave import DraftAutosave
 from .banners import DrillBanner, ErrorBar, StatusFields
+from .dialogs.change_passphrase import ChangePassphraseDialog
 from .dialogs.new_incident import NewIncidentDialog
 from .dialogs.sign_in import SignInDialog
 from .session import Session
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         s.sig_operator_changed.connect(self._operator_changed)
         s.sig_incident_changed.connect(self._incident_changed)
         s.sig_data_changed.connect(s.reload_incident)
+        s.sig_data_changed.connect(self.reload_audit_head)
         self._operator_changed(None)
 
     def panel_targets(self) -> list[tuple[str, QDockWidget | None, QWidget]]:
@@ -157,6 +159,18 @@ class MainWindow(QMainWindow):
         self.review.reload()
         self.health.reload()
         self.session.reload_incident()
+        self.reload_audit_head()
+
+    def reload_audit_head(self) -> None:
+        self.session.read(self.services.audit.signed_head, self.status.show_audit_head)
+
+    def open_change_passphrase(self) -> ChangePassphraseDialog | None:
+        if self.session.operator is None:
+            return None
+        dlg = ChangePassphraseDialog(self.session, self)
+        self.change_passphrase_dialog = dlg
+        dlg.open()
+        return dlg
 
     def open_sign_in(self) -> SignInDialog:
         dlg = SignInDialog(self.session, self)
@@ -175,6 +189,8 @@ class MainWindow(QMainWindow):
         from commandcenter.domain.operators import Action
 
         a = getattr(self, "actions_by_name", {})
+        if "change_passphrase" in a:
+            a["change_passphrase"].setEnabled(op is not None)
         for key, action in (("write", Action.WRITE_TIMELINE), ("correct", Action.WRITE_TIMELINE),
                             ("status", Action.RUN_INCIDENT), ("hand_over", Action.RUN_INCIDENT),
                             ("new", Action.DRAFT), ("save", Action.DRAFT),

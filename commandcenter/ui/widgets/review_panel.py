@@ -25,6 +25,7 @@ from commandcenter.domain.errors import NotFound
 from commandcenter.domain.messages import MessageState
 from commandcenter.domain.operators import Action
 
+from ..dialogs.approve import ApproveDialog
 from ..dialogs.passphrase import PassphraseDialog
 from ..session import Session
 from ..timefmt import local_text
@@ -204,8 +205,7 @@ class ReviewPanel(QWidget):
         m, op = self.selected(), self.session.operator
         if m is None or op is None or not self.approve_button.isEnabled():
             return
-        dlg = PassphraseDialog(f"Approve message {m.id} ({m.channel.value}) as {op.name}. "
-                               "Your passphrase signs this exact text.", self)
+        dlg = ApproveDialog(m, op.name, self)
         dlg.accepted.connect(lambda: self.approve(m, dlg.passphrase()))
         self.passphrase_dialog = dlg
         dlg.open()
