@@ -27,9 +27,13 @@ SWITCH_ACTION = "audit.keyed"
 HEAD_LABEL = "commandcenter.audit.head"
 
 
+# One encoder, made once: json.dumps builds a new one per call with these options.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              default=str)
+
+
 def canonical(payload: Any) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
+    return _CANONICAL.encode(payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +51,7 @@ class AuditKey:
         return hashlib.sha256(b"commandcenter audit key id\0" + self.secret).hexdigest()[:16]
 
     def mac(self, material: str) -> str:
-        return hmac.new(self.secret, material.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.digest(self.secret, material.encode("utf-8"), "sha256").hex()
 
 
 def _material(prev_hash: str, seq: int, at: datetime, actor: str, action: str, entity: str,
@@ -133,10 +137,10 @@ def verify_chain(
         if r.prev_hash != prev:
             problems.append(f"record {r.seq}: does not follow the record before it")
         args = (r.prev_hash, r.seq, r.at, r.actor, r.action, r.entity, r.entity_id, r.payload)
-        kind = _PLAIN if record_hash(*args) == r.hash else _BAD
-        if key is not None and kind == _BAD and hmac.compare_digest(
-                record_hash(*args, key=key), r.hash):
+        if key is not None and hmac.compare_digest(record_hash(*args, key=key), r.hash):
             kind = _KEYED
+        else:
+            kind = _PLAIN if record_hash(*args) == r.hash else _BAD
         kinds.append(kind)
         seqs.append(r.seq)
         if r.action == SWITCH_ACTION:

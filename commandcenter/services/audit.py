@@ -59,13 +59,17 @@ class AuditReport:
     anchor_seq: int | None = None
 
 
+COLUMNS = (AuditRow.seq, AuditRow.at, AuditRow.actor, AuditRow.action, AuditRow.entity,
+           AuditRow.entity_id, AuditRow.payload, AuditRow.prev_hash, AuditRow.hash)
+
+
 def _records(uow: UnitOfWork, upto: int | None = None) -> Iterator[AuditRecord]:
-    stmt = select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=BATCH)
+    # Columns, not ORM objects: publish reads the whole log, and entities cost ~5x more.
+    stmt = select(*COLUMNS).order_by(AuditRow.seq).execution_options(yield_per=BATCH)
     if upto is not None:
         stmt = stmt.where(AuditRow.seq <= upto)
-    for r in uow.session.execute(stmt).scalars():
-        yield AuditRecord(r.seq, r.at, r.actor, r.action, r.entity, r.entity_id, r.payload,
-                          r.prev_hash, r.hash)
+    for row in uow.session.execute(stmt):
+        yield AuditRecord(*row)
 
 
 def _head(uow: UnitOfWork) -> Head | None:
