@@ -60,9 +60,12 @@ $(NOQT_STAMP): pyproject.toml
 	$(NOQT)/bin/python -m pip install -q --no-deps -e .
 	touch $(NOQT_STAMP)
 
+# The approval state machine runs its 500 examples in the main run; here it only has to
+# import and run without Qt.
 test-without-qt: $(NOQT_STAMP)
 	! $(NOQT)/bin/python -c "import PySide6" 2>/dev/null
-	$(NOQT)/bin/python -m pytest -q -p no:cacheprovider tests/domain tests/services \
+	COMMANDCENTER_STATE_MACHINE_EXAMPLES=50 $(NOQT)/bin/python -m pytest -q -p no:cacheprovider \
+	    tests/domain tests/services \
 	    tests/persistence tests/cli -W "ignore::pytest.PytestConfigWarning"
 
 bench: sysdeps-qt $(STAMP)
