@@ -71,6 +71,52 @@ def record_hash(
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
+CHECKPOINT_LABEL = "commandcenter.audit.verified"
+
+
+def checkpoint_signature(key: AuditKey, seq: int, record_hash_: str) -> str:
+    """The MAC of "the whole log up to record ``seq`` verified": only the key can set it."""
+    return key.mac(canonical([CHECKPOINT_LABEL, seq, record_hash_]))
+
+
+def verify_tail(records: Iterable[AuditRecord], *, after_seq: int, after_hash: str,
+                key: AuditKey, head: Head | None) -> VerifyResult:
+    """Verify only the records after a verified checkpoint: each keyed, in sequence,
+    chained to the one before, ending at a correctly signed head. Everything up to the
+    checkpoint was proven by a whole-log verification (``verify_chain``)."""
+    problems: list[str] = []
+    prev, expected, last, count = after_hash, after_seq + 1, after_hash, after_seq
+    for r in records:
+        count = r.seq
+        if r.seq != expected:
+            problems.append(f"record {r.seq}: expected record {expected} (deleted or reordered)")
+        if r.prev_hash != prev:
+            problems.append(f"record {r.seq}: does not follow the record before it")
+        args = (r.prev_hash, r.seq, r.at, r.actor, r.action, r.entity, r.entity_id, r.payload)
+        if r.action == SWITCH_ACTION or not hmac.compare_digest(
+                record_hash(*args, key=key), r.hash):
+            problems.append(f"record {r.seq}: content does not match its keyed hash "
+                            "(edited, or written with another audit key)")
+        prev = last = r.hash
+        expected = r.seq + 1
+    if head is None:
+        problems.append("the head record is missing: a cut-off tail could not be seen")
+    else:
+        if head.seq != count:
+            problems.append(f"log ends at record {count} but {head.seq} were written "
+                            "(tail removed)")
+        if head.hash != last:
+            problems.append("the last record is not the recorded head")
+        if head.key_id is not None and head.key_id != key.id:
+            problems.append(f"the log is keyed with audit key {head.key_id}, not with this "
+                            f"workstation's key {key.id}")
+        elif head.signature is None or not hmac.compare_digest(
+                head.signature, head_signature(key, head.seq, head.hash)):
+            problems.append("the head record's signature does not match (the head was set "
+                            "by hand)")
+    return VerifyResult(not problems, count, last, tuple(problems), None)
+
+
 def head_signature(key: AuditKey, seq: int, head_hash: str) -> str:
     """The head's own MAC: a head row cannot be set to a cut-off tail without the key."""
     return key.mac(canonical([HEAD_LABEL, seq, head_hash]))

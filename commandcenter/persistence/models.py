@@ -259,6 +259,12 @@ class AuditHeadRow(Base):
     keyed_from: Mapped[int | None] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), nullable=True)
     signature: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The last record a whole-log verification passed (and its MAC): publish checks
+    # only the records after it, so its cost does not grow with the log.
+    verified_seq: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), nullable=True)
+    verified_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    verified_signature: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 

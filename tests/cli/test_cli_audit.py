@@ -8,6 +8,7 @@ from sqlalchemy import text
 from commandcenter.app import Services
 from commandcenter.domain.incidents import IncidentStatus
 from tests.services.support import ALICE, BOB, CAROL, PASS, in_review, open_incident
+from tests.tamper import unguard
 
 from .conftest import Cli
 
@@ -61,6 +62,7 @@ def test_a_normal_history_verifies(cli: Cli, company: Services) -> None:
 def test_tampering_is_detected(cli: Cli, company: Services, how: str) -> None:
     n = history(company)
     with company.engine.begin() as conn:
+        unguard(conn)
         TAMPER[how](conn, n)
     result = company.audit.verify()
     assert result.ok is False

@@ -7,12 +7,15 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from commandcenter.app import Services
 from commandcenter.domain.audit import AuditKey, head_signature, record_hash
 from commandcenter.domain.messages import Channel, content_hash
-from commandcenter.persistence.models import AuditRow, PublicationRow
+from commandcenter.persistence import audit_guard
+from commandcenter.persistence.models import AuditHeadRow, AuditRow, PublicationRow
 from tests.services.support import (
     ALICE,
     BOB,
@@ -24,6 +27,7 @@ from tests.services.support import (
     open_incident,
     publications,
 )
+from tests.tamper import unguard
 
 from .conftest import Cli
 from .test_cli_audit import history
@@ -44,6 +48,7 @@ def rechain(svc: Services, key: AuditKey | None, edit: dict[int, str]) -> None:
                 for r in uow.session.execute(select(AuditRow).order_by(AuditRow.seq))
                 .scalars()]
     with svc.engine.begin() as conn:
+        unguard(conn)
         prev = "0" * 64
         for seq, at, actor, action, entity, entity_id, payload in rows:
             payload = edit.get(seq, payload)
@@ -62,6 +67,7 @@ def test_a_deleted_head_row_is_a_finding_and_writes_refuse_with_exit_3(
 ) -> None:
     n = history(company)
     with company.engine.begin() as conn:  # cut the tail and remove the head that shows it
+        unguard(conn)
         conn.execute(text("DELETE FROM audit_log WHERE seq = :s"), {"s": n})
         conn.execute(text("DELETE FROM audit_head"))
     r = cli("audit", "verify")
@@ -78,6 +84,7 @@ def test_a_message_rewritten_with_its_hashes_is_found(cli: Cli, company: Service
     forged = "Scores were never wrong."
     digest = content_hash(Channel.X, None, forged)
     with company.engine.begin() as conn:
+        unguard(conn)
         conn.execute(text("UPDATE messages SET body = :b, content_hash = :h WHERE id = :m"),
                      {"b": forged, "h": digest, "m": mid})
         conn.execute(text("UPDATE message_revisions SET body = :b, content_hash = :h "
@@ -98,6 +105,7 @@ def test_publish_refuses_while_the_chain_is_broken(cli: Cli, company: Services) 
     mid = in_review(company, open_incident(company))
     company.messages.approve(mid, CAROL, PASS)
     with company.engine.begin() as conn:
+        unguard(conn)
         conn.execute(text("UPDATE audit_log SET actor = 'Mallory' WHERE seq = 3"))
     before = count(company, AuditRow)
     r = cli("message", "publish", str(mid), "--as", BOB)
@@ -160,6 +168,7 @@ def test_rows_slipped_in_behind_the_app_are_found(cli: Cli, company: Services) -
     mid = in_review(company, open_incident(company))
     mallory_hash = company.ctx.passphrases.hash("mallory's own")
     with company.engine.begin() as conn:
+        unguard(conn)
         op = conn.execute(text("SELECT o.id FROM operators o JOIN contacts c ON "
                                "c.id = o.contact_id WHERE c.name = :n"), {"n": CAROL}).scalar()
         conn.execute(text("UPDATE operators SET passphrase_hash = :h WHERE id = :o"),
@@ -183,3 +192,54 @@ def test_rows_slipped_in_behind_the_app_are_found(cli: Cli, company: Services) -
     assert "not in the audit log (added behind the app's back)" in problems
     assert hashlib  # (kept for readers: fingerprints are SHA-256 of the stored hash)
     assert count(company, PublicationRow) == 0
+
+
+def test_the_audit_log_refuses_updates_and_deletes_in_the_database(company: Services) -> None:
+    history(company)
+    for statement in ("UPDATE audit_log SET actor = 'Mallory' WHERE seq = 3",
+                      "DELETE FROM audit_log WHERE seq = 3"):
+        with pytest.raises(DBAPIError, match="append-only"), company.engine.begin() as conn:
+            conn.execute(text(statement))
+    assert cli_free_verify(company)
+
+
+def cli_free_verify(svc: Services) -> bool:
+    return svc.audit.verify().ok
+
+
+def test_a_failed_verification_makes_publish_check_the_whole_log_again(
+    cli: Cli, company: Services,
+) -> None:
+    """Between whole-log verifications publish checks the records since the last one; an
+    edit made with the triggers dropped and put back is caught by the next verification,
+    and from then on publish refuses until the log verifies."""
+    history(company)
+    assert cli("audit", "verify").code == 0  # the checkpoint: everything so far verified
+    mid = in_review(company, open_incident(company))
+    company.messages.approve(mid, CAROL, PASS)
+    with company.engine.begin() as conn:
+        unguard(conn)
+        conn.execute(text("UPDATE audit_log SET actor = 'Mallory' WHERE seq = 3"))
+        audit_guard.install(conn)
+    assert cli("audit", "verify").code == 3
+    r = cli("message", "publish", str(mid), "--as", BOB)
+    assert r.code == 3 and "audit log is broken" in r.error_line
+    assert publications(company, mid) == 0
+
+
+def test_publish_checks_only_the_records_since_the_last_verification(
+    company: Services,
+) -> None:
+    history(company)
+    assert company.audit.verify().ok
+    with company.ctx.uow() as uow:
+        head = uow.session.get(AuditHeadRow, 1)
+        verified, seq = head.verified_seq, head.seq
+    assert verified == seq
+    mid = in_review(company, open_incident(company))
+    company.messages.approve(mid, CAROL, PASS)
+    company.messages.publish(mid, BOB)
+    with company.ctx.uow() as uow:
+        head = uow.session.get(AuditHeadRow, 1)
+        # publish moved the checkpoint to the head it verified, before its own records
+        assert verified < head.verified_seq < head.seq

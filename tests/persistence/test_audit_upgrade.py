@@ -16,6 +16,7 @@ from commandcenter.domain.clock import SimulatedClock
 from commandcenter.persistence.engine import make_engine
 from commandcenter.persistence.migrate import alembic_config
 from commandcenter.services.context import Passphrases
+from tests.tamper import unguard
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 
@@ -29,6 +30,7 @@ def older_database(path: Path, records: int = 5) -> None:
         command.upgrade(cfg, "0003")
     prev = GENESIS
     with engine.begin() as conn:
+        unguard(conn)
         for seq in range(1, records + 1):
             at = T0 + timedelta(minutes=seq)
             payload = canonical({"text": f"note {seq}"})
@@ -82,12 +84,14 @@ def test_tampering_with_the_switch_point_is_a_finding(tmp_path: Path) -> None:
 
         svc.roster.add_contact(ContactFields("Joe Fernandez"))  # record 7, keyed
         with svc.engine.begin() as conn:  # disguise the switch as an ordinary record
+            unguard(conn)
             conn.execute(text("UPDATE audit_log SET action = 'timeline.note' WHERE seq = 6"))
             conn.execute(text("UPDATE audit_head SET keyed_from = 7"))
         report = svc.audit.verify()
         assert not report.ok
         assert any("record 6" in p for p in report.problems)
         with svc.engine.begin() as conn:  # or remove the keyed part and the key's traces
+            unguard(conn)
             conn.execute(text("DELETE FROM audit_log WHERE seq >= 6"))
             last = conn.execute(text("SELECT hash FROM audit_log WHERE seq = 5")).scalar()
             conn.execute(text("UPDATE audit_head SET seq = 5, hash = :h, key_id = NULL, "

@@ -14,13 +14,16 @@ Create Date: 2026-12-02
   sealed under their passphrase (argon2id + AES-256-GCM).
 - ``approvals.key_id/statement/signature``: an approval is a signature.
 - ``audit_head.key_id/keyed_from/signature``: the log is keyed (HMAC) from
-  the switch record on; the head carries its own MAC.
+  the switch record on; the head carries its own MAC, and the checkpoint of the
+  last whole-log verification (``verified_*``) so publish checks only what came since.
+- append-only triggers on ``audit_log`` (persistence/audit_guard.py).
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 from commandcenter.domain.names import name_key, skeleton
+from commandcenter.persistence import audit_guard
 
 revision = "0004"
 down_revision = "0003"
@@ -73,8 +76,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("keyed_from", sa.BigInteger().with_variant(
             sa.Integer(), "sqlite"), nullable=True))
         batch.add_column(sa.Column("signature", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("verified_seq", sa.BigInteger().with_variant(
+            sa.Integer(), "sqlite"), nullable=True))
+        batch.add_column(sa.Column("verified_hash", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("verified_signature", sa.String(64), nullable=True))
 
     conn = op.get_bind()
+    audit_guard.install(conn)
     contacts = sa.table("contacts", sa.column("id", sa.Integer), sa.column("name", sa.String),
                         sa.column("name_key", sa.String), sa.column("skeleton", sa.String))
     for cid, name in conn.execute(sa.select(contacts.c.id, contacts.c.name)).all():
@@ -83,7 +91,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    audit_guard.remove(op.get_bind())
     with op.batch_alter_table("audit_head") as batch:
+        batch.drop_column("verified_signature")
+        batch.drop_column("verified_hash")
+        batch.drop_column("verified_seq")
         batch.drop_column("signature")
         batch.drop_column("keyed_from")
         batch.drop_column("key_id")
