@@ -66,8 +66,11 @@ def load_demo(svc: object) -> dict[str, object]:
         raise InvalidInput("demo: the database already holds contacts; load the demo into an "
                            "empty database")
     now = ctx.clock.now().replace(second=0, microsecond=0)
+    # The company was set up before its history began: its roster and chains date
+    # from then, so the past approvals' evidence names changes made before them.
+    founded = dataclasses.replace(ctx, clock=SimulatedClock(now - timedelta(days=60)))
     set_up_company(
-        roster, [ContactFields(name, title, email, phone, handle, tz)
+        RosterService(founded), [ContactFields(name, title, email, phone, handle, tz)
                  for name, title, email, phone, handle, tz, _ in PEOPLE],
         {"communications": COMMUNICATIONS, "incident command": INCIDENT_COMMAND},
         [(p[0], p[6], DEMO_PASSPHRASE) for p in PEOPLE if p[6] is not None])
