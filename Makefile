@@ -1,9 +1,16 @@
 # make run   - create .venv, install, open the app on SQLite with demo data
 # make test  - create .venv, install, run lint, import contracts and the whole suite
+# On a bare Debian machine, `sh bootstrap.sh` first: it installs make itself.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+ARCH := $(shell uname -m)
+
+# Debian packages, by what needs them; adding one is a one-line change.
+# A venv needs python3-venv on Debian.
+BASE_PKGS := python3 python3-venv
 # Qt offscreen needs these; a real window also needs the xcb set.
 QT_PKGS := libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libxkbcommon0
 XCB_PKGS := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
@@ -11,35 +18,43 @@ XCB_PKGS := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-ra
 SCREEN_PKGS := xvfb xauth
 # The Prometheus source is tested against a real server on loopback.
 TEST_PKGS := prometheus
+# make package: PyInstaller reads ELF headers with binutils; the checks validate
+# the .desktop file and the metainfo, and run the bundle in a network namespace.
+PACKAGE_PKGS := binutils desktop-file-utils appstream util-linux
+FRESH_PKGS := debootstrap git
 
-.PHONY: run test test-without-qt lint bench screenshots sysdeps-qt sysdeps-test sysdeps-xcb clean
-
+# One way to install missing system packages (root, sudo or a clear error; waits for the dpkg lock).
 define apt_ensure
-	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing system packages:$$missing"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	@sh bootstrap.sh $(1)
 endef
 
+.PHONY: run test test-without-qt lint bench screenshots package check-package fresh-check \
+        sysdeps-base sysdeps-qt sysdeps-test sysdeps-xcb sysdeps-package clean
+
+sysdeps-base:
+	$(call apt_ensure,$(BASE_PKGS))
+
 sysdeps-qt:
-	$(call apt_ensure,$(QT_PKGS))
+	$(call apt_ensure,$(BASE_PKGS) $(QT_PKGS))
 
 sysdeps-test:
-	$(call apt_ensure,$(QT_PKGS) $(TEST_PKGS))
+	$(call apt_ensure,$(BASE_PKGS) $(QT_PKGS) $(TEST_PKGS))
 
 sysdeps-xcb:
-	$(call apt_ensure,$(QT_PKGS) $(XCB_PKGS))
+	$(call apt_ensure,$(BASE_PKGS) $(QT_PKGS) $(XCB_PKGS))
 
-$(STAMP): pyproject.toml
+sysdeps-package:
+	$(call apt_ensure,$(BASE_PKGS) $(QT_PKGS) $(XCB_PKGS) $(PACKAGE_PKGS))
+
+$(STAMP): pyproject.toml | sysdeps-base
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test,postgres]'
 	touch $(STAMP)
 
+# RUN_ARGS=--smoke: a self-test that opens the window, renders every panel and exits.
 run: sysdeps-xcb $(STAMP)
-	$(BIN)/commandcenter gui --demo
+	$(BIN)/commandcenter gui --demo $(RUN_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -49,14 +64,14 @@ test: sysdeps-test $(STAMP) lint test-without-qt
 	QT_QPA_PLATFORM=offscreen COMMANDCENTER_REQUIRE_PROMETHEUS=1 $(BIN)/python -m pytest -q
 
 # Like napari's CI job: everything below ui/ must import and pass with Qt absent.
+# Its requirements are pyproject's, less everything Qt (.ci/requirements_without_qt.py).
 NOQT := .venv-noqt
 NOQT_STAMP := $(NOQT)/.installed
-$(NOQT_STAMP): pyproject.toml
+$(NOQT_STAMP): pyproject.toml | sysdeps-base
 	test -x $(NOQT)/bin/python || $(PYTHON) -m venv $(NOQT)
 	$(NOQT)/bin/python -m pip install -q --upgrade pip
-	$(NOQT)/bin/python -m pip install -q "SQLAlchemy>=2.0.30" "alembic>=1.13" "platformdirs>=4" \
-	    "argon2-cffi>=23.1" "cryptography>=42" "numpy>=1.26" "pytest>=8" "hypothesis>=6.100" \
-	    "psycopg[binary]>=3.1"
+	$(NOQT)/bin/python .ci/requirements_without_qt.py > $(NOQT)/requirements.txt
+	$(NOQT)/bin/python -m pip install -q -r $(NOQT)/requirements.txt
 	$(NOQT)/bin/python -m pip install -q --no-deps -e .
 	touch $(NOQT_STAMP)
 
@@ -75,5 +90,41 @@ screenshots: sysdeps-xcb $(STAMP)
 	$(call apt_ensure,$(SCREEN_PKGS))
 	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m commandcenter.ui.screenshots packaging/screenshots
 
+# The one-folder bundle, built from a normal (non-editable) install of the
+# checkout in its own venv, and a .tar.gz of it (packaging/README.md).
+PKG_VENV := .venv-package
+PKG_STAMP := $(PKG_VENV)/.installed
+PYINSTALLER := pyinstaller>=6.10,<7
+BUNDLE := dist/commandcenter
+TARBALL := dist/commandcenter-$(VERSION)-linux-$(ARCH).tar.gz
+$(PKG_STAMP): pyproject.toml | sysdeps-base
+	test -x $(PKG_VENV)/bin/python || $(PYTHON) -m venv $(PKG_VENV)
+	$(PKG_VENV)/bin/python -m pip install -q --upgrade pip
+	$(PKG_VENV)/bin/python -m pip install -q '$(PYINSTALLER)' '.[postgres]'
+	touch $(PKG_STAMP)
+
+package: sysdeps-package $(PKG_STAMP)
+	$(PKG_VENV)/bin/python -m pip install -q --no-deps --force-reinstall .
+	rm -rf $(BUNDLE) $(TARBALL)
+	$(PKG_VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
+	    --workpath build/pyinstaller packaging/commandcenter.spec
+	mkdir -p $(BUNDLE)/share/applications $(BUNDLE)/share/metainfo $(BUNDLE)/share/icons
+	cp packaging/linux/*.desktop $(BUNDLE)/share/applications/
+	cp packaging/linux/*.metainfo.xml $(BUNDLE)/share/metainfo/
+	cp -r packaging/icons/hicolor $(BUNDLE)/share/icons/
+	cp packaging/linux/install.sh $(BUNDLE)/
+	tar -C dist -czf $(TARBALL) commandcenter
+	@du -sh $(BUNDLE) $(TARBALL)
+
+# The bundle's smoke test (offscreen, no network) and the .desktop/metainfo validators.
+check-package: sysdeps-package $(STAMP)
+	COMMANDCENTER_CHECK_PACKAGE=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
+	    -p no:cacheprovider -m package tests/packaging
+
+# `make run` and `make test` from a debootstrapped minimal Debian 12 (as root; slow).
+fresh-check:
+	$(call apt_ensure,$(FRESH_PKGS))
+	bash .ci/fresh-check
+
 clean:
-	rm -rf $(VENV) $(NOQT) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(NOQT) $(PKG_VENV) build dist *.egg-info .pytest_cache .ruff_cache
