@@ -34,7 +34,7 @@ GROUPS = (admin, roster, incidents, messages, health, audit)
 def _gui(a: argparse.Namespace, settings: Any) -> int:
     from commandcenter.ui.app import run_gui
 
-    return run_gui(settings, demo=getattr(a, "demo", False))
+    return run_gui(settings, demo=getattr(a, "demo", False), smoke=getattr(a, "smoke", False))
 
 
 def build_parser() -> Parser:
@@ -44,6 +44,9 @@ def build_parser() -> Parser:
     registry = Registry(p.add_subparsers(dest="command", parser_class=Parser))
     g = registry.cmd(registry.sub, "gui", None, "open the window")
     g.add_argument("--demo", action="store_true", help="open a copy of the demo database")
+    g.add_argument("--smoke", action="store_true",
+                   help="self-test: open a throw-away demo database in the data directory, "
+                        "render each panel, print one JSON line and exit")
     for module in GROUPS:
         module.register(registry)
     return p

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from .main_window import APPLICATION, ORGANISATION, MainWindow
 from .palette import apply_scheme, follow_system
+from .smoke import check_when_loaded, fail, smoke_folder
 
 if TYPE_CHECKING:
     from commandcenter.app import Services
@@ -198,13 +199,18 @@ def _fatal(app: QApplication, window: MainWindow, exc: BaseException) -> None:
     box.open()
 
 
-def run_gui(settings: Settings, *, demo: bool = False) -> int:
-    """Open the window on ``settings``' database, or on a throw-away demo copy."""
+def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> int:
+    """Open the window on ``settings``' database, or on a throw-away demo copy.
+
+    ``smoke``: the demo copy lives in the user's data directory, the panels are
+    checked once loaded and the run ends by itself (see ``smoke.py``).
+    """
     marks = {"gui_entered": time.time()}
     app = make_application()
     demo_dir: Path | None = None
-    if demo:
-        demo_dir = Path(tempfile.mkdtemp(prefix="commandcenter-demo-"))
+    if demo or smoke:
+        demo_dir = (smoke_folder(settings) if smoke
+                    else Path(tempfile.mkdtemp(prefix="commandcenter-demo-")))
         folder = demo_dir
         services = LazyServices(demo_settings(folder),
                                 lambda: build_demo_services(folder), gate := threading.Event())
@@ -215,7 +221,7 @@ def run_gui(settings: Settings, *, demo: bool = False) -> int:
             return build(settings)
 
         services = LazyServices(settings, build_services, gate := threading.Event())
-    window = MainWindow(services, demo=demo)  # type: ignore[arg-type]
+    window = MainWindow(services, demo=demo or smoke)  # type: ignore[arg-type]
     _FirstPaint(window, gate)
     previous_hook = sys.excepthook
     sys.excepthook = _excepthook(window)
@@ -223,11 +229,14 @@ def run_gui(settings: Settings, *, demo: bool = False) -> int:
     try:
         window.show()
         # The first task: a database that cannot be opened or migrated ends the run.
-        window.tasks.run(services.get, None, lambda exc: _fatal(app, window, exc))
+        window.tasks.run(services.get, None, lambda exc: (
+            fail(app, exc) if smoke else _fatal(app, window, exc)))
         window.start()
         # Start-up leaves ~10^6 long-lived objects (Qt wrappers, SQLAlchemy, pyqtgraph);
         # a full collection scanning them stalled the GUI for ~100 ms while streaming.
         QTimer.singleShot(FREEZE_AFTER_MS, gc.freeze)
+        if smoke:
+            QTimer.singleShot(0, lambda: check_when_loaded(app, window, services, folder))
         report = os.environ.get(REPORT_FIRST_PAINT)
         if report:
             QTimer.singleShot(
