@@ -228,6 +228,8 @@ def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> i
     marks["window"] = time.time()
     try:
         window.show()
+        if smoke:  # watching before anything loads, so no error goes unseen
+            check_when_loaded(app, window, services, folder)
         # The first task: a database that cannot be opened or migrated ends the run.
         window.tasks.run(services.get, None, lambda exc: (
             fail(app, exc) if smoke else _fatal(app, window, exc)))
@@ -235,8 +237,6 @@ def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> i
         # Start-up leaves ~10^6 long-lived objects (Qt wrappers, SQLAlchemy, pyqtgraph);
         # a full collection scanning them stalled the GUI for ~100 ms while streaming.
         QTimer.singleShot(FREEZE_AFTER_MS, gc.freeze)
-        if smoke:
-            QTimer.singleShot(0, lambda: check_when_loaded(app, window, services, folder))
         report = os.environ.get(REPORT_FIRST_PAINT)
         if report:
             QTimer.singleShot(

@@ -46,13 +46,21 @@ def fail(app: QApplication, exc: BaseException) -> None:
 
 def check_when_loaded(app: QApplication, window: MainWindow, services: LazyServices,
                       folder: Path) -> None:
-    """Wait for the first loads to finish, then check what was stored and render the panels."""
+    """Wait for the first loads to finish, then check what was stored and render the panels.
+
+    Any error the window reports meanwhile (a panel whose module failed to
+    import, a failed load) fails the run.
+    """
     started = time.monotonic()
     quiet = [0]
+    errors: list[str] = []
+    window.session.sig_error.connect(errors.append)
 
     def poll() -> None:
         quiet[0] = quiet[0] + 1 if services.built and window.tasks.idle() else 0
-        if quiet[0] >= QUIET_POLLS:
+        if errors:
+            fail(app, RuntimeError(f"the window reported: {errors[0]}"))
+        elif quiet[0] >= QUIET_POLLS:
             window.tasks.run(lambda: _stored(services),
                              lambda stored: _render(app, window, folder, stored),
                              lambda exc: fail(app, exc))
@@ -96,6 +104,9 @@ def painted(widget: QWidget) -> tuple[int, int] | None:
 
 def _render(app: QApplication, window: MainWindow, folder: Path,
             stored: dict[str, Any]) -> None:
+    if window.error_bar.isVisible():
+        fail(app, RuntimeError("the window shows an error"))
+        return
     sizes = {name: painted(widget) for name, widget in panels(window).items()}
     blank = sorted(name for name, size in sizes.items() if size is None)
     if blank:

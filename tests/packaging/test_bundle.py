@@ -15,9 +15,9 @@ from .test_smoke import parse_report, smoke_env
 
 pytestmark = pytest.mark.package
 LIMIT_MB = 150
-UNUSED_QT = ("libQt6Qml", "libQt6Quick", "libQt6Network", "libQt6OpenGL", "libQt6Pdf",
+UNUSED_QT = ("libQt6Qml", "libQt6Quick", "libQt6Network", "libQt6Pdf",
              "libQt6Test", "libQt6Designer", "libQt6Sql", "QtNetwork", "QtQml", "QtQuick",
-             "QtOpenGL", "QtTest", "QtDesigner")
+             "QtTest", "QtDesigner")
 
 
 def tree(folder: Path) -> dict[str, tuple[int, int]]:
