@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import struct
-from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage
@@ -58,7 +57,7 @@ def test_ico_and_icns_hold_png_entries_of_each_size() -> None:
 
 
 @pytest.mark.parametrize("size", [16, 48, 256])
-def test_committed_pngs_match_a_fresh_rendering_of_the_svg(size: int, tmp_path: Path) -> None:
+def test_committed_pngs_match_a_fresh_rendering_of_the_svg(size: int, qapp) -> None:  # type: ignore[no-untyped-def]
     """Regenerated with this Qt, each pixel is within a hair of the committed one
     (another Qt version may antialias edges a little differently)."""
     fresh = QImage.fromData(make_icons().render(make_icons().SOURCE, size))
