@@ -244,6 +244,7 @@ def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> i
         return app.exec()
     finally:
         sys.excepthook = previous_hook
+        window.tasks.shutdown()  # no queued write may land in a demo folder being removed
         services.close()
         if demo_dir is not None:
             shutil.rmtree(demo_dir, ignore_errors=True)
