@@ -28,7 +28,7 @@ define apt_ensure
 	@sh bootstrap.sh $(1)
 endef
 
-.PHONY: run test test-without-qt lint bench screenshots package check-package fresh-check \
+.PHONY: run test test-without-qt lint bench screenshots package check-package cold-start fresh-check \
         sysdeps-base sysdeps-qt sysdeps-test sysdeps-xcb sysdeps-package clean
 
 sysdeps-base:
@@ -120,6 +120,10 @@ package: sysdeps-package $(PKG_STAMP)
 check-package: sysdeps-package $(STAMP)
 	COMMANDCENTER_CHECK_PACKAGE=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
 	    -p no:cacheprovider -m package tests/packaging
+
+# Median of 10 cold starts of the bundle to a painted window (drops the page cache as root).
+cold-start: sysdeps-package
+	QT_QPA_PLATFORM=offscreen $(PYTHON) packaging/cold_start.py $(BUNDLE) 10
 
 # `make run` and `make test` from a debootstrapped minimal Debian 12 (as root; slow).
 fresh-check:
