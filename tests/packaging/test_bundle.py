@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import APP_ID, ROOT
 from .test_smoke import parse_report, smoke_env
 
 pytestmark = pytest.mark.package
@@ -76,3 +76,20 @@ def test_tarball_holds_the_bundle_folder(bundle: Path) -> None:
     with tarfile.open(tarballs[0]) as tar:
         names = set(tar.getnames())
     assert {"commandcenter/commandcenter", "commandcenter/install.sh"} <= names
+
+
+def test_install_script_puts_the_bundle_and_a_menu_entry_under_a_prefix(
+        bundle: Path, tmp_path: Path) -> None:
+    prefix = tmp_path / "prefix"
+    env = smoke_env(tmp_path)
+    subprocess.run(["sh", str(bundle / "install.sh"), "--prefix", str(prefix)], env=env,
+                   check=True, capture_output=True, timeout=300)
+    target = prefix / "opt" / "commandcenter"
+    assert (prefix / "bin" / "commandcenter").resolve() == (target / "commandcenter").resolve()
+    desktop = (prefix / "share" / "applications" / f"{APP_ID}.desktop").read_text()
+    assert f"Exec={target}/commandcenter gui" in desktop
+    icons = prefix / "share" / "icons" / "hicolor"
+    assert (icons / "scalable" / "apps" / f"{APP_ID}.svg").is_file()
+    subprocess.run(["sh", str(target / "install.sh"), "--uninstall", "--prefix", str(prefix)],
+                   env=env, check=True, capture_output=True, timeout=120)
+    assert not target.exists() and not (prefix / "bin" / "commandcenter").exists()
