@@ -18,9 +18,10 @@ XCB_PKGS := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-ra
 SCREEN_PKGS := xvfb xauth
 # The Prometheus source is tested against a real server on loopback.
 TEST_PKGS := prometheus
-# make package: PyInstaller reads ELF headers with binutils; the checks validate
-# the .desktop file and the metainfo, and run the bundle in a network namespace.
-PACKAGE_PKGS := binutils desktop-file-utils appstream util-linux
+# make package: PyInstaller bundles libpython (Debian ships it apart from python3)
+# and strips with binutils; the checks validate the .desktop file and the
+# metainfo, and run the bundle in a network namespace (unshare).
+PACKAGE_PKGS := libpython3-dev binutils desktop-file-utils appstream util-linux
 FRESH_PKGS := debootstrap git
 
 # One way to install missing system packages (root, sudo or a clear error; waits for the dpkg lock).
