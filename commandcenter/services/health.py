@@ -6,6 +6,7 @@ audit record per batch, not per point. Time comes from ``ctx.clock``.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from commandcenter.domain.operators import Action, Credentials, Role, require
 from commandcenter.domain.sensitivity import Sensitivity, alert_level
 from commandcenter.ingest.parsing import Format, ParseResult, Point, parse_file
 from commandcenter.ingest.parsing import sniff_format as sniff
-from commandcenter.ingest.snapshot_files import read_snapshot
+from commandcenter.ingest.snapshot_files import SnapshotChunk, read_chunks
 from commandcenter.persistence.metrics_models import (
     ROLLUP_RESOLUTIONS,
     AlertRow,
@@ -48,7 +49,7 @@ from .health_alerts import (
     run_staleness,
 )
 from .health_detect import Detection, detect_file
-from .health_snapshots import latest_scores, record_snapshot, snapshot_dir
+from .health_snapshots import array_chunks, latest_scores, record_snapshot, snapshot_dir
 from .health_views import (
     SNAPSHOT_SOURCE,
     AlertView,
@@ -81,9 +82,8 @@ class HealthService:
         if not path.is_file():
             raise InvalidInput(f"file: {path} does not exist")
         if sniff(path) is Format.SNAPSHOT:
-            snap = read_snapshot(path)
-            return self.ingest_snapshot(snap.profile_id, snap.score, at=at, source=path.name,
-                                        errors=snap.errors, evaluate=evaluate)
+            return self.ingest_snapshot_chunks(read_chunks(path), at=at, source=path.name,
+                                               evaluate=evaluate)
         result = parse_file(path)
         if not result.points:
             first = result.errors[0] if result.errors else (1, "no data")
@@ -133,17 +133,31 @@ class HealthService:
                         at: datetime | None = None, source: str = "snapshot",
                         errors: Iterable[tuple[int, str]] = (), evaluate: bool = True
                         ) -> IngestReport:
+        return self.ingest_snapshot_chunks(array_chunks(profile_id, score), at=at, source=source,
+                                           errors=errors, evaluate=evaluate)
+
+    def ingest_snapshot_chunks(self, chunks: Iterable[SnapshotChunk], *,
+                               at: datetime | None = None, source: str = "snapshot",
+                               errors: Iterable[tuple[int, str]] = (), evaluate: bool = True
+                               ) -> IngestReport:
+        """A snapshot read a chunk at a time: whole, or refused whole (nothing stored)."""
         errors = tuple(errors)
         now = self.ctx.clock.now()
         taken = as_utc(at) if at else now
         if taken > now:
             raise InvalidInput("at: the snapshot time is in the future")
-        with self.ctx.uow() as uow:
-            report, alerts = record_snapshot(
-                uow, now=now, at=taken, actor=INGEST_ACTOR, source=source,
-                profile_id=profile_id, score=score, folder=snapshot_dir(self.ctx.outbox_dir),
-                settings=self.settings, skipped=len(errors))
-            uow.commit()
+        stored: Path | None = None
+        try:
+            with self.ctx.uow() as uow:
+                report, alerts, stored = record_snapshot(
+                    uow, now=now, at=taken, actor=INGEST_ACTOR, source=source, chunks=chunks,
+                    folder=snapshot_dir(self.ctx.outbox_dir), settings=self.settings,
+                    skipped=len(errors))
+                uow.commit()
+        except BaseException:
+            if stored is not None:
+                shutil.rmtree(stored, ignore_errors=True)
+            raise
         if evaluate:
             alerts += self.run_detectors(["profile_count"], ingested_until=taken.timestamp())
         series = tuple(SeriesIngest(n, 1, 0, taken, taken) for n in report.metrics)
