@@ -31,7 +31,7 @@ import math
 import numpy as np
 
 K = 4096
-SAMPLES = 1 << 20
+SAMPLES = 1 << 18
 RANK_ERROR = 0.003
 _SHRINK = 2.0 / 3.0
 

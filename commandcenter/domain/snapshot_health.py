@@ -7,14 +7,15 @@ millions of profiles runs in bounded memory (``make bench-scale``):
 * quantiles come from a mergeable KLL sketch (``quantile_sketch``, rank error
   within 0.3 % of the profile count);
 * PSI and KS use fixed bins (``ScoreBins``): 256 log-linear bins per octave
-  of score, read off the float's own bits, so each bin is 0.4 % of its value
-  wide and every snapshot is binned on the same edges. Counts per bin are
+  of score, read off the bits of the score as float32 (exponent and top 8
+  mantissa bits), so each bin is 0.4 % of its value wide and every snapshot
+  is binned on the same edges. Counts per bin are
   exact. PSI compares the shares in the reference's decile bins (each decile
   moved to the nearest fixed-bin edge); KS is the largest gap between the two
   cumulative shares at the fixed-bin edges, which is within the heaviest
   single bin's share of the exact statistic;
 * drop shares match profiles by a sorted merge join on profile id of two
-  chunk streams, both sorted by id (``drop_counts``), never a dictionary.
+  chunk streams, both sorted by id (``DropJoin``), never a dictionary.
 
 Scores must be finite, zero or more and at most ``MAX_SCORE``
 (``score_problem``); NaN in arrays given directly counts as missing
@@ -35,8 +36,8 @@ DROP_FRACTIONS = (0.10, 0.20, 0.50)
 PSI_EPSILON = 1e-4  # floor on bin shares so an empty bin does not make PSI infinite
 MAX_SCORE = 1e9
 SUB_BITS = 8  # 2**8 bins per octave: each bin is 1/256 of its lower edge wide
-_SHIFT = 52 - SUB_BITS
-NBINS = (int(np.float64(MAX_SCORE).view(np.int64)) >> _SHIFT) + 1
+_SHIFT = 23 - SUB_BITS  # of a float32's bits
+NBINS = (int(np.float32(MAX_SCORE).view(np.int32)) >> _SHIFT) + 1
 CHUNK = 1 << 22
 _NO_DROPS: tuple[float | None, ...] = (None,) * len(DROP_FRACTIONS)
 
@@ -70,12 +71,13 @@ class ScoreBins:
     def dense(scores: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
         """Counts per fixed bin of valid scores (0 <= s <= MAX_SCORE), all NBINS of them.
 
-        ``scratch``, a reused int64 buffer at least as long, saves the page faults
+        ``scratch``, a reused int32 buffer at least as long, saves the page faults
         of a fresh array per chunk (they cost more than the binning itself).
         """
         n = scores.size
-        bits = np.empty(n, np.int64) if scratch is None or scratch.size < n else scratch[:n]
-        np.add(scores, 0.0, out=bits.view(np.float64))  # + 0.0 turns -0.0 into 0.0
+        bits = np.empty(n, np.int32) if scratch is None or scratch.size < n else scratch[:n]
+        np.add(scores, np.float32(0.0), out=bits.view(np.float32),
+               casting="same_kind")  # + 0.0 turns -0.0 into 0.0
         np.right_shift(bits, _SHIFT, out=bits)
         return np.bincount(bits, minlength=NBINS)
 
@@ -96,7 +98,7 @@ class ScoreBins:
 
     @staticmethod
     def lower_edge(index: np.ndarray) -> np.ndarray:
-        return (np.asarray(index, dtype=np.int64) << _SHIFT).view(np.float64)
+        return (np.asarray(index, dtype=np.int32) << _SHIFT).view(np.float32).astype(np.float64)
 
 
 def population_stability_index(reference: ScoreBins, current: ScoreBins) -> float:
@@ -164,7 +166,7 @@ class Distribution:
         self.total = 0.0
         self.sketch = QuantileSketch(seed=seed)
         self._bins = np.zeros(NBINS, dtype=np.int64)
-        self._scratch = np.empty(0, dtype=np.int64)
+        self._scratch = np.empty(0, dtype=np.int32)
 
     def add(self, scores: np.ndarray) -> None:
         """Valid scores only (see ``score_problem``); NaN is counted as missing."""
@@ -177,7 +179,7 @@ class Distribution:
         self.total += float(scores.sum())
         self.sketch.add(scores)
         if self._scratch.size < scores.size:
-            self._scratch = np.empty(scores.size, dtype=np.int64)
+            self._scratch = np.empty(scores.size, dtype=np.int32)
         self._bins += ScoreBins.dense(scores, self._scratch)
 
     def bins(self) -> ScoreBins:
@@ -204,26 +206,78 @@ Chunks = Iterable[tuple[np.ndarray, np.ndarray]]  # (profile ids ascending, scor
 
 
 def drop_counts(current: Chunks, previous: Chunks) -> tuple[int, tuple[float | None, ...]]:
-    """Matched profiles and the share of them that lost more than each fraction.
+    """Matched profiles and the share of them that lost more than each fraction."""
+    join = DropJoin(iter(previous))
+    for ids, scores in current:
+        join.feed(ids, scores)
+    return join.result()
 
-    A sorted merge join: both streams ascend by profile id, and each step
-    takes every id up to the smaller of the two chunks' last ids, so memory
-    is one chunk of each. Profiles whose previous score is not positive, or
-    either score missing, are left out.
+
+class DropJoin:
+    """A sorted merge join on profile id, fed the current snapshot a chunk at a time.
+
+    Both streams ascend by profile id; each step takes every id up to the
+    smaller of the two chunks' last ids, so memory is one chunk of each.
+    Profiles whose previous score is not positive, or either score missing,
+    are left out. When the previous scores are float32 (as stored), current
+    scores are rounded to float32 too and the ratio is taken in float32, so a
+    score that exactly halved still reads as exactly half.
     """
-    matched = 0
-    fell = np.zeros(len(DROP_FRACTIONS), dtype=np.int64)
-    for now, before in _joined(iter(current), iter(previous)):
-        usable = (before > 0) & np.isfinite(now) & np.isfinite(before)
+
+    def __init__(self, previous: Iterator[tuple[np.ndarray, np.ndarray]]) -> None:
+        self._previous = previous
+        self._prev = _next(previous)
+        self.matched = 0
+        self.aligned = True  # every id so far equals the previous snapshot's, in order
+        self._fell = np.zeros(len(DROP_FRACTIONS), dtype=np.int64)
+
+    def feed(self, ids: np.ndarray, scores: np.ndarray) -> bool:
+        """Join one chunk; True when its ids were exactly the previous snapshot's next ids."""
+        aligned = True
+        while ids.size and self._prev is not None:
+            pi, ps = self._prev
+            cut = min(ids[-1], pi[-1])
+            nc = int(np.searchsorted(ids, cut, "right"))
+            npv = int(np.searchsorted(pi, cut, "right"))
+            a, b = ids[:nc], pi[:npv]
+            if a.size == b.size and np.array_equal(a, b):  # the nightly case: same profiles
+                self._count(scores[:nc], ps[:npv])
+            else:
+                aligned = False
+                if a.size and b.size:
+                    pos = np.minimum(np.searchsorted(b, a), b.size - 1)
+                    hit = b[pos] == a
+                    self._count(scores[:nc][hit], ps[:npv][pos[hit]])
+            ids, scores = ids[nc:], scores[nc:]
+            self._prev = (pi[npv:], ps[npv:]) if npv < pi.size else _next(self._previous)
+        aligned = aligned and not ids.size
+        self.aligned = self.aligned and aligned
+        return aligned
+
+    def _count(self, now: np.ndarray, before: np.ndarray) -> None:
+        if before.dtype == np.float32:
+            now = now.astype(np.float32)
+        # Scores are validated finite and >= 0; NaN (missing, in arrays given directly)
+        # and a previous score of 0 leave a profile out.
+        usable = before > 0
+        missing = np.isnan(now)
+        if missing.any():
+            usable &= ~missing
         if not usable.all():
             now, before = now[usable], before[usable]
-        matched += int(now.size)
+        self.matched += int(now.size)
         ratio = now / before
         for i, f in enumerate(DROP_FRACTIONS):
-            fell[i] += int(np.count_nonzero(ratio < 1.0 - f))
-    if matched == 0:
-        return 0, _NO_DROPS
-    return matched, tuple(int(c) / matched for c in fell)
+            self._fell[i] += int(np.count_nonzero(ratio < ratio.dtype.type(1.0 - f)))
+
+    @property
+    def exhausted(self) -> bool:
+        return self._prev is None
+
+    def result(self) -> tuple[int, tuple[float | None, ...]]:
+        if self.matched == 0:
+            return 0, _NO_DROPS
+        return self.matched, tuple(int(c) / self.matched for c in self._fell)
 
 
 def _next(chunks: Iterator[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -231,27 +285,6 @@ def _next(chunks: Iterator[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, 
         if ids.size:
             return ids, scores
     return None
-
-
-def _joined(cur_it: Iterator[tuple[np.ndarray, np.ndarray]],
-            prev_it: Iterator[tuple[np.ndarray, np.ndarray]]
-            ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Scores (now, before) of the profiles in both streams, a block at a time."""
-    cur, prev = _next(cur_it), _next(prev_it)
-    while cur is not None and prev is not None:
-        (ci, cs), (pi, ps) = cur, prev
-        cut = min(ci[-1], pi[-1])
-        nc = int(np.searchsorted(ci, cut, "right"))
-        npv = int(np.searchsorted(pi, cut, "right"))
-        a, b = ci[:nc], pi[:npv]
-        if a.size == b.size and np.array_equal(a, b):  # the nightly case: same profiles
-            yield cs[:nc], ps[:npv]
-        elif a.size and b.size:
-            pos = np.minimum(np.searchsorted(b, a), b.size - 1)
-            hit = b[pos] == a
-            yield cs[:nc][hit], ps[:npv][pos[hit]]
-        cur = (ci[nc:], cs[nc:]) if nc < ci.size else _next(cur_it)
-        prev = (pi[npv:], ps[npv:]) if npv < pi.size else _next(prev_it)
 
 
 # --- whole arrays in memory (tests, drills, the 10,000,000-profile benchmark) ---------

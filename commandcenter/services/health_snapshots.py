@@ -30,19 +30,13 @@ from commandcenter.domain.detectors import DriftLevel
 from commandcenter.domain.errors import InvalidInput
 from commandcenter.domain.snapshot_health import (
     Distribution,
+    DropJoin,
     ScoreBins,
     ScoreSnapshot,
-    drop_counts,
     score_problem,
 )
 from commandcenter.ingest.snapshot_files import SnapshotChunk
-from commandcenter.ingest.snapshot_store import (
-    SortedWriter,
-    load_bins,
-    read_sorted,
-    save_bins,
-    stored_count,
-)
+from commandcenter.ingest.snapshot_store import SortedWriter, StoredSnapshot, save_bins
 from commandcenter.persistence.metrics_models import MetricSeriesRow, SnapshotRow
 from commandcenter.persistence.metrics_store import ensure_series, store_points
 from commandcenter.persistence.uow import UnitOfWork
@@ -60,17 +54,23 @@ def snapshot_dir(outbox_dir: Path) -> Path:
     return outbox_dir.parent / "snapshots"
 
 
+def _stored(row: SnapshotRow | None) -> StoredSnapshot | None:
+    if row is None or not row.path or not Path(row.path).is_dir():
+        return None
+    try:
+        return StoredSnapshot(row.path)
+    except (OSError, ValueError):
+        return None  # lost or damaged: compare with nothing rather than refuse the batch
+
+
 def _sorted_rows(row: SnapshotRow | None) -> Chunks | None:
     """A stored snapshot's rows ascending by id, or None when it has none (or lost them)."""
     if row is None or not row.path:
         return None
     path = Path(row.path)
     if path.is_dir():
-        try:
-            stored_count(path)
-        except OSError:
-            return None
-        return read_sorted(path)
+        stored = _stored(row)
+        return None if stored is None else stored.chunks()
     try:  # snapshots stored before streaming: one compressed .npz
         with np.load(path) as data:
             return ScoreSnapshot(data["profile_id"], data["score"]).by_id().chunks()
@@ -84,7 +84,7 @@ def _bins(row: SnapshotRow | None) -> ScoreBins | None:
     path = Path(row.path)
     try:
         if path.is_dir():
-            return load_bins(path)
+            return StoredSnapshot(path).bins()
         with np.load(path) as data:
             scores = np.asarray(data["score"], dtype=np.float64)
         scores = scores[np.isfinite(scores) & (scores >= 0)]
@@ -189,17 +189,28 @@ def record_snapshot(
     newest = uow.session.execute(select(func.max(SnapshotRow.taken_at))).scalar_one_or_none()
     folder.mkdir(parents=True, exist_ok=True)
     incoming = folder / f"incoming-{uuid.uuid4().hex}"
-    writer = SortedWriter(incoming)
+    stored_previous = _stored(previous_row)
+    writer = SortedWriter(incoming, stored_previous)
     dist = Distribution()
+    previous = _sorted_rows(previous_row)
+    # A file sorted by id joins with the previous snapshot as it is read; an
+    # unsorted one is sorted on disk first and joined afterwards.
+    join = DropJoin(previous) if previous is not None else None
     try:
         for chunk in prefetched(chunks):
-            writer.add(chunk)
+            same = False
+            if join is not None and writer.sorted:
+                same = join.feed(chunk.profile_id, chunk.score) and join.aligned
+            writer.add(chunk, same_ids=same and stored_previous is not None)
             dist.add(chunk.score)
         writer.finish()
         if dist.count == 0:
             raise InvalidInput("snapshot: no profile with a score")
-        previous = _sorted_rows(previous_row)
-        drops = drop_counts(read_sorted(incoming), previous) if previous is not None else None
+        if join is not None and not writer.sorted:
+            join = DropJoin(_sorted_rows(previous_row) or iter(()))
+            for ids, scores in StoredSnapshot(incoming).chunks():
+                join.feed(ids, scores)
+        drops = join.result() if join is not None else None
         health = dist.health(_bins(reference_row), drops)
         save_bins(incoming, dist.bins())
     except BaseException:
@@ -273,13 +284,10 @@ def latest_scores(uow: UnitOfWork, settings: HealthSettings) -> SnapshotScores |
 def _shown_scores(row: SnapshotRow | None) -> np.ndarray | None:
     if row is None or not row.path:
         return None
-    path = Path(row.path)
     step = 1
-    if path.is_dir():
-        try:
-            step = max(1, -(-stored_count(path) // SHOWN_SCORES))
-        except OSError:
-            return None
+    stored = _stored(row)
+    if stored is not None:
+        step = max(1, -(-stored.count // SHOWN_SCORES))
     rows = _sorted_rows(row)
     if rows is None:
         return None

@@ -68,7 +68,7 @@ def test_unsorted_ids_are_sorted_out_of_core(services: Services, tmp_path: Path,
                                         at=clock.now() - DAY)
     assert first.snapshot is not None and first.snapshot.profile_count == ids.size
     folder = Path(snapshot_dir(services.ctx.outbox_dir)) / f"snapshot-{first.snapshot.id:06d}"
-    back = np.fromfile(folder / "profile_id.i8", dtype="<i8")
+    back = np.concatenate([i for i, _ in snapshot_store.StoredSnapshot(folder).chunks()])
     assert back.tolist() == sorted(ids.tolist())
     assert not list(folder.glob("run-*"))
     halved = scores.copy()
@@ -83,6 +83,32 @@ def test_unsorted_ids_are_sorted_out_of_core(services: Services, tmp_path: Path,
                                            r"again \(first on line 5\)"):
         services.health.ingest_file(write(tmp_path / "c.csv", dup, scores),
                                     at=clock.now() - DAY / 2)
+
+
+def test_the_same_profiles_again_store_no_ids(services: Services, tmp_path: Path,
+                                              clock: SimulatedClock) -> None:
+    ids = np.arange(5, 50_005)
+    scores = np.random.default_rng(2).gamma(4.0, 10.0, ids.size)
+    first = services.health.ingest_file(write(tmp_path / "a.csv", ids, scores),
+                                        at=clock.now() - DAY)
+    second = services.health.ingest_file(write(tmp_path / "b.csv", ids, scores * 0.5))
+    assert first.snapshot is not None and second.snapshot is not None
+    assert second.snapshot.metrics["drop_share_20"] == 1.0
+    assert second.snapshot.metrics["drop_share_50"] == 0.0  # exactly half, even as float32
+    root = Path(snapshot_dir(services.ctx.outbox_dir))
+    one, two = (root / f"snapshot-{r.snapshot.id:06d}" for r in (first, second))
+    assert (two / "ids.same").read_text() == str(one) and not (two / "ids.delta").exists()
+    stored_two = snapshot_store.StoredSnapshot(two)
+    assert np.concatenate(list(stored_two.ids())).tolist() == ids.tolist()
+    # One profile more: the ids are written out after all.
+    more = np.append(ids, 10**9)
+    clock.advance(DAY)
+    third = services.health.ingest_file(write(tmp_path / "c.csv", more, np.append(scores, 1.0)))
+    assert third.snapshot is not None and third.snapshot.metrics["drop_share_10"] == 0.0
+    three = root / f"snapshot-{third.snapshot.id:06d}"
+    assert not (three / "ids.same").exists()
+    got = np.concatenate(list(snapshot_store.StoredSnapshot(three).ids()))
+    assert got.tolist() == more.tolist()
 
 
 def test_a_back_dated_snapshot_never_resolves_a_live_alert(services: Services,
