@@ -247,14 +247,26 @@ class HealthService:
                 uow.commit()
             return SensitivityView(row.name, level.value, alert_level(level), before, op.name)
 
-    def alerts(self, *, firing_only: bool = False) -> list[AlertView]:
+    def alerts(self, *, firing_only: bool = False,
+               resolved_limit: int | None = None) -> list[AlertView]:
+        """Alerts, newest onset first; with ``resolved_limit``, every firing alert and
+        only that many of the newest resolved ones (the live view never grows with history).
+        """
         with self.ctx.uow() as uow:
             stmt = select(AlertRow, MetricSeriesRow.name).join(
                 MetricSeriesRow, MetricSeriesRow.id == AlertRow.series_id)
-            if firing_only:
-                stmt = stmt.where(AlertRow.state == "firing")
-            stmt = stmt.order_by(AlertRow.onset_at.desc(), AlertRow.id.desc())
-            return [alert_view(a, n) for a, n in uow.session.execute(stmt).all()]
+            newest = (AlertRow.onset_at.desc(), AlertRow.id.desc())
+            if firing_only or resolved_limit is not None:
+                rows = uow.session.execute(
+                    stmt.where(AlertRow.state == "firing").order_by(*newest)).all()
+                if resolved_limit:
+                    rows += uow.session.execute(
+                        stmt.where(AlertRow.state != "firing").order_by(*newest)
+                        .limit(resolved_limit)).all()
+                rows.sort(key=lambda r: (-r[0].onset_at.timestamp(), -r[0].id))
+            else:
+                rows = uow.session.execute(stmt.order_by(*newest)).all()
+            return [alert_view(a, n) for a, n in rows]
 
     def acknowledge_alert(self, alert_id: int, actor: str) -> AlertView:
         now = self.ctx.clock.now()
