@@ -19,6 +19,7 @@ from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
 from commandcenter.domain.incidents import IncidentStatus, Severity
 from commandcenter.domain.operators import Action, Credentials, Role, require
 from commandcenter.domain.sensitivity import Sensitivity, alert_level
+from commandcenter.ingest.bulk_metrics import read_bulk
 from commandcenter.ingest.parsing import Format, ParseResult, Point, parse_file
 from commandcenter.ingest.parsing import sniff_format as sniff
 from commandcenter.ingest.snapshot_files import SnapshotChunk, read_chunks
@@ -84,6 +85,13 @@ class HealthService:
         if sniff(path) is Format.SNAPSHOT:
             return self.ingest_snapshot_chunks(read_chunks(path), at=at, source=path.name,
                                                evaluate=evaluate)
+        bulk = read_bulk(path)  # plain numbers only; anything else goes line by line
+        if bulk is not None:
+            try:
+                groups = bulk.by_series(series or path.stem)
+            except ValueError as exc:
+                raise InvalidInput(str(exc)) from None
+            return self.ingest_arrays(groups, source=path.name, evaluate=evaluate)
         result = parse_file(path)
         if not result.points:
             first = result.errors[0] if result.errors else (1, "no data")
