@@ -58,8 +58,8 @@ class TimelinePage:
     total_exact: bool = True
 
 
-# A text filter counts its matches up to this many; an exact count of a common
-# word over a million entries costs the better part of a second.
+# A page counts the entries (matching its filter, if any) up to this many; an
+# exact count over a million entries costs the better part of a second.
 COUNT_CAP = 10_000
 FTS_TABLE = "timeline_fts"
 
@@ -194,9 +194,11 @@ class IncidentService:
         """A window of the timeline, filtered in the database, oldest first.
 
         A text filter matches entries whose text or actor contains it (case-
-        insensitive). Its ``total`` is counted up to ``COUNT_CAP`` matches only:
-        past that, ``total_exact`` is False and ``total`` is a lower bound that
-        stays ahead of the rows handed out while more may follow.
+        insensitive). A page's ``total`` is counted up to ``COUNT_CAP`` entries
+        only, with a filter or without: past that, ``total_exact`` is False and
+        ``total`` is a lower bound that stays ahead of the rows handed out
+        while more may follow. Without ``limit`` every entry is read and the
+        total is exact.
         """
         with self.ctx.uow() as uow:
             row = load_incident(uow, incident_id)
@@ -209,6 +211,13 @@ class IncidentService:
                 pattern = f"%{needle}%"
                 where.append(or_(func.lower(TimelineRow.text).like(pattern),
                                  func.lower(TimelineRow.actor).like(pattern)))
+            order = [TimelineRow.occurred_at, TimelineRow.id]
+            if pinned_first:
+                order.insert(0, TimelineRow.pinned.desc())
+            if limit is None:
+                stmt = select(TimelineRow).where(*where).order_by(*order).offset(offset)
+                entries = tuple(entry_view(r, row.drill) for r in session.execute(stmt).scalars())
+                return TimelinePage(entries, offset + len(entries))
             ids = select(TimelineRow.id).where(*where)
             if needle and _fts_usable(session, needle):
                 # Candidates from the trigram index, streamed in rowid order (so the
@@ -220,16 +229,20 @@ class IncidentService:
                        .join(TimelineRow, TimelineRow.id == fts.c.rowid)
                        .where(fts.c[FTS_TABLE].op("MATCH")(_fts_phrase(needle)),
                               TimelineRow.incident_id + 0 == incident_id, *where[1:]))
-            counted = ids.limit(COUNT_CAP + 1).subquery() if needle else ids.subquery()
-            total = session.execute(select(func.count()).select_from(counted)).scalar_one()
-            order = [TimelineRow.occurred_at, TimelineRow.id]
-            if pinned_first:
-                order.insert(0, TimelineRow.pinned.desc())
+            if needle or kinds:
+                # The matching ids, at most COUNT_CAP + 1 of them: one pass gives the
+                # count and, when few match, the rows to order.
+                found = list(session.execute(ids.limit(COUNT_CAP + 1)).scalars())
+                total = len(found)
+            else:  # no filter: a capped count walks the incident's index only
+                found = []
+                total = session.execute(select(func.count()).select_from(
+                    ids.limit(COUNT_CAP + 1).subquery())).scalar_one()
             if total == 0:
                 return TimelinePage((), 0)
             if (needle or kinds) and total <= COUNT_CAP:
                 # Few matches: fetch them by key and order that handful.
-                stmt = select(TimelineRow).where(TimelineRow.id.in_(ids))
+                stmt = select(TimelineRow).where(TimelineRow.id.in_(found))
             elif needle and kinds:
                 # Many: walk the ordered index (the kind index would mean sorting them all).
                 stmt = select(TimelineRow).where(
@@ -237,14 +250,11 @@ class IncidentService:
             else:
                 # Many (or no filter): walking the ordered index finds a page at once.
                 stmt = select(TimelineRow).where(*where)
-            stmt = stmt.order_by(*order).offset(offset)
-            if limit is not None:
-                stmt = stmt.limit(limit)
+            stmt = stmt.order_by(*order).offset(offset).limit(limit)
             entries = tuple(entry_view(r, row.drill) for r in session.execute(stmt).scalars())
-            if total <= COUNT_CAP or not needle:
+            if total <= COUNT_CAP:
                 return TimelinePage(entries, total)
-            more = limit is not None and len(entries) == limit
-            if not more:  # the last page: now the total is known
+            if len(entries) < limit:  # the last page: now the total is known
                 return TimelinePage(entries, offset + len(entries))
             return TimelinePage(entries, max(COUNT_CAP + 1, offset + len(entries) + 1),
                                 total_exact=False)
