@@ -56,7 +56,7 @@ $(NOQT_STAMP): pyproject.toml
 	$(NOQT)/bin/python -m pip install -q --upgrade pip
 	$(NOQT)/bin/python -m pip install -q "SQLAlchemy>=2.0.30" "alembic>=1.13" "platformdirs>=4" \
 	    "argon2-cffi>=23.1" "cryptography>=42" "numpy>=1.26" "pytest>=8" "hypothesis>=6.100" \
-	    "psycopg[binary]>=3.1" "pyarrow>=15"
+	    "psycopg[binary]>=3.1" "pyarrow>=15" "duckdb>=1.0" "duckdb-engine>=0.13"
 	$(NOQT)/bin/python -m pip install -q --no-deps -e .
 	touch $(NOQT_STAMP)
 

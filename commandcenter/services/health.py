@@ -50,7 +50,13 @@ from .health_alerts import (
     run_staleness,
 )
 from .health_detect import Detection, detect_file
-from .health_snapshots import array_chunks, latest_scores, record_snapshot, snapshot_dir
+from .health_snapshots import (
+    array_chunks,
+    latest_scores,
+    record_snapshot,
+    record_warehouse_snapshot,
+    snapshot_dir,
+)
 from .health_views import (
     SNAPSHOT_SOURCE,
     AlertView,
@@ -170,6 +176,40 @@ class HealthService:
             alerts += self.run_detectors(["profile_count"], ingested_until=taken.timestamp())
         series = tuple(SeriesIngest(n, 1, 0, taken, taken) for n in report.metrics)
         return IngestReport(source, "snapshot", series, errors, report, tuple(alerts))
+
+    def snapshot_from_sql(self, table: str, *, url: str | None = None,
+                          previous: str | None = None, reference: str | None = None,
+                          at: datetime | None = None, evaluate: bool = True) -> IngestReport:
+        """A snapshot's statistics computed where it lives (``health snapshot``).
+
+        Only aggregates come back; no profile row is stored, so a later file
+        snapshot has nothing to join with and this one is never a reference.
+        """
+        from commandcenter.ingest.snapshot_sql import WarehouseTables, connect, warehouse_health
+
+        now = self.ctx.clock.now()
+        taken = as_utc(at) if at else now
+        if taken > now:
+            raise InvalidInput("at: the snapshot time is in the future")
+        engine = connect(url)
+        try:
+            health, source = warehouse_health(engine, WarehouseTables(table, previous, reference))
+        except InvalidInput:
+            raise
+        except Exception as exc:  # the warehouse refused the query: name it, exit 2
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InvalidInput(f"table {table}: {first[:300]}") from None
+        finally:
+            engine.dispose()
+        with self.ctx.uow() as uow:
+            report, alerts = record_warehouse_snapshot(
+                uow, now=now, at=taken, actor=INGEST_ACTOR, source=source, health=health,
+                settings=self.settings)
+            uow.commit()
+        if evaluate:
+            alerts += self.run_detectors(["profile_count"])
+        series = tuple(SeriesIngest(n, 1, 0, taken, taken) for n in report.metrics)
+        return IngestReport(source, "snapshot", series, (), report, tuple(alerts))
 
     def apply_retention(self) -> int:
         """Drop raw points older than the retention period before each series' newest."""

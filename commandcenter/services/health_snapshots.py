@@ -18,7 +18,7 @@ import queue
 import shutil
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -33,6 +33,7 @@ from commandcenter.domain.snapshot_health import (
     DropJoin,
     ScoreBins,
     ScoreSnapshot,
+    SnapshotHealth,
     score_problem,
 )
 from commandcenter.ingest.snapshot_files import SnapshotChunk
@@ -216,16 +217,54 @@ def record_snapshot(
     except BaseException:
         writer.abort()
         raise
+    try:
+        report, alerts = store_health(
+            uow, now=now, at=at, actor=actor, source=source, health=health,
+            previous_row=previous_row, reference_row=reference_row, newest=newest,
+            settings=settings, skipped=skipped,
+            place=lambda row_id: _place(incoming, folder / f"snapshot-{row_id:06d}"))
+    except BaseException:
+        shutil.rmtree(incoming, ignore_errors=True)
+        raise
+    return report, alerts, folder / f"snapshot-{report.id:06d}"
+
+
+def _place(incoming: Path, final: Path) -> str:
+    shutil.rmtree(final, ignore_errors=True)  # left by a transaction that never committed
+    incoming.rename(final)
+    return str(final)
+
+
+def record_warehouse_snapshot(
+    uow: UnitOfWork, *, now: datetime, at: datetime, actor: str, source: str,
+    health: SnapshotHealth, settings: HealthSettings,
+) -> tuple[SnapshotReport, list[AlertView]]:
+    """A snapshot whose statistics were computed where it lives: no rows are stored."""
+    clash = uow.session.execute(
+        select(SnapshotRow.id).where(SnapshotRow.taken_at == at)).scalar_one_or_none()
+    if clash is not None:
+        raise InvalidInput(f"at: snapshot #{clash} was already taken at {at.isoformat()}")
+    newest = uow.session.execute(select(func.max(SnapshotRow.taken_at))).scalar_one_or_none()
+    return store_health(uow, now=now, at=at, actor=actor, source=source, health=health,
+                        previous_row=None, reference_row=None, newest=newest,
+                        settings=settings, place=None)
+
+
+def store_health(
+    uow: UnitOfWork, *, now: datetime, at: datetime, actor: str, source: str,
+    health: SnapshotHealth, previous_row: SnapshotRow | None,
+    reference_row: SnapshotRow | None, newest: datetime | None, settings: HealthSettings,
+    place: Callable[[int], str] | None, skipped: int = 0,
+) -> tuple[SnapshotReport, list[AlertView]]:
+    """The snapshot row, its metrics as series points, the audit record and the verdict."""
     metrics = health.as_metrics()
     level, worst, findings = judge_snapshot(metrics, settings)
     row = SnapshotRow(taken_at=at, profile_count=health.profile_count,
                       healthy=level is DriftLevel.OK, source=source[:1000], metrics=metrics)
     uow.session.add(row)
     uow.flush()
-    final = folder / f"snapshot-{row.id:06d}"
-    shutil.rmtree(final, ignore_errors=True)  # left by a transaction that never committed
-    incoming.rename(final)
-    row.path = str(final)
+    if place is not None:
+        row.path = place(row.id)
     series_rows = {}
     ts = np.array([at.timestamp()])
     for name, value in metrics.items():
@@ -252,7 +291,7 @@ def record_snapshot(
     report = SnapshotReport(row.id, at, health.profile_count, row.healthy, metrics,
                             previous_row.id if previous_row else None,
                             reference_row.id if reference_row else None, tuple(findings))
-    return report, alerts, final
+    return report, alerts
 
 
 def _aware(stored: datetime, like: datetime) -> datetime:

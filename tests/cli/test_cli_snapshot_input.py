@@ -33,3 +33,20 @@ def test_a_good_snapshot_after_refusals(cli: Cli, tmp_path: Path) -> None:
     path.write_text("profile_id,score\n1,50\n2,60\n")
     result = cli("health", "ingest", str(path), as_json=True)
     assert result.code == 0 and result.json()["snapshot"]["profile_count"] == 2
+
+
+def test_health_snapshot_in_sql(cli: Cli, tmp_path: Path) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "scores.parquet"
+    pq.write_table(pa.table({"profile_id": np.arange(100), "score": np.arange(100) / 2}), path)
+    result = cli("health", "snapshot", "--table", str(path), as_json=True)
+    assert result.code == 0, result.err
+    snap = result.json()["snapshot"]
+    assert snap["profile_count"] == 100 and snap["metrics"]["score_p50"] == 24.75
+    bad = cli("health", "snapshot", "--table", str(tmp_path / "missing.parquet"))
+    assert bad.code == 2 and "missing.parquet" in bad.error_line
+    wrong = cli("health", "snapshot", "--table", "t", "--sql-url", "nosuchdb://x")
+    assert wrong.code == 2 and wrong.error_line.startswith("error: sql-url:")
