@@ -113,6 +113,8 @@ def _quantiles(conn: Any, src: FromClause, dialect: str) -> list[float]:
     score = src.c.score
     if dialect == "duckdb":
         exprs = [func.quantile_cont(score, q) for q in QUANTILES]
+    elif dialect == "trino":  # no ordered-set aggregates: its own quantile digest
+        exprs = [func.approx_percentile(score, q) for q in QUANTILES]
     else:
         exprs = [func.percentile_cont(q).within_group(score) for q in QUANTILES]
     return [float(v) for v in conn.execute(select(*exprs)).one()]
