@@ -7,12 +7,6 @@ exact; PSI and KS on the same fixed bins).
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,7 +17,6 @@ from commandcenter.app import Services
 from commandcenter.domain.clock import SimulatedClock
 from commandcenter.domain.errors import InvalidInput
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 N = 3000
 
 
@@ -107,40 +100,14 @@ def test_bad_rows_in_the_table_are_refused_naming_profile_and_field(
     assert services.health.status() == []
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A throw-away PostgreSQL 15 server on loopback, run as the postgres user."""
-    if not (PG_BIN / "initdb").exists() or shutil.which("runuser") is None:
-        if os.environ.get("COMMANDCENTER_REQUIRE_POSTGRES"):
-            pytest.fail("COMMANDCENTER_REQUIRE_POSTGRES is set but PostgreSQL is not installed")
-        pytest.skip("no PostgreSQL binaries on this machine")
-    folder = Path(tempfile.mkdtemp(prefix="cc-pg-"))
-    os.chmod(folder, 0o777)
-    data, port = folder / "data", _free_port()
-    run = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*run, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U",
-                    "postgres"], check=True, capture_output=True)
-    subprocess.run([*run, str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-l",
-                    str(folder / "log"), "-o", f"-h 127.0.0.1 -p {port} -k {folder}", "start"],
-                   check=True, capture_output=True)
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*run, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                        "stop"], capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def test_postgresql(services: Services, tmp_path: Path, clock: SimulatedClock,
-                    postgres_url: str) -> None:
+                    pg_url: str) -> None:
+    """On the suite's throw-away PostgreSQL server (tests/pg.py, the ``pg_url`` fixture)."""
     from sqlalchemy import create_engine, text
 
+    from commandcenter.persistence.engine import normalise_url
+
+    postgres_url = normalise_url(pg_url)
     engine = create_engine(postgres_url)
     with engine.begin() as conn:
         conn.execute(text("CREATE SCHEMA scores"))
