@@ -143,3 +143,18 @@ def test_a_page_never_counts_past_the_cap(people: Services,
     assert few.total_exact and few.total == 1 and few.entries[0].text == "note 3"
     many = people.incidents.timeline(incident, limit=5, text="note 2")  # 2, 20..29: 11
     assert not many.total_exact and len(many.entries) == 5
+
+
+def test_two_letter_filter_finds_exactly_what_a_scan_finds(people: Services) -> None:
+    incident = open_incident(people)
+    texts = ["Kayak launch", "an oKA", "ka", "nothing here", "k a split", "bkab", "KA",
+             "Alaska", "ends with k", "a"]
+    for text in texts:
+        people.incidents.add_entry(incident, text, ALICE)
+    everything = people.incidents.timeline(incident).entries
+    for needle in ("ka", "KA", "ak", "re", "zz", "sk", "ar"):
+        page = people.incidents.timeline(incident, limit=50, text=needle)
+        expected = [e.id for e in everything
+                    if needle.lower() in e.text.lower() or needle.lower() in e.actor.lower()]
+        assert [e.id for e in page.entries] == expected, needle
+        assert page.total == len(expected)
