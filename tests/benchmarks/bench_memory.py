@@ -30,17 +30,28 @@ from typing import Any
 
 import numpy as np
 
+from tests.benchmarks.bench_chart import rss_mb
 from tests.benchmarks.report import emit
 
 GOAL_MB = 50.0
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+class SignedOut:
+    """What ``AlertsPanel`` asks of the window's session, with nobody signed in."""
+
+    operator = None
+
+    class _Signal:
+        def connect(self, _fn: object) -> None:
+            pass
+
+    sig_operator_changed = _Signal()
+
+    def __init__(self, services: Any = None) -> None:
+        self.services = services
+
+    def may(self, _action: object) -> bool:
+        return False
 
 
 def seed_alerts(svc: Any, count: int, now: datetime) -> None:
@@ -76,20 +87,7 @@ def run(minutes: int, rate: int, alerts: int, folder: Path) -> dict[str, Any]:
                 clock=clock, passphrases=Passphrases.fast_for_tests())
     seed_alerts(svc, alerts, start)
 
-    class _Session:  # what AlertsPanel asks of the window's session
-        operator = None
-        services = svc
-
-        class _Signal:
-            def connect(self, _fn: object) -> None:
-                pass
-
-        sig_operator_changed = _Signal()
-
-        def may(self, _action: object) -> bool:
-            return False
-
-    panel = AlertsPanel(_Session())  # type: ignore[arg-type]
+    panel = AlertsPanel(SignedOut(svc))  # type: ignore[arg-type]
     panel.resize(700, 300)
     panel.show()
     chart = SeriesChart("score_mean")

@@ -31,20 +31,9 @@ def test_ten_thousand_alerts_cost_only_the_rows_drawn(qtbot, monkeypatch) -> Non
     real = module._texts
     monkeypatch.setattr(module, "_texts", lambda a: made.append(a.id) or real(a))
 
-    class Session:
-        operator = None
-        services = None
+    from tests.benchmarks.bench_memory import SignedOut
 
-        class _Signal:
-            def connect(self, _fn: object) -> None:
-                pass
-
-        sig_operator_changed = _Signal()
-
-        def may(self, _action: object) -> bool:
-            return False
-
-    panel = AlertsPanel(Session())  # type: ignore[arg-type]
+    panel = AlertsPanel(SignedOut())  # type: ignore[arg-type]
     qtbot.addWidget(panel)
     panel.resize(700, 300)
     panel.show()
