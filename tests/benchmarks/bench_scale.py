@@ -111,11 +111,12 @@ def quantile_check(path: Path, profiles: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profiles", type=int, default=200_000_000)
-    parser.add_argument("--folder", type=Path, help="where the data goes (default: ./.bench-scale)")
+    parser.add_argument("--folder", type=Path,
+                        help="where the data goes (default: ./.bench-scale-XXXX, ignored by git)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--json", type=Path, help="write the report here")
     args = parser.parse_args(argv)
-    base = args.folder or Path(tempfile.mkdtemp(prefix="bench-scale-", dir="."))
+    base = args.folder or Path(tempfile.mkdtemp(prefix=".bench-scale-", dir="."))
     base.mkdir(parents=True, exist_ok=True)
     try:
         previous, current = base / "previous.parquet", base / "current.parquet"
