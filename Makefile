@@ -29,7 +29,8 @@ define apt_ensure
 	@sh bootstrap.sh $(1)
 endef
 
-.PHONY: run test test-without-qt lint bench screenshots package check-package cold-start fresh-check \
+
+.PHONY: run test test-without-qt lint bench bench-scale screenshots package check-package cold-start fresh-check \
         sysdeps-base sysdeps-qt sysdeps-test sysdeps-xcb sysdeps-package clean
 
 sysdeps-base:
@@ -86,6 +87,10 @@ test-without-qt: $(NOQT_STAMP)
 
 bench: sysdeps-qt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.benchmarks.run_all --json bench-report.json
+
+# 200,000,000-profile snapshots generated on disk (about 5 GB, removed after).
+bench-scale: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.bench_scale --json bench-scale-report.json
 
 screenshots: sysdeps-xcb $(STAMP)
 	$(call apt_ensure,$(SCREEN_PKGS))

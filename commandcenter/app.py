@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, text
 
@@ -13,12 +17,14 @@ from commandcenter.domain.clock import Clock, SystemClock
 from commandcenter.persistence.audit_key import load_or_create
 from commandcenter.persistence.engine import describe_url, make_engine, make_session_factory
 from commandcenter.persistence.uow import UnitOfWork
-from commandcenter.services.audit import AuditService
 from commandcenter.services.context import Passphrases, ServiceContext
-from commandcenter.services.health import HealthService
-from commandcenter.services.incidents import IncidentService
-from commandcenter.services.messages import MessageService
-from commandcenter.services.roster import RosterService
+
+if TYPE_CHECKING:  # each imported when first used: a CLI call loads only what it runs
+    from commandcenter.services.audit import AuditService
+    from commandcenter.services.health import HealthService
+    from commandcenter.services.incidents import IncidentService
+    from commandcenter.services.messages import MessageService
+    from commandcenter.services.roster import RosterService
 
 MIGRATIONS = Path(__file__).parent / "persistence" / "migrations" / "versions"
 _REVISION_LINE = re.compile(
@@ -61,17 +67,70 @@ def migrate_if_needed(engine: Engine, backup_dir: Path | None) -> Path | None:
     return upgrade(engine, backup_dir=backup_dir)
 
 
-@dataclass
+T = TypeVar("T")
+
+
+def _once(make: Callable[[Any], T]) -> property:
+    """A property built on first use, under the instance's lock, then kept."""
+    name = f"_{make.__name__}"
+
+    @wraps(make)
+    def get(self: Any) -> T:
+        found = self.__dict__.get(name)
+        if found is None:
+            with self._lock:
+                found = self.__dict__.get(name)
+                if found is None:
+                    found = self.__dict__[name] = make(self)
+        return found
+
+    return property(get)
+
+
+@dataclass(eq=False)
 class Services:
+    """The use cases over one database; each service is built (and imported) on first use.
+
+    ``health`` alone costs NumPy and the metrics layer, about a third of a
+    command's start-up, which ``incident list`` never needs.
+    """
+
     settings: Settings
     engine: Engine
     ctx: ServiceContext
-    roster: RosterService
-    incidents: IncidentService
-    messages: MessageService
-    audit: AuditService
-    health: HealthService
     backup: Path | None = None
+    # The window's GUI and worker threads may both ask first: one instance each.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @_once
+    def roster(self) -> RosterService:
+        from commandcenter.services.roster import RosterService
+
+        return RosterService(self.ctx)
+
+    @_once
+    def incidents(self) -> IncidentService:
+        from commandcenter.services.incidents import IncidentService
+
+        return IncidentService(self.ctx)
+
+    @_once
+    def messages(self) -> MessageService:
+        from commandcenter.services.messages import MessageService
+
+        return MessageService(self.ctx)
+
+    @_once
+    def audit(self) -> AuditService:
+        from commandcenter.services.audit import AuditService
+
+        return AuditService(self.ctx)
+
+    @_once
+    def health(self) -> HealthService:
+        from commandcenter.services.health import HealthService
+
+        return HealthService(self.ctx)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -89,8 +148,7 @@ def build(
     ctx = ServiceContext(lambda: UnitOfWork(factory, audit_key), clock or SystemClock(),
                          passphrases or Passphrases(), settings.outbox_dir, audit_key,
                          describe_url(settings.database_url))
-    services = Services(settings, engine, ctx, RosterService(ctx), IncidentService(ctx),
-                        MessageService(ctx), AuditService(ctx), HealthService(ctx), backup)
+    services = Services(settings, engine, ctx, backup)
     with ctx.uow() as uow:
         if uow.ensure_keyed(ctx.clock.now()):
             uow.commit()

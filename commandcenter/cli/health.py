@@ -32,6 +32,21 @@ def _health_ingest(a: argparse.Namespace, svc: Any) -> Any:
     return r
 
 
+def _health_snapshot(a: argparse.Namespace, svc: Any) -> Any:
+    at = parse_instant(a.at, "at") if a.at else None
+    r = svc.health.snapshot_from_sql(a.table, url=a.sql_url, previous=a.previous,
+                                     reference=a.reference, at=at)
+    s = r.snapshot
+    print(f"snapshot #{s.id} at {format_utc(s.taken_at)}: {s.profile_count} profiles, "
+          f"{'healthy' if s.healthy else 'UNHEALTHY'} (computed in {r.source})")
+    for finding in s.findings:
+        print(f"  {finding}")
+    for al in r.alerts:
+        print(f"alert #{al.id} {al.state}: {al.detector} on {al.series} ({al.level}) "
+              f"since {format_utc(al.onset_at)}")
+    return r
+
+
 def _health_detect(a: argparse.Namespace, _svc: Any) -> Any:
     import csv
 
@@ -82,6 +97,15 @@ def register(r: Registry) -> None:
     sp.add_argument("file")
     sp.add_argument("--series", metavar="NAME")
     sp.add_argument("--at", metavar="ISO", help="when a snapshot was taken (default: now)")
+    sp = cmd(health, "snapshot", _health_snapshot,
+             "score-snapshot health computed in a database (SQL; aggregates only)")
+    sp.add_argument("--table", required=True, metavar="T",
+                    help="table of profile_id,score rows ([schema.]table, or a .parquet path)")
+    sp.add_argument("--sql-url", metavar="URL",
+                    help="SQLAlchemy URL of the warehouse (default: embedded DuckDB)")
+    sp.add_argument("--previous", metavar="T", help="the previous snapshot's table: drop shares")
+    sp.add_argument("--reference", metavar="T", help="the last healthy snapshot's: PSI and KS")
+    sp.add_argument("--at", metavar="ISO", help="when the snapshot was taken (default: now)")
     sp = cmd(health, "detect", _health_detect, "anomaly score per row, as CSV on stdout")
     sp.add_argument("file")
     sp.add_argument("--series", metavar="NAME")

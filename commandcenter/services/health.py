@@ -6,6 +6,7 @@ audit record per batch, not per point. Time comes from ``ctx.clock``.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -18,9 +19,10 @@ from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
 from commandcenter.domain.incidents import IncidentStatus, Severity
 from commandcenter.domain.operators import Action, Credentials, Role, require
 from commandcenter.domain.sensitivity import Sensitivity, alert_level
+from commandcenter.ingest.bulk_metrics import read_bulk
 from commandcenter.ingest.parsing import Format, ParseResult, Point, parse_file
 from commandcenter.ingest.parsing import sniff_format as sniff
-from commandcenter.ingest.snapshot_files import read_snapshot
+from commandcenter.ingest.snapshot_files import SnapshotChunk, read_chunks
 from commandcenter.persistence.metrics_models import (
     ROLLUP_RESOLUTIONS,
     AlertRow,
@@ -48,7 +50,13 @@ from .health_alerts import (
     run_staleness,
 )
 from .health_detect import Detection, detect_file
-from .health_snapshots import latest_scores, record_snapshot, snapshot_dir
+from .health_snapshots import (
+    array_chunks,
+    latest_scores,
+    record_snapshot,
+    record_warehouse_snapshot,
+    snapshot_dir,
+)
 from .health_views import (
     SNAPSHOT_SOURCE,
     AlertView,
@@ -81,9 +89,15 @@ class HealthService:
         if not path.is_file():
             raise InvalidInput(f"file: {path} does not exist")
         if sniff(path) is Format.SNAPSHOT:
-            snap = read_snapshot(path)
-            return self.ingest_snapshot(snap.profile_id, snap.score, at=at, source=path.name,
-                                        errors=snap.errors, evaluate=evaluate)
+            return self.ingest_snapshot_chunks(read_chunks(path), at=at, source=path.name,
+                                               evaluate=evaluate)
+        bulk = read_bulk(path)  # plain numbers only; anything else goes line by line
+        if bulk is not None:
+            try:
+                groups = bulk.by_series(series or path.stem)
+            except ValueError as exc:
+                raise InvalidInput(str(exc)) from None
+            return self.ingest_arrays(groups, source=path.name, evaluate=evaluate)
         result = parse_file(path)
         if not result.points:
             first = result.errors[0] if result.errors else (1, "no data")
@@ -133,21 +147,69 @@ class HealthService:
                         at: datetime | None = None, source: str = "snapshot",
                         errors: Iterable[tuple[int, str]] = (), evaluate: bool = True
                         ) -> IngestReport:
+        return self.ingest_snapshot_chunks(array_chunks(profile_id, score), at=at, source=source,
+                                           errors=errors, evaluate=evaluate)
+
+    def ingest_snapshot_chunks(self, chunks: Iterable[SnapshotChunk], *,
+                               at: datetime | None = None, source: str = "snapshot",
+                               errors: Iterable[tuple[int, str]] = (), evaluate: bool = True
+                               ) -> IngestReport:
+        """A snapshot read a chunk at a time: whole, or refused whole (nothing stored)."""
         errors = tuple(errors)
         now = self.ctx.clock.now()
         taken = as_utc(at) if at else now
         if taken > now:
             raise InvalidInput("at: the snapshot time is in the future")
-        with self.ctx.uow() as uow:
-            report, alerts = record_snapshot(
-                uow, now=now, at=taken, actor=INGEST_ACTOR, source=source,
-                profile_id=profile_id, score=score, folder=snapshot_dir(self.ctx.outbox_dir),
-                settings=self.settings, skipped=len(errors))
-            uow.commit()
+        stored: Path | None = None
+        try:
+            with self.ctx.uow() as uow:
+                report, alerts, stored = record_snapshot(
+                    uow, now=now, at=taken, actor=INGEST_ACTOR, source=source, chunks=chunks,
+                    folder=snapshot_dir(self.ctx.outbox_dir), settings=self.settings,
+                    skipped=len(errors))
+                uow.commit()
+        except BaseException:
+            if stored is not None:
+                shutil.rmtree(stored, ignore_errors=True)
+            raise
         if evaluate:
             alerts += self.run_detectors(["profile_count"], ingested_until=taken.timestamp())
         series = tuple(SeriesIngest(n, 1, 0, taken, taken) for n in report.metrics)
         return IngestReport(source, "snapshot", series, errors, report, tuple(alerts))
+
+    def snapshot_from_sql(self, table: str, *, url: str | None = None,
+                          previous: str | None = None, reference: str | None = None,
+                          at: datetime | None = None, evaluate: bool = True) -> IngestReport:
+        """A snapshot's statistics computed where it lives (``health snapshot``).
+
+        Only aggregates come back; no profile row is stored, so a later file
+        snapshot has nothing to join with and this one is never a reference.
+        """
+        from commandcenter.ingest.snapshot_sql import WarehouseTables, connect, warehouse_health
+
+        now = self.ctx.clock.now()
+        taken = as_utc(at) if at else now
+        if taken > now:
+            raise InvalidInput("at: the snapshot time is in the future")
+        engine = connect(url)
+        try:
+            health, source = warehouse_health(engine, WarehouseTables(table, previous, reference))
+        except InvalidInput:
+            raise
+        except Exception as exc:  # the warehouse refused the query: name it, exit 2
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InvalidInput(f"table {table}: {first[:300]}") from None
+        finally:
+            engine.dispose()
+        with self.ctx.uow() as uow:
+            report, alerts = record_warehouse_snapshot(
+                uow, now=now, at=taken, actor=INGEST_ACTOR, source=source, health=health,
+                settings=self.settings)
+            uow.commit()
+        if evaluate:
+            alerts += self.run_detectors(["profile_count"])
+        series = tuple(SeriesIngest(n, 1, 0, taken, taken) for n in report.metrics)
+        return IngestReport(source, "snapshot", series, (), report, tuple(alerts))
 
     def apply_retention(self) -> int:
         """Drop raw points older than the retention period before each series' newest."""
@@ -233,14 +295,26 @@ class HealthService:
                 uow.commit()
             return SensitivityView(row.name, level.value, alert_level(level), before, op.name)
 
-    def alerts(self, *, firing_only: bool = False) -> list[AlertView]:
+    def alerts(self, *, firing_only: bool = False,
+               resolved_limit: int | None = None) -> list[AlertView]:
+        """Alerts, newest onset first; with ``resolved_limit``, every firing alert and
+        only that many of the newest resolved ones (the live view never grows with history).
+        """
         with self.ctx.uow() as uow:
             stmt = select(AlertRow, MetricSeriesRow.name).join(
                 MetricSeriesRow, MetricSeriesRow.id == AlertRow.series_id)
-            if firing_only:
-                stmt = stmt.where(AlertRow.state == "firing")
-            stmt = stmt.order_by(AlertRow.onset_at.desc(), AlertRow.id.desc())
-            return [alert_view(a, n) for a, n in uow.session.execute(stmt).all()]
+            newest = (AlertRow.onset_at.desc(), AlertRow.id.desc())
+            if firing_only or resolved_limit is not None:
+                rows = uow.session.execute(
+                    stmt.where(AlertRow.state == "firing").order_by(*newest)).all()
+                if resolved_limit:
+                    rows += uow.session.execute(
+                        stmt.where(AlertRow.state != "firing").order_by(*newest)
+                        .limit(resolved_limit)).all()
+                rows.sort(key=lambda r: (-r[0].onset_at.timestamp(), -r[0].id))
+            else:
+                rows = uow.session.execute(stmt.order_by(*newest)).all()
+            return [alert_view(a, n) for a, n in rows]
 
     def acknowledge_alert(self, alert_id: int, actor: str) -> AlertView:
         now = self.ctx.clock.now()

@@ -1,23 +1,43 @@
-"""Score snapshots: health against the previous and a healthy reference, kept as .npz.
+"""Score snapshots: health against the previous and a healthy reference, streamed.
 
-The arrays are kept (compressed NumPy files beside the outbox) because the
-next snapshot is compared profile by profile with this one, and PSI/KS with
-the last healthy one; the database holds the row, the derived metrics and
-their series.
+A snapshot is read a chunk at a time (``ingest.snapshot_files``); its
+distribution is summed up as it goes, its rows are written sorted by profile
+id beside the outbox (``ingest.snapshot_store``), and drop shares come from a
+merge join of that with the previous snapshot's stored rows. Memory stays
+bounded whatever the profile count. The database holds the row, the derived
+metrics and their series.
+
+A snapshot older than the newest one already stored is history being filled
+in: it is stored and charted, but it never opens, escalates or resolves an
+alert, and it never resolves an alert that began after it was taken.
 """
 
 from __future__ import annotations
 
-import os
+import queue
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from commandcenter.domain.detectors import DriftLevel
 from commandcenter.domain.errors import InvalidInput
-from commandcenter.domain.snapshot_health import ScoreSnapshot, snapshot_health
+from commandcenter.domain.snapshot_health import (
+    Distribution,
+    DropJoin,
+    ScoreBins,
+    ScoreSnapshot,
+    SnapshotHealth,
+    score_problem,
+)
+from commandcenter.ingest.snapshot_files import SnapshotChunk
+from commandcenter.ingest.snapshot_store import SortedWriter, StoredSnapshot, save_bins
 from commandcenter.persistence.metrics_models import MetricSeriesRow, SnapshotRow
 from commandcenter.persistence.metrics_store import ensure_series, store_points
 from commandcenter.persistence.uow import UnitOfWork
@@ -26,29 +46,52 @@ from .health_alerts import HealthSettings, apply_snapshot_verdict, judge_snapsho
 from .health_views import SNAPSHOT_SOURCE, AlertView, SnapshotReport, SnapshotScores, alert_view
 
 UNITS = {"profile_count": "profiles", "invalid_count": "profiles", "psi": "", "ks": ""}
+SHOWN_SCORES = 2_000_000  # the window's histogram gets an even sample past this many
+T = TypeVar("T")
+Chunks = Iterator[tuple[np.ndarray, np.ndarray]]
 
 
 def snapshot_dir(outbox_dir: Path) -> Path:
     return outbox_dir.parent / "snapshots"
 
 
-def _load(row: SnapshotRow | None) -> ScoreSnapshot | None:
-    if row is None or not row.path:
+def _stored(row: SnapshotRow | None) -> StoredSnapshot | None:
+    if row is None or not row.path or not Path(row.path).is_dir():
         return None
     try:
-        with np.load(row.path) as data:
-            return ScoreSnapshot(data["profile_id"], data["score"])
+        return StoredSnapshot(row.path)
+    except (OSError, ValueError):
+        return None  # lost or damaged: compare with nothing rather than refuse the batch
+
+
+def _sorted_rows(row: SnapshotRow | None) -> Chunks | None:
+    """A stored snapshot's rows ascending by id, or None when it has none (or lost them)."""
+    if row is None or not row.path:
+        return None
+    path = Path(row.path)
+    if path.is_dir():
+        stored = _stored(row)
+        return None if stored is None else stored.chunks()
+    try:  # snapshots stored before streaming: one compressed .npz
+        with np.load(path) as data:
+            return ScoreSnapshot(data["profile_id"], data["score"]).by_id().chunks()
     except (OSError, KeyError, ValueError):
-        return None  # a lost file: compare with nothing rather than refuse the batch
+        return None  # lost or damaged: compare with nothing rather than refuse the batch
 
 
-def _save(folder: Path, snapshot_id: int, snap: ScoreSnapshot) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"snapshot-{snapshot_id:06d}.npz"
-    tmp = path.with_name(path.stem + ".part.npz")
-    np.savez_compressed(tmp, profile_id=snap.profile_id, score=snap.score)
-    os.replace(tmp, path)
-    return path
+def _bins(row: SnapshotRow | None) -> ScoreBins | None:
+    if row is None or not row.path:
+        return None
+    path = Path(row.path)
+    try:
+        if path.is_dir():
+            return StoredSnapshot(path).bins()
+        with np.load(path) as data:
+            scores = np.asarray(data["score"], dtype=np.float64)
+        scores = scores[np.isfinite(scores) & (scores >= 0)]
+        return ScoreBins.of(np.minimum(scores, 1e9))
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def _latest_before(uow: UnitOfWork, at: datetime) -> SnapshotRow | None:
@@ -75,37 +118,153 @@ def reference_for(uow: UnitOfWork, at: datetime, age: timedelta) -> SnapshotRow 
     return row
 
 
+def array_chunks(profile_id: np.ndarray, score: np.ndarray) -> Iterator[SnapshotChunk]:
+    """Arrays given directly, as chunks; rows are numbered from 1, NaN counts as missing."""
+    try:
+        snap = ScoreSnapshot(profile_id, score)
+    except ValueError as exc:
+        raise InvalidInput(f"snapshot: {exc}") from None
+    for lo in range(0, len(snap), 1 << 22):
+        ids, scores = snap.profile_id[lo:lo + (1 << 22)], snap.score[lo:lo + (1 << 22)]
+        problem = score_problem(np.where(np.isnan(scores), 0.0, scores))
+        if problem is not None:
+            raise InvalidInput(f"row {lo + problem[0] + 1}: score: {problem[1]}")
+        yield SnapshotChunk(ids, scores, lo + 1, None, "row")
+
+
+def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """``items`` produced on a second thread: file decoding overlaps the statistics."""
+    box: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put((True, item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put((False, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            box.put((False, exc))
+
+    worker = threading.Thread(target=produce, name="snapshot-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            more, item = box.get()
+            if not more:
+                if isinstance(item, BaseException):
+                    raise item
+                return
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
+
+
 def record_snapshot(
     uow: UnitOfWork, *, now: datetime, at: datetime, actor: str, source: str,
-    profile_id: np.ndarray, score: np.ndarray, folder: Path, settings: HealthSettings,
+    chunks: Iterable[SnapshotChunk], folder: Path, settings: HealthSettings,
     skipped: int = 0,
-) -> tuple[SnapshotReport, list[AlertView]]:
-    """Store one snapshot, its metrics as series points, and the verdict as an alert."""
+) -> tuple[SnapshotReport, list[AlertView], Path]:
+    """Store one snapshot, its metrics as series points, and the verdict as an alert.
+
+    Returns the folder its rows went to; the caller removes it if the
+    transaction does not commit.
+    """
     clash = uow.session.execute(
         select(SnapshotRow.id).where(SnapshotRow.taken_at == at)).scalar_one_or_none()
     if clash is not None:
         raise InvalidInput(f"at: snapshot #{clash} was already taken at {at.isoformat()}")
-    try:
-        current = ScoreSnapshot(profile_id, score)
-    except ValueError as exc:
-        raise InvalidInput(f"snapshot: {exc}") from None
-    if len(current) == 0:
-        raise InvalidInput("snapshot: no profile with a score")
     previous_row = _latest_before(uow, at)
     reference_row = reference_for(uow, at, settings.reference_age)
-    previous = _load(previous_row)
-    reference = previous if reference_row is previous_row else _load(reference_row)
+    newest = uow.session.execute(select(func.max(SnapshotRow.taken_at))).scalar_one_or_none()
+    folder.mkdir(parents=True, exist_ok=True)
+    incoming = folder / f"incoming-{uuid.uuid4().hex}"
+    stored_previous = _stored(previous_row)
+    writer = SortedWriter(incoming, stored_previous)
+    dist = Distribution()
+    previous = _sorted_rows(previous_row)
+    # A file sorted by id joins with the previous snapshot as it is read; an
+    # unsorted one is sorted on disk first and joined afterwards.
+    join = DropJoin(previous) if previous is not None else None
     try:
-        health = snapshot_health(current, previous, reference)
-    except ValueError as exc:  # duplicate profile ids
-        raise InvalidInput(f"snapshot: {exc}") from None
+        for chunk in prefetched(chunks):
+            same = False
+            if join is not None and writer.sorted:
+                same = join.feed(chunk.profile_id, chunk.score) and join.aligned
+            writer.add(chunk, same_ids=same and stored_previous is not None)
+            dist.add(chunk.score)
+        writer.finish()
+        if dist.count == 0:
+            raise InvalidInput("snapshot: no profile with a score")
+        if join is not None and not writer.sorted:
+            join = DropJoin(_sorted_rows(previous_row) or iter(()))
+            for ids, scores in StoredSnapshot(incoming).chunks():
+                join.feed(ids, scores)
+        drops = join.result() if join is not None else None
+        health = dist.health(_bins(reference_row), drops)
+        save_bins(incoming, dist.bins())
+    except BaseException:
+        writer.abort()
+        raise
+    try:
+        report, alerts = store_health(
+            uow, now=now, at=at, actor=actor, source=source, health=health,
+            previous_row=previous_row, reference_row=reference_row, newest=newest,
+            settings=settings, skipped=skipped,
+            place=lambda row_id: _place(incoming, folder / f"snapshot-{row_id:06d}"))
+    except BaseException:
+        shutil.rmtree(incoming, ignore_errors=True)
+        raise
+    return report, alerts, folder / f"snapshot-{report.id:06d}"
+
+
+def _place(incoming: Path, final: Path) -> str:
+    shutil.rmtree(final, ignore_errors=True)  # left by a transaction that never committed
+    incoming.rename(final)
+    return str(final)
+
+
+def record_warehouse_snapshot(
+    uow: UnitOfWork, *, now: datetime, at: datetime, actor: str, source: str,
+    health: SnapshotHealth, settings: HealthSettings,
+) -> tuple[SnapshotReport, list[AlertView]]:
+    """A snapshot whose statistics were computed where it lives: no rows are stored."""
+    clash = uow.session.execute(
+        select(SnapshotRow.id).where(SnapshotRow.taken_at == at)).scalar_one_or_none()
+    if clash is not None:
+        raise InvalidInput(f"at: snapshot #{clash} was already taken at {at.isoformat()}")
+    newest = uow.session.execute(select(func.max(SnapshotRow.taken_at))).scalar_one_or_none()
+    return store_health(uow, now=now, at=at, actor=actor, source=source, health=health,
+                        previous_row=None, reference_row=None, newest=newest,
+                        settings=settings, place=None)
+
+
+def store_health(
+    uow: UnitOfWork, *, now: datetime, at: datetime, actor: str, source: str,
+    health: SnapshotHealth, previous_row: SnapshotRow | None,
+    reference_row: SnapshotRow | None, newest: datetime | None, settings: HealthSettings,
+    place: Callable[[int], str] | None, skipped: int = 0,
+) -> tuple[SnapshotReport, list[AlertView]]:
+    """The snapshot row, its metrics as series points, the audit record and the verdict."""
     metrics = health.as_metrics()
     level, worst, findings = judge_snapshot(metrics, settings)
     row = SnapshotRow(taken_at=at, profile_count=health.profile_count,
                       healthy=level is DriftLevel.OK, source=source[:1000], metrics=metrics)
     uow.session.add(row)
     uow.flush()
-    row.path = str(_save(folder, row.id, current))
+    if place is not None:
+        row.path = place(row.id)
     series_rows = {}
     ts = np.array([at.timestamp()])
     for name, value in metrics.items():
@@ -113,15 +272,19 @@ def record_snapshot(
             uow.session, name, unit=UNITS.get(name, "share" if "share" in name else "score"),
             description="from score snapshots", source=SNAPSHOT_SOURCE)
         store_points(uow.session, series_rows[name].id, ts, np.array([value]))
+    back_dated = newest is not None and _aware(newest, at) > at
     uow.audit(now, actor, "snapshot.ingest", "snapshot", row.id,
               {"taken_at": at.isoformat(), "source": source, "profiles": health.profile_count,
                "skipped": skipped, "healthy": row.healthy, "metrics": metrics,
                "previous": previous_row.id if previous_row else None,
-               "reference": reference_row.id if reference_row else None})
-    score_of_event = max(metrics.get("drop_share_20", 0.0), metrics.get("psi", 0.0))
-    changed = apply_snapshot_verdict(
-        uow, now, settings.actor, at, level, series_rows.get(worst) if worst else None,
-        findings, score_of_event, row.id)
+               "reference": reference_row.id if reference_row else None,
+               "back_dated": back_dated})
+    changed = []
+    if not back_dated:
+        score_of_event = max(metrics.get("drop_share_20", 0.0), metrics.get("psi", 0.0))
+        changed = apply_snapshot_verdict(
+            uow, now, settings.actor, at, level, series_rows.get(worst) if worst else None,
+            findings, score_of_event, row.id)
     names = {r.id: r.name for r in series_rows.values()}
     alerts = [alert_view(a, names.get(a.series_id) or _series_name(uow, a.series_id))
               for a in changed]
@@ -131,26 +294,45 @@ def record_snapshot(
     return report, alerts
 
 
+def _aware(stored: datetime, like: datetime) -> datetime:
+    """SQLite gives naive datetimes back; they are UTC."""
+    return stored if stored.tzinfo else stored.replace(tzinfo=like.tzinfo)
+
+
 def latest_scores(uow: UnitOfWork, settings: HealthSettings) -> SnapshotScores | None:
-    """The newest snapshot's scores beside those of the reference it was judged against."""
+    """The newest snapshot's scores beside those of the reference it was judged against.
+
+    Past ``SHOWN_SCORES`` profiles each array is an even sample (every k-th
+    profile by id), enough for a histogram and bounded in memory.
+    """
     newest = uow.session.execute(
         select(SnapshotRow).order_by(SnapshotRow.taken_at.desc(), SnapshotRow.id.desc())
         .limit(1)).scalar_one_or_none()
-    current = _load(newest)
+    current = _shown_scores(newest)
     if newest is None or current is None:
         return None
     reference_row = reference_for(uow, newest.taken_at, settings.reference_age)
-    reference = _load(reference_row)
+    reference = _shown_scores(reference_row)
     if reference is None or reference_row is None:
-        return SnapshotScores(newest.id, newest.taken_at, newest.healthy,
-                              _finite_scores(current), None, None, np.empty(0, np.float64))
-    return SnapshotScores(newest.id, newest.taken_at, newest.healthy, _finite_scores(current),
-                          reference_row.id, reference_row.taken_at, _finite_scores(reference))
+        return SnapshotScores(newest.id, newest.taken_at, newest.healthy, current,
+                              None, None, np.empty(0, np.float64))
+    return SnapshotScores(newest.id, newest.taken_at, newest.healthy, current,
+                          reference_row.id, reference_row.taken_at, reference)
 
 
-def _finite_scores(snap: ScoreSnapshot) -> np.ndarray:
-    scores = np.asarray(snap.score, dtype=np.float64)
-    return np.ascontiguousarray(scores[np.isfinite(scores)])
+def _shown_scores(row: SnapshotRow | None) -> np.ndarray | None:
+    if row is None or not row.path:
+        return None
+    step = 1
+    stored = _stored(row)
+    if stored is not None:
+        step = max(1, -(-stored.count // SHOWN_SCORES))
+    rows = _sorted_rows(row)
+    if rows is None:
+        return None
+    parts = [scores[::step] if step > 1 else scores for _, scores in rows]
+    scores = np.concatenate(parts) if parts else np.empty(0, np.float64)
+    return np.ascontiguousarray(scores[np.isfinite(scores)], dtype=np.float64)
 
 
 def _series_name(uow: UnitOfWork, series_id: int) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import column, func, or_, select, table
+from sqlalchemy import column, func, literal_column, or_, select, table, union, union_all
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -58,8 +59,8 @@ class TimelinePage:
     total_exact: bool = True
 
 
-# A text filter counts its matches up to this many; an exact count of a common
-# word over a million entries costs the better part of a second.
+# A page counts the entries (matching its filter, if any) up to this many; an
+# exact count over a million entries costs the better part of a second.
 COUNT_CAP = 10_000
 FTS_TABLE = "timeline_fts"
 
@@ -80,6 +81,39 @@ def _fts_usable(session: Session, needle: str) -> bool:
 
 def _fts_phrase(needle: str) -> str:
     return '"' + needle.replace('"', '""') + '"'
+
+
+VOCAB_TABLE = "timeline_fts_vocab"
+LAST_TWO = literal_column("-2")  # a literal, as in the index's expression, or it is not used
+
+
+def _two_letter_candidates(session: Session, needle: str, incident_id: int) -> Any | None:
+    """Ids that may hold a two-letter needle, from the trigram index (migration 0010).
+
+    An occurrence followed by a character begins a trigram: those trigrams are
+    a range of the index's vocabulary. One that ends the text or the actor is
+    found by their last-two-letter indexes. None: no such index here.
+    """
+    if len(needle) != 2 or "%" in needle or "_" in needle:
+        return None
+    if session.get_bind().dialect.name != "sqlite" or session.execute(sql_text(
+            "SELECT 1 FROM sqlite_master WHERE name = :n"), {"n": VOCAB_TABLE}).first() is None:
+        return None
+    upper = needle[:-1] + chr(ord(needle[-1]) + 1)
+    terms = list(session.execute(sql_text(
+        f"SELECT term FROM {VOCAB_TABLE} WHERE term >= :lo AND term < :hi"),
+        {"lo": needle, "hi": upper}).scalars())
+    # Two SELECTs, not an OR: each uses its own index.
+    tails = [select(TimelineRow.id).where(TimelineRow.incident_id == incident_id,
+                                          func.lower(func.substr(col, LAST_TWO)) == needle)
+             for col in (TimelineRow.text, TimelineRow.actor)]
+    if not terms:
+        return union(*tails)
+    # UNION ALL streams in order (the capped count stops early); repeats are dropped later.
+    fts = table(FTS_TABLE, column("rowid"), column(FTS_TABLE))
+    matching = select(fts.c.rowid).where(
+        fts.c[FTS_TABLE].op("MATCH")(" OR ".join(_fts_phrase(t) for t in terms)))
+    return union_all(matching, *tails)
 
 
 def incident_view(row: IncidentRow, commander: str | None) -> IncidentView:
@@ -194,9 +228,11 @@ class IncidentService:
         """A window of the timeline, filtered in the database, oldest first.
 
         A text filter matches entries whose text or actor contains it (case-
-        insensitive). Its ``total`` is counted up to ``COUNT_CAP`` matches only:
-        past that, ``total_exact`` is False and ``total`` is a lower bound that
-        stays ahead of the rows handed out while more may follow.
+        insensitive). A page's ``total`` is counted up to ``COUNT_CAP`` entries
+        only, with a filter or without: past that, ``total_exact`` is False and
+        ``total`` is a lower bound that stays ahead of the rows handed out
+        while more may follow. Without ``limit`` every entry is read and the
+        total is exact.
         """
         with self.ctx.uow() as uow:
             row = load_incident(uow, incident_id)
@@ -209,8 +245,22 @@ class IncidentService:
                 pattern = f"%{needle}%"
                 where.append(or_(func.lower(TimelineRow.text).like(pattern),
                                  func.lower(TimelineRow.actor).like(pattern)))
+            order = [TimelineRow.occurred_at, TimelineRow.id]
+            if pinned_first:
+                order.insert(0, TimelineRow.pinned.desc())
+            if limit is None:
+                stmt = select(TimelineRow).where(*where).order_by(*order).offset(offset)
+                entries = tuple(entry_view(r, row.drill) for r in session.execute(stmt).scalars())
+                return TimelinePage(entries, offset + len(entries))
             ids = select(TimelineRow.id).where(*where)
-            if needle and _fts_usable(session, needle):
+            two = _two_letter_candidates(session, needle, incident_id) if needle else None
+            if two is not None:
+                # Driven by the candidates ("+ 0": never by the incident index).
+                found_ids = two.subquery("candidates")
+                ids = (select(TimelineRow.id).select_from(found_ids)
+                       .join(TimelineRow, TimelineRow.id == found_ids.c[0])
+                       .where(TimelineRow.incident_id + 0 == incident_id, *where[1:]))
+            elif needle and _fts_usable(session, needle):
                 # Candidates from the trigram index, streamed in rowid order (so the
                 # capped count stops early); the LIKE keeps the exact semantics.
                 # "+ 0" keeps SQLite from driving the join by the incident index (and
@@ -220,16 +270,22 @@ class IncidentService:
                        .join(TimelineRow, TimelineRow.id == fts.c.rowid)
                        .where(fts.c[FTS_TABLE].op("MATCH")(_fts_phrase(needle)),
                               TimelineRow.incident_id + 0 == incident_id, *where[1:]))
-            counted = ids.limit(COUNT_CAP + 1).subquery() if needle else ids.subquery()
-            total = session.execute(select(func.count()).select_from(counted)).scalar_one()
-            order = [TimelineRow.occurred_at, TimelineRow.id]
-            if pinned_first:
-                order.insert(0, TimelineRow.pinned.desc())
+            if needle or kinds:
+                # The matching ids, at most COUNT_CAP + 1 of them: one pass gives the
+                # count and, when few match, the rows to order.
+                found = list(session.execute(ids.limit(COUNT_CAP + 1)).scalars())
+                capped = len(found) > COUNT_CAP
+                found = list(dict.fromkeys(found))  # two-letter candidates may repeat
+                total = COUNT_CAP + 1 if capped else len(found)
+            else:  # no filter: a capped count walks the incident's index only
+                found = []
+                total = session.execute(select(func.count()).select_from(
+                    ids.limit(COUNT_CAP + 1).subquery())).scalar_one()
             if total == 0:
                 return TimelinePage((), 0)
             if (needle or kinds) and total <= COUNT_CAP:
                 # Few matches: fetch them by key and order that handful.
-                stmt = select(TimelineRow).where(TimelineRow.id.in_(ids))
+                stmt = select(TimelineRow).where(TimelineRow.id.in_(found))
             elif needle and kinds:
                 # Many: walk the ordered index (the kind index would mean sorting them all).
                 stmt = select(TimelineRow).where(
@@ -237,14 +293,11 @@ class IncidentService:
             else:
                 # Many (or no filter): walking the ordered index finds a page at once.
                 stmt = select(TimelineRow).where(*where)
-            stmt = stmt.order_by(*order).offset(offset)
-            if limit is not None:
-                stmt = stmt.limit(limit)
+            stmt = stmt.order_by(*order).offset(offset).limit(limit)
             entries = tuple(entry_view(r, row.drill) for r in session.execute(stmt).scalars())
-            if total <= COUNT_CAP or not needle:
+            if total <= COUNT_CAP:
                 return TimelinePage(entries, total)
-            more = limit is not None and len(entries) == limit
-            if not more:  # the last page: now the total is known
+            if len(entries) < limit:  # the last page: now the total is known
                 return TimelinePage(entries, offset + len(entries))
             return TimelinePage(entries, max(COUNT_CAP + 1, offset + len(entries) + 1),
                                 total_exact=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -52,6 +52,11 @@ class Session(QObject):
 
     # --- who and what -------------------------------------------------------
     def now(self) -> datetime:
+        if getattr(self.services, "built", True) is False:
+            # Before the database layer has loaded (the first second of start-up):
+            # asking for the services' clock here would build them on this thread,
+            # stalling the window for as long as the imports take.
+            return datetime.now(UTC)
         return self.services.ctx.clock.now()
 
     def may(self, action: Action) -> bool:

@@ -31,7 +31,7 @@ def test_a_single_snapshot_has_no_reference(services: Services) -> None:
     assert got is not None
     assert got.reference_id is None and got.reference_taken_at is None
     assert got.reference_scores.dtype == np.float64 and got.reference_scores.size == 0
-    np.testing.assert_array_equal(got.scores, scores)
+    np.testing.assert_allclose(got.scores, scores, rtol=1e-7)  # stored as float32
 
 
 def test_newest_snapshot_beside_the_last_healthy_one(services: Services,
@@ -55,7 +55,7 @@ def test_newest_snapshot_beside_the_last_healthy_one(services: Services,
     assert got.reference_taken_at == now - DAY
     assert got.scores.dtype == np.float64 and got.reference_scores.dtype == np.float64
     assert got.scores.size == PROFILES - 1 and np.isfinite(got.scores).all()
-    np.testing.assert_array_equal(got.reference_scores, healthy)
+    np.testing.assert_allclose(got.reference_scores, healthy, rtol=1e-7)
     assert got.scores.mean() == pytest.approx(np.nanmean(halved))
     with pytest.raises(FrozenInstanceError):
         got.snapshot_id = 0  # type: ignore[misc]

@@ -15,7 +15,7 @@ from commandcenter.domain.timeline import EntryKind
 from commandcenter.persistence.models import AuditRow
 from tests.domain.test_incidents import ALL_PAIRS, EXPECTED_ALLOWED
 
-from .support import ALICE, BOB, DAVE, count, timeline_count
+from .support import ALICE, BOB, DAVE, count, open_incident, timeline_count
 
 
 def path_to(target: str) -> list[str]:
@@ -120,3 +120,41 @@ def test_timeline_is_append_only_corrections_point_at_the_original(people: Servi
     assert fix.data["original"] == "Scores fell 50% at 08:10"
     with pytest.raises(InvalidInput, match="written by the system"):
         svc.incidents.add_entry(inc.id, "forged", ALICE, kind=EntryKind.MESSAGE_PUBLISHED)
+
+
+def test_a_page_never_counts_past_the_cap(people: Services,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from commandcenter.services import incidents as incidents_service
+
+    incident = open_incident(people)
+    for i in range(30):
+        people.incidents.add_entry(incident, f"note {i}", ALICE)
+    everything = people.incidents.timeline(incident)
+    assert everything.total == len(everything.entries) and everything.total_exact
+    monkeypatch.setattr(incidents_service, "COUNT_CAP", 10)
+    first = people.incidents.timeline(incident, limit=5)
+    assert not first.total_exact and first.total >= 11 and len(first.entries) == 5
+    pinned = people.incidents.timeline(incident, limit=5, pinned_first=True)
+    assert not pinned.total_exact
+    last = people.incidents.timeline(incident, offset=len(everything.entries) - 3, limit=5)
+    assert last.total_exact and last.total == len(everything.entries)
+    assert [e.id for e in last.entries] == [e.id for e in everything.entries[-3:]]
+    few = people.incidents.timeline(incident, limit=5, text="note 3")
+    assert few.total_exact and few.total == 1 and few.entries[0].text == "note 3"
+    many = people.incidents.timeline(incident, limit=5, text="note 2")  # 2, 20..29: 11
+    assert not many.total_exact and len(many.entries) == 5
+
+
+def test_two_letter_filter_finds_exactly_what_a_scan_finds(people: Services) -> None:
+    incident = open_incident(people)
+    texts = ["Kayak launch", "an oKA", "ka", "nothing here", "k a split", "bkab", "KA",
+             "Alaska", "ends with k", "a"]
+    for text in texts:
+        people.incidents.add_entry(incident, text, ALICE)
+    everything = people.incidents.timeline(incident).entries
+    for needle in ("ka", "KA", "ak", "re", "zz", "sk", "ar"):
+        page = people.incidents.timeline(incident, limit=50, text=needle)
+        expected = [e.id for e in everything
+                    if needle.lower() in e.text.lower() or needle.lower() in e.actor.lower()]
+        assert [e.id for e in page.entries] == expected, needle
+        assert page.total == len(expected)

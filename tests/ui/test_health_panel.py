@@ -164,7 +164,7 @@ def test_alert_marker_incident_span_and_zoom(qtbot, fed, window: MainWindow) -> 
 def test_observer_cannot_acknowledge(qtbot, fed, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     panel = panel_of(qtbot, window)
     sign_in(qtbot, window, "Ravi Kapoor")
-    panel.alerts.table.setCurrentCell(0, 0)
+    panel.alerts.table.setCurrentIndex(panel.alerts.model.index(0, 0))
     assert not panel.alerts.ack_button.isEnabled()
     assert not panel.alerts.open_button.isEnabled()
     assert "observer" in panel.alerts.ack_button.toolTip()
@@ -180,7 +180,7 @@ def test_acknowledge_then_open_incident_from_alert(qtbot, fed, window: MainWindo
     qtbot.mouseClick(panel.alerts.ack_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
     assert fed.health.alerts()[0].acknowledged_by == "Alex Moreau"
-    qtbot.waitUntil(lambda: "ack Alex Moreau" in panel.alerts.table.item(0, 5).text(),
+    qtbot.waitUntil(lambda: "ack Alex Moreau" in panel.alerts.model.text(0, 5),
                     timeout=WAIT_MS)
     assert not panel.alerts.ack_button.isEnabled()
 

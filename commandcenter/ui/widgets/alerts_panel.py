@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -14,8 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -23,26 +21,14 @@ from PySide6.QtWidgets import (
 from commandcenter.domain.incidents import Severity
 from commandcenter.domain.operators import Action
 
+from ..models.alerts import AlertsTableModel, firing_first, handled_text
 from ..session import Session
-from ..timefmt import local_text
 from .timeline_panel import compact_rows, labelled
 
-COLUMNS = ("State", "Level", "Series", "Detector", "Since", "Handled")
-AlertRole = Qt.ItemDataRole.UserRole + 1
-FIRING_COLOUR = {"critical": QColor("#c0392b"), "warning": QColor("#b9770e")}
+# Fixed widths: measuring every cell to fit its contents is what froze the window.
+WIDTHS = (64, 64, 120, 110, 140)
 
-
-def firing_first(alerts: Sequence[Any]) -> list[Any]:
-    """Firing before resolved, newest onset first within each."""
-    return sorted(alerts, key=lambda a: (a.state != "firing", -a.onset_at.timestamp(), -a.id))
-
-
-def handled_text(alert: Any) -> str:
-    if alert.incident_id is not None:
-        return f"incident #{alert.incident_id}"
-    if alert.acknowledged_by:
-        return f"ack {alert.acknowledged_by}"
-    return "-"
+__all__ = ["AlertsPanel", "firing_first", "handled_text"]
 
 
 class AlertsPanel(QWidget):
@@ -51,24 +37,26 @@ class AlertsPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.alerts: list[Any] = []
+        self.model = AlertsTableModel(self)
         self._build()
         session.sig_operator_changed.connect(lambda _op: self._update_controls())
 
     def _build(self) -> None:
-        self.table = labelled(QTableWidget(0, len(COLUMNS)), "Score health alerts",
+        self.table = labelled(QTableView(), "Score health alerts",
                               "Firing alerts first; select one to show it on its chart")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         compact_rows(self.table)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate(WIDTHS):
+            header.resizeSection(column, width)
         header.setStretchLastSection(True)
-        self.table.currentCellChanged.connect(self._on_current)
-        self.table.cellActivated.connect(lambda _r, _c: self._choose())
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        self.table.activated.connect(lambda _index: self._choose())
         self.ack_button = labelled(QPushButton("Ac&knowledge"), "Acknowledge alert",
                                    "Record that you have seen the selected alert")
         self.ack_button.clicked.connect(self.acknowledge)
@@ -97,35 +85,34 @@ class AlertsPanel(QWidget):
         self._update_controls()
 
     # --- showing ------------------------------------------------------------------
+    @property
+    def alerts(self) -> list[Any]:
+        """The alerts shown, firing first."""
+        return self.model.rows()
+
     def set_alerts(self, alerts: Sequence[Any]) -> None:
+        """Show these alerts; the selected one stays selected while it is among them."""
         chosen = self.current()
-        self.alerts = firing_first(alerts)
-        self.table.blockSignals(True)
-        self.table.setRowCount(len(self.alerts))
-        for r, a in enumerate(self.alerts):
-            cells = (a.state, a.level, a.series, a.detector.replace("_", " "),
-                     local_text(a.onset_at), handled_text(a))
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(AlertRole, a.id)
-                item.setToolTip(a.evidence)
-                if a.state == "firing" and c < 2:
-                    item.setForeground(FIRING_COLOUR.get(a.level, FIRING_COLOUR["warning"]))
-                self.table.setItem(r, c, item)
-        row = next((i for i, a in enumerate(self.alerts)
-                    if chosen is not None and a.id == chosen.id), -1)
-        self.table.setCurrentCell(row, 0) if row >= 0 else self.table.clearSelection()
-        self.table.blockSignals(False)
+        self.table.selectionModel().blockSignals(True)
+        self.model.set_alerts(alerts)
+        row = self.model.row_of(chosen.id) if chosen is not None else -1
+        if row >= 0:
+            self.table.setCurrentIndex(self.model.index(row, 0))
+        else:
+            self.table.clearSelection()
+            self.table.setCurrentIndex(self.model.index(-1, -1))
+        self.table.selectionModel().blockSignals(False)
         self._update_controls()
 
     def current(self) -> Any | None:
-        row = self.table.currentRow()
-        return self.alerts[row] if 0 <= row < len(self.alerts) else None
+        row = self.table.currentIndex().row()
+        return self.model.row_object(row) if 0 <= row < self.model.rowCount() else None
 
     def select_alert(self, alert_id: int) -> None:
-        row = next((i for i, a in enumerate(self.alerts) if a.id == alert_id), -1)
+        row = self.model.row_of(alert_id)
         if row >= 0:
-            self.table.setCurrentCell(row, 0)
+            self.table.setCurrentIndex(self.model.index(row, 0))
+            self.table.scrollTo(self.model.index(row, 0))
 
     def _on_current(self, *_args: object) -> None:
         self._update_controls()

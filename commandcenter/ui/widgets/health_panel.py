@@ -61,6 +61,7 @@ LIVE_CHUNK = 20_000  # raw points per read on the live path (more come back as r
 LIVE_MAX_PER_TICK = 200_000  # a bigger burst is caught up over the next ticks
 LIVE_MAX_PROBES = 40  # reads per series per tick before giving up on raw points
 META_EVERY = 20  # live ticks between re-reads of series, alerts and incidents (5 s)
+RESOLVED_SHOWN = 200  # every firing alert, and only the newest resolved ones
 ALERT_WINDOW = timedelta(hours=2)  # shown either side of an alert's onset
 
 
@@ -283,7 +284,8 @@ class HealthPanel(QWidget):
             key = snapshot_key(status)
             # Snapshots are large: re-read only when a new one came.
             fresh = histogram_of is not None and key != known
-            return HealthMeta(status, tuple(services.health.alerts()),
+            return HealthMeta(status,
+                              tuple(services.health.alerts(resolved_limit=RESOLVED_SHOWN)),
                               tuple(i for i in services.incidents.list() if not i.drill),
                               histogram_of(services.health.snapshot_scores()) if fresh else None,
                               key if fresh else None)

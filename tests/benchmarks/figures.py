@@ -1,0 +1,346 @@
+"""The figures ``run_all`` measures: each prepares its fixture and names product and baseline.
+
+A figure maker takes (folder, args) and returns the keyword arguments of a
+``run_all.Figure`` plus ``product`` and ``baseline`` callables, each of which
+measures one run and returns the figure's value. tests/benchmarks/README.md
+says what each one times.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+NOW = 1_772_440_200.0  # 2026-03-02 08:30 UTC
+
+
+def _env(folder: Path) -> dict[str, str]:
+    from tests.benchmarks.bench_startup import child_env
+
+    folder.mkdir(parents=True, exist_ok=True)
+    return child_env(folder, folder / "unused")
+
+
+# --- start-up -----------------------------------------------------------------------
+
+def startup(folder: Path, args: Any) -> dict[str, Any]:
+    from tests.benchmarks import bench_startup
+
+    folder.mkdir(parents=True, exist_ok=True)
+    url = bench_startup.prepare(folder)
+    bench_startup.one_run(url, folder, -1)  # page cache, first-run migration check
+    counter = [0]
+    notes: dict[str, Any] = {"first_paint_s": []}
+
+    def product() -> float:
+        counter[0] += 1
+        run = bench_startup.one_run(url, folder, counter[0])
+        notes["first_paint_s"].append(round(run["to_painted_s"], 3))
+        return run.get("painted_with_data_s", run.get("loaded_s", run["to_painted_s"]))
+
+    return {"what": "commandcenter gui to a window painted with its data (30 d x 8 series "
+                    "at 1 min, 10,000 timeline entries)", "unit": "s",
+            "baseline_what": "bare PySide6 + pyqtgraph script painting one plot",
+            "product": product, "baseline": lambda: bench_startup.bare_qt_run(folder),
+            "goal": ("<", 1.0), "ratio_goal": 1.5, "notes": notes}
+
+
+# --- command line -------------------------------------------------------------------
+
+def _cpu_of(cmd: list[str], env: dict[str, str]) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def cli(folder: Path, args: Any) -> dict[str, Any]:
+    from tests.benchmarks import bench_startup
+
+    folder.mkdir(parents=True, exist_ok=True)
+    url = bench_startup.prepare(folder, days=1, entries=100)
+    env = _env(folder)
+    cmd = [sys.executable, "-m", "commandcenter", "--database-url", url, "--json",
+           "incident", "list"]
+    _cpu_of(cmd, env)
+    return {"what": "CPU of commandcenter --json incident list", "unit": "s",
+            "baseline_what": "CPU of python -c pass", "product": lambda: _cpu_of(cmd, env),
+            "baseline": lambda: _cpu_of([sys.executable, "-c", "pass"], env),
+            "goal": ("<", 0.3)}
+
+
+# --- ingest -------------------------------------------------------------------------
+
+BASELINE_INGEST = """
+import csv, sqlite3, sys, time
+t0 = float(sys.argv[1])
+con = sqlite3.connect(sys.argv[2])
+con.execute("PRAGMA journal_mode=WAL")
+con.execute("PRAGMA synchronous=FULL")
+con.execute("CREATE TABLE points (series_id INTEGER, ts REAL, value REAL)")
+con.execute("CREATE UNIQUE INDEX ix_points ON points (series_id, ts)")
+with open(sys.argv[3], newline="") as fh:
+    rows = csv.reader(fh)
+    next(rows)
+    con.executemany("INSERT INTO points VALUES (1, ?, ?)",
+                    ((float(t), float(v)) for t, v in rows))
+con.commit()
+con.close()
+print(time.time() - t0)
+"""
+
+
+def ingest(folder: Path, args: Any) -> dict[str, Any]:
+    from commandcenter.app import build
+    from commandcenter.config import Settings
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = args.ingest_rows
+    path = folder / "feed.csv"
+    rng = np.random.default_rng(1)
+    t0 = int(NOW) - rows
+    values = rng.normal(50.0, 5.0, rows).round(4)
+    with path.open("w") as fh:
+        fh.write("timestamp,value\n")
+        fh.writelines(f"{t0 + i},{v}\n" for i, v in enumerate(values.tolist()))
+    template = folder / "template.sqlite"
+    build(Settings(database_url=f"sqlite:///{template}", data_dir=folder)).close()
+    env = _env(folder)
+    counter = [0]
+    notes: dict[str, Any] = {"rows": rows, "seconds": [], "baseline_seconds": []}
+
+    def product() -> float:
+        counter[0] += 1
+        db = folder / f"run-{counter[0]}.sqlite"
+        db.write_bytes(template.read_bytes())
+        cmd = [sys.executable, "-m", "commandcenter", "--database-url", f"sqlite:///{db}",
+               "health", "ingest", str(path), "--series", "feed"]
+        start = time.time()
+        subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=7200)
+        seconds = time.time() - start
+        notes["seconds"].append(round(seconds, 2))
+        db.unlink()
+        return rows / seconds
+
+    def baseline() -> float:
+        db = folder / "baseline.sqlite"
+        db.unlink(missing_ok=True)
+        out = subprocess.run([sys.executable, "-c", BASELINE_INGEST, repr(time.time()),
+                              str(db), str(path)], env=env, check=True, capture_output=True,
+                             text=True, timeout=600)
+        seconds = float(out.stdout.strip())
+        notes["baseline_seconds"].append(round(seconds, 2))
+        return rows / seconds
+
+    return {"what": f"commandcenter health ingest of a {rows:,}-row CSV, detection included "
+                    "(process start to exit)", "unit": "points/s",
+            "baseline_what": "python: csv.reader + sqlite3 executemany into an indexed table",
+            "product": product, "baseline": baseline, "goal": (">=", 300_000.0),
+            "ratio_goal": 3.0, "higher_is_better": True, "runs": args.ingest_runs,
+            "notes": notes}
+
+
+# --- snapshot health ----------------------------------------------------------------
+
+def snapshot(folder: Path, args: Any) -> dict[str, Any]:
+    from commandcenter.domain.snapshot_health import (
+        DROP_FRACTIONS,
+        QUANTILES,
+        ScoreBins,
+        ScoreSnapshot,
+        snapshot_health,
+    )
+
+    n = args.profiles
+    rng = np.random.default_rng(2)
+    ids = np.arange(n, dtype=np.int64)
+    reference = rng.gamma(4.0, 10.0, n)
+    previous = reference * (1 + rng.normal(0, 0.01, n))
+    current = previous * (1 + rng.normal(0, 0.01, n))
+    current[rng.random(n) < 0.4] *= 0.5
+    cur, prev = ScoreSnapshot(ids, current), ScoreSnapshot(ids, previous)
+    ref = ScoreBins.of(reference)
+
+    def product() -> float:
+        start = time.perf_counter()
+        snapshot_health(cur, prev, ref)
+        return time.perf_counter() - start
+
+    def floor() -> float:
+        """Exact quantiles, mean and drop shares of aligned arrays, NumPy alone."""
+        start = time.perf_counter()
+        np.quantile(current, QUANTILES)
+        current.mean()
+        ratio = current / previous
+        for f in DROP_FRACTIONS:
+            np.count_nonzero(ratio < 1 - f)
+        return time.perf_counter() - start
+
+    return {"what": f"snapshot health over {n:,} profiles in memory (streamed engine: "
+                    "sketch, fixed bins, merge join)", "unit": "s",
+            "baseline_what": "NumPy floor: np.quantile + mean + drop-share comparisons",
+            "product": product, "baseline": floor, "goal": ("<", 1.0), "ratio_goal": 1.5}
+
+
+# --- timeline -----------------------------------------------------------------------
+
+def _timeline(folder: Path, args: Any, needle: str | None, label: str) -> dict[str, Any]:
+    from tests.benchmarks import bench_timeline
+
+    shared = folder.parent / "timeline-fixture"
+    shared.mkdir(parents=True, exist_ok=True)
+    svc, incident = bench_timeline.prepare(shared, args.entries)
+    db = shared / "timeline.sqlite"
+    con = sqlite3.connect(db)
+
+    def product() -> float:
+        start = time.perf_counter()
+        svc.incidents.timeline(incident, offset=0, limit=bench_timeline.PAGE,
+                               text=needle or "")
+        return (time.perf_counter() - start) * 1000
+
+    def baseline() -> float:
+        start = time.perf_counter()
+        if needle is None:
+            con.execute("SELECT * FROM timeline_entries WHERE incident_id = ? ORDER BY "
+                        "occurred_at, id LIMIT ?", (incident, bench_timeline.PAGE)).fetchall()
+        elif len(needle) >= 3:
+            con.execute("SELECT rowid FROM timeline_fts WHERE timeline_fts MATCH ? LIMIT ?",
+                        (f'"{needle}"', bench_timeline.PAGE)).fetchall()
+        else:  # the trigram index cannot look up two letters: its own LIKE scan
+            con.execute("SELECT rowid FROM timeline_fts WHERE text LIKE ? OR actor LIKE ? "
+                        "LIMIT ?", (f"%{needle}%", f"%{needle}%", bench_timeline.PAGE)).fetchall()
+        return (time.perf_counter() - start) * 1000
+
+    return {"what": f"timeline first page over {args.entries:,} entries, {label}",
+            "unit": "ms", "baseline_what": "raw SQLite query of the same needle (FTS5)",
+            "product": product, "baseline": baseline, "goal": ("<", 100.0)}
+
+
+def timeline_word(folder: Path, args: Any) -> dict[str, Any]:
+    from tests.benchmarks.bench_timeline import RARE
+
+    return _timeline(folder, args, RARE, f"rare word {RARE!r}")
+
+
+def timeline_common(folder: Path, args: Any) -> dict[str, Any]:
+    return _timeline(folder, args, "shard", "common word 'shard'")
+
+
+def timeline_two_letters(folder: Path, args: Any) -> dict[str, Any]:
+    return _timeline(folder, args, "ka", "two letters 'ka'")
+
+
+def timeline_no_filter(folder: Path, args: Any) -> dict[str, Any]:
+    return _timeline(folder, args, None, "no filter (capped count)")
+
+
+# --- charts, streaming, memory ------------------------------------------------------
+
+def chart_append(folder: Path, args: Any) -> dict[str, Any]:
+    from tests.benchmarks import bench_chart
+
+    def product() -> float:
+        return bench_chart.bench_append(1_000_000, 40, per_frame=100)["last_hour"]["median_ms"]
+
+    def baseline() -> float:
+        """A bare pyqtgraph curve, same options, setData of the whole 1M arrays each frame."""
+        import pyqtgraph as pg
+
+        bench_chart.app()
+        widget = pg.PlotWidget()
+        widget.resize(bench_chart.WIDTH, bench_chart.HEIGHT)
+        widget.show()
+        curve = widget.plot(pen=pg.mkPen("#2e86c1", width=1))
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        ts = NOW - 1_000_000 + np.arange(1_000_000, dtype=np.float64)
+        ys = np.random.default_rng(1).normal(50, 5, ts.size)
+        times = []
+        for _ in range(40):
+            ts = np.append(ts[100:], ts[-1] + 1 + np.arange(100.0))
+            ys = np.append(ys[100:], ys[:100])
+            start = time.perf_counter()
+            curve.setData(ts, ys)
+            widget.setXRange(ts[-1] - 3600, ts[-1], padding=0)
+            widget.viewport().repaint()
+            times.append((time.perf_counter() - start) * 1000)
+        widget.close()
+        return statistics.median(times[5:])
+
+    return {"what": "append 100 points to a 1,000,000-point chart and repaint (last hour)",
+            "unit": "ms", "baseline_what": "bare pyqtgraph curve: setData + repaint",
+            "product": product, "baseline": baseline, "goal": ("<", 8.0), "runs": 3}
+
+
+def stream_stall(folder: Path, args: Any) -> dict[str, Any]:
+    from tests.benchmarks import bench_chart
+
+    folder.mkdir(parents=True, exist_ok=True)
+    notes: dict[str, Any] = {}
+
+    def product() -> float:
+        run = bench_chart.bench_stream(10.0, 10_000, 1_000_000, folder)
+        notes.update({k: run[k] for k in ("points_ingested", "p99_gap_ms", "gaps_over_50ms")})
+        return float(run["max_gap_ms"] or float("inf"))
+
+    return {"what": "longest GUI event-loop gap, 10 s streaming 10,000 points/s (detectors on)",
+            "unit": "ms", "product": product, "goal": ("<=", 50.0), "runs": 1, "notes": notes}
+
+
+def memory(folder: Path, args: Any) -> dict[str, Any]:
+    folder.mkdir(parents=True, exist_ok=True)
+    notes: dict[str, Any] = {}
+
+    def product() -> float:
+        env = _env(folder)
+        out = folder / "memory.json"
+        subprocess.run([sys.executable, "-m", "tests.benchmarks.bench_memory", "--minutes",
+                        str(args.stream_minutes), "--json", str(out)], env=env, check=True,
+                       capture_output=True, timeout=7200)
+        run = json.loads(out.read_text())
+        notes.update({k: v for k, v in run.items() if k != "rss_by_minute"})
+        return float(run["growth_mb"])
+
+    return {"what": f"RSS growth over {args.stream_minutes} simulated minutes at 10,000 "
+                    "points/s, 10,000 alerts in the database (run compressed)", "unit": "MB",
+            "product": product, "goal": ("<", 50.0), "runs": 1, "notes": notes}
+
+
+def nab(folder: Path, args: Any) -> dict[str, Any]:
+    from tests.benchmarks import run_nab
+
+    folder.mkdir(parents=True, exist_ok=True)
+    notes: dict[str, Any] = {}
+
+    def product() -> float:
+        out = folder / "nab.json"
+        try:
+            run_nab.main(["--json", str(out)])
+        except FileNotFoundError as exc:
+            notes["error"] = str(exc)
+            return float("nan")
+        data = json.loads(out.read_text())
+        notes.update({"rows": data["rows"], "seconds": round(data["seconds"], 1)})
+        return float(data["profiles"]["standard"]["normalised"])
+
+    return {"what": "NAB standard score of the detector (issue 12 owns it)", "unit": "",
+            "product": product, "goal": (">=", 50.0), "runs": 1, "notes": notes}
+
+
+ALL = {
+    "startup": startup, "cli_cpu": cli, "ingest": ingest, "snapshot_health": snapshot,
+    "timeline_rare_word": timeline_word, "timeline_common_word": timeline_common,
+    "timeline_two_letters": timeline_two_letters, "timeline_no_filter": timeline_no_filter,
+    "chart_append_1m": chart_append, "stream_stall": stream_stall, "memory_hour": memory,
+    "nab_detector": nab,
+}

@@ -1,0 +1,71 @@
+"""The bulk path reads exactly what the careful line parser would, or declines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from commandcenter.ingest.bulk_metrics import read_bulk
+from commandcenter.ingest.parsing import parse_file
+
+_TS = st.one_of(st.integers(0, 4_000_000_000).map(str),
+                st.floats(0, 1e11, allow_nan=False, exclude_max=True).map(repr),
+                st.sampled_from(["2026-03-02T08:30:00Z", "1e12", "-5", "nan", " 7", ""]))
+_VALUE = st.one_of(st.floats(-1e12, 1e12, allow_nan=False, exclude_max=True,
+                             exclude_min=True).map(repr), st.integers(-10**6, 10**6).map(str),
+                   st.sampled_from(["inf", "nan", "x", '"5"', "1e300", "", "5,6"]))
+_SERIES = st.sampled_from(["score_mean", "p50", "a.b-c", "bad name", "", '"q"'])
+
+
+def careful(path: Path, default: str) -> dict[str, tuple[list[float], list[float]]] | None:
+    result = parse_file(path)
+    if result.errors or not result.points:
+        return None
+    return {k: (t.tolist(), v.tolist()) for k, (t, v) in result.by_series(default).items()}
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(_TS, _SERIES, _VALUE), min_size=1, max_size=30),
+       with_series=st.booleans(), final_newline=st.booleans())
+def test_same_points_as_the_careful_parser_or_declined(
+        tmp_path: Path, rows: list[tuple[str, str, str]], with_series: bool,
+        final_newline: bool) -> None:
+    path = tmp_path / "m.csv"
+    header = "timestamp,series,value" if with_series else "timestamp,value"
+    lines = [",".join((t, s, v) if with_series else (t, v)) for t, s, v in rows]
+    path.write_text(header + "\n" + "\n".join(lines) + ("\n" if final_newline else ""))
+    bulk = read_bulk(path)
+    expected = careful(path, "m")
+    if bulk is None:
+        return  # declined: the careful parser decides, as before
+    assert expected is not None, "the bulk path accepted what the careful parser refuses"
+    got = {k: (t.tolist(), v.tolist()) for k, (t, v) in bulk.by_series("m").items()}
+    assert got == expected
+
+
+def test_plain_files_take_the_bulk_path(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    n = 10_000
+    path.write_text("timestamp,value\n" + "".join(f"{1_700_000_000 + i},{i % 97 / 10}\n"
+                                                  for i in range(n)))
+    bulk = read_bulk(path)
+    assert bulk is not None and bulk.rows == n
+    ts, values = bulk.by_series("feed")["feed"]
+    assert ts[0] == 1_700_000_000 and values[10] == pytest.approx(1.0)
+    path.write_text("timestamp,series,value\n1,a,2\n1,b,3\n2,a,4\n")
+    groups = read_bulk(path).by_series("x")  # type: ignore[union-attr]
+    assert {k: v[1].tolist() for k, v in groups.items()} == {"a": [2.0, 4.0], "b": [3.0]}
+    assert np.all(np.diff(groups["a"][0]) > 0)
+
+
+@pytest.mark.parametrize("body", ["2026-03-02T08:30:00Z,1\n", "1,2\n\n3,4\n", "1,2,3\n",
+                                  "1,nan\n", '"1",2\n', "1\n"])
+def test_anything_else_is_declined(tmp_path: Path, body: str) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("timestamp,value\n" + body)
+    assert read_bulk(path) is None
