@@ -217,8 +217,11 @@ def _decide_ids(block: bytes, layout: _Layout) -> None:
 
 def _arrow_block(block: bytes, first: int, layout: _Layout) -> SnapshotChunk | None:
     """pyarrow's parser on a block of plain rows; None when it will not take them."""
-    import pyarrow as pa
-    from pyarrow import csv as pacsv
+    try:
+        import pyarrow as pa
+        from pyarrow import csv as pacsv
+    except ImportError:  # the desktop bundle leaves pyarrow out: the careful parser reads
+        return None
 
     names = [f"c{i}" for i in range(len(layout.names))]
     try:
@@ -292,8 +295,13 @@ def _careful_block(block: bytes, first: int, layout: _Layout) -> SnapshotChunk |
 # --- Parquet --------------------------------------------------------------------------
 
 def _parquet_chunks(path: Path) -> Iterator[SnapshotChunk]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InvalidInput(f"{path.name}: reading Parquet needs pyarrow, which this "
+                           "installation does not include (pip install pyarrow); or give "
+                           "the snapshot as CSV with columns profile_id,score") from None
 
     with path.open("rb") as fh:
         fh.seek(0, 2)

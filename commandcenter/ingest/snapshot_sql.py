@@ -64,6 +64,10 @@ def connect(url: str | None) -> Engine:
     try:
         return create_engine(url or DUCKDB_DEFAULT)
     except Exception as exc:  # a missing driver or a malformed URL: the user's to fix
+        if url is None:
+            raise InvalidInput("sql-url: the embedded engine needs the duckdb and "
+                               "duckdb-engine packages, which this installation does not "
+                               "include; give --sql-url for your warehouse") from None
         raise InvalidInput(f"sql-url: {exc}") from None
 
 
