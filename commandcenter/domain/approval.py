@@ -68,6 +68,9 @@ def check_can_publish(
         raise PolicyRefused("publish: a live message cannot go to the drill outbox")
     if drill and not body.lstrip().upper().startswith(EXERCISE_PREFIX):
         raise PolicyRefused("publish: a drill message must start with EXERCISE")
+    if not drill and body.lstrip().upper().startswith(EXERCISE_PREFIX):
+        raise PolicyRefused("publish: a live message must not start with EXERCISE (the "
+                            "public would read it as a drill, or a drill text as live)")
     if state is not MessageState.APPROVED:
         raise PolicyRefused(f"publish: the message is {state.value}, not approved")
     if approval is None or approval.voided:

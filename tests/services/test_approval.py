@@ -234,6 +234,15 @@ def test_a_drill_message_never_reaches_a_live_channel(people: Services) -> None:
     assert json.loads(f.read_text())["body"].startswith("EXERCISE")
 
 
+def test_a_live_message_that_reads_as_an_exercise_is_not_published(people: Services,
+                                                                 incident: int) -> None:
+    mid = in_review(people, incident, "EXERCISE: this is only a drill")
+    people.messages.approve(mid, CAROL, PASS)
+    with pytest.raises(PolicyRefused, match="must not start with EXERCISE"):
+        people.messages.publish(mid, BOB)
+    assert_nothing_published(people, mid)
+
+
 def test_drill_edits_keep_the_exercise_prefix(people: Services) -> None:
     svc = people
     drill = open_incident(svc, drill=True)
