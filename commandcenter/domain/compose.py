@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from commandcenter.domain.errors import InvalidInput
 from commandcenter.domain.messages import LIMITS, Channel, Purpose, exercise_body, measured_length
 
 
 class TemplateKey(StrEnum):
+    """The shipped templates' keys (a team may add more files with keys of its own)."""
+
     HOLDING = "holding"
     ACKNOWLEDGEMENT = "acknowledgement"
     UPDATE = "update"
@@ -21,50 +24,114 @@ class TemplateKey(StrEnum):
     ADVANCE_NOTICE = "advance_notice"
 
 
+# Channels whose posts carry a title; elsewhere the composer has no title field.
+TITLED_CHANNELS = frozenset({Channel.BLOG, Channel.EMAIL, Channel.STATUS_PAGE})
+# Filled in by the composer; every other placeholder asks the author for a fact.
+AUTO_PLACEHOLDERS = frozenset({"title", "severity", "status", "detected", "next_update"})
+
+
+def has_title(channel: Channel) -> bool:
+    return channel in TITLED_CHANNELS
+
+
 @dataclass(frozen=True, slots=True)
-class Template:
-    key: TemplateKey
-    label: str
-    purpose: Purpose
+class TemplateText:
+    """One template's words for one channel."""
+
     channel: Channel
     title: str
     body: str
 
 
-TEMPLATES: tuple[Template, ...] = (
-    Template(TemplateKey.HOLDING, "Holding statement", Purpose.HOLDING, Channel.STATUS_PAGE,
-             "Investigating: {title}",
-             "We are aware that some scores look wrong since {detected} and we are "
-             "investigating now. Your data is safe. Next update by {next_update}."),
-    Template(TemplateKey.ACKNOWLEDGEMENT, "Acknowledgement", Purpose.ACKNOWLEDGEMENT, Channel.X,
-             "",
-             "We know many of you are seeing lower scores today. That is our fault, and we "
-             "are sorry. We are working on a fix now. Next update by {next_update}."),
-    Template(TemplateKey.UPDATE, "Update", Purpose.UPDATE, Channel.STATUS_PAGE,
-             "Update: {title}",
-             "Update on {title}: we have found the cause and we are restoring the affected "
-             "scores. We apologise for the confusion. Next update by {next_update}."),
-    Template(TemplateKey.APOLOGY, "Explanation and apology", Purpose.EXPLANATION, Channel.BLOG,
-             "What happened to your score, and what we are doing about it",
-             "Since {detected}, many of you saw your score drop sharply. We are aware this "
-             "caused real worry, and we are sorry.\n\n"
-             "What happened: {title}. The scoring algorithm did not change; a fault in our "
-             "data pipeline did.\n\n"
-             "What we are doing: we are restoring every affected score from the last good "
-             "batch and adding checks so this cannot pass unnoticed again.\n\n"
-             "We will post the next update by {next_update}."),
-    Template(TemplateKey.RESOLUTION, "Resolution", Purpose.RESOLUTION, Channel.STATUS_PAGE,
-             "Resolved: {title}",
-             "Resolved: {title}. We have restored all affected scores and are monitoring. "
-             "We are sorry for the trouble. We will publish a full review by {next_update}."),
-    Template(TemplateKey.ADVANCE_NOTICE, "Advance notice of a change", Purpose.ADVANCE_NOTICE,
-             Channel.BLOG, "A change to how scores are calculated",
-             "We want you to hear it from us first: on {change_date} we will change how "
-             "scores are calculated. Some scores will move. We will explain what changes "
-             "and why, and we will answer your questions. Next update by {next_update}."),
-)
+@dataclass(frozen=True, slots=True)
+class Template:
+    key: str
+    label: str
+    purpose: Purpose
+    texts: tuple[TemplateText, ...]
+    order: int = 100
+    source: str = ""
 
-TEMPLATE_BY_KEY = {t.key: t for t in TEMPLATES}
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        return tuple(t.channel for t in self.texts)
+
+    def for_channel(self, channel: Channel) -> TemplateText | None:
+        return next((t for t in self.texts if t.channel is channel), None)
+
+
+_TEMPLATE_KEYS = {"label", "purpose", "order"}
+_TEXT_KEYS = {"title", "body"}
+
+
+def _stray_brace(text: str) -> bool:
+    return "{" in _PLACEHOLDER.sub("", text) or "}" in _PLACEHOLDER.sub("", text)
+
+
+def parse_template(source: str, key: str, data: dict[str, object]) -> Template:
+    """One template file's content (already parsed TOML), checked field by field.
+
+    Errors name the file and the field: ``holding.toml: x.title: ...``.
+    """
+
+    def bad(field: str, problem: str) -> InvalidInput:
+        return InvalidInput(f"{source}: {field}: {problem}")
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+        raise bad("file name", "use lower-case letters, digits and _ (the name is the key)")
+    label = data.get("label")
+    if not isinstance(label, str) or not label.strip():
+        raise bad("label", "missing; give the name shown in the template list")
+    raw_purpose = data.get("purpose")
+    try:
+        purpose = Purpose(raw_purpose)
+    except ValueError:
+        raise bad("purpose", f"{raw_purpose!r} is not one of "
+                  + ", ".join(p.value for p in Purpose)) from None
+    order = data.get("order", 100)
+    if not isinstance(order, int) or isinstance(order, bool):
+        raise bad("order", "must be a whole number")
+    texts: list[TemplateText] = []
+    for name, value in data.items():
+        if name in _TEMPLATE_KEYS:
+            continue
+        try:
+            channel = Channel(name)
+        except ValueError:
+            raise bad(name, "neither a template key (label, purpose, order) nor a channel ("
+                      + ", ".join(c.value for c in Channel) + ")") from None
+        if not isinstance(value, dict):
+            raise bad(name, "must be a table: [" + name + "] with body = ...")
+        for field in value:
+            if field not in _TEXT_KEYS:
+                raise bad(f"{name}.{field}", "unknown field (a channel has title and body)")
+        body = value.get("body")
+        if not isinstance(body, str) or not body.strip():
+            raise bad(f"{name}.body", "missing or empty")
+        title = value.get("title", "")
+        if not isinstance(title, str):
+            raise bad(f"{name}.title", "must be text")
+        if title and not has_title(channel):
+            raise bad(f"{name}.title", f"the {channel.value} channel has no titles")
+        for field, text in (("title", title), ("body", body)):
+            if _stray_brace(text):
+                raise bad(f"{name}.{field}", "a { or } that is not part of a {placeholder}")
+        sample = fill(body.strip(), {p: "00:00 UTC" for p in AUTO_PLACEHOLDERS})
+        if measured_length(channel, sample) > LIMITS[channel]:
+            raise bad(f"{name}.body", f"longer than the {channel.value} limit of "
+                      f"{LIMITS[channel]}")
+        texts.append(TemplateText(channel, title.strip(), body.strip()))
+    if not texts:
+        raise bad("channels", "no channel: add at least one table such as [x] body = ...")
+    return Template(key, label.strip(), purpose, tuple(texts), order, source)
+
+
+def templates_for(templates: tuple[Template, ...] | list[Template],
+                  channel: Channel) -> list[Template]:
+    """The templates that have words for ``channel``, in list order."""
+    return sorted((t for t in templates if t.for_channel(channel) is not None),
+                  key=lambda t: (t.order, t.label))
+
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -91,7 +158,6 @@ def placeholders(*, title: str, severity: str, status: str, detected_at: datetim
         "status": status,
         "detected": format_public_time(detected_at),
         "next_update": format_public_time(next_update_time(now)),
-        "change_date": (now + timedelta(days=14)).strftime("%d %B %Y"),
     }
 
 
@@ -113,12 +179,14 @@ class CheckItem:
 
 _CHECKS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("acknowledges", "Acknowledges the problem", re.compile(
-        r"\b(we are aware|we're aware|aware (of|that)|we know|we have (seen|noticed|found)|"
-        r"acknowledge|noticed|investigating|our fault|we made a mistake|resolved)\b", re.I)),
+        r"\b(we are aware|we're aware|aware (of|that)|we know|"
+        r"we have (seen|noticed|found|confirmed)|acknowledge|noticed|investigating|"
+        r"our fault|we made a mistake|resolved)\b", re.I)),
     ("apologises", "Apologises", re.compile(r"\b(sorry|apologi[sz]e\w*|apolog(y|ies))\b", re.I)),
     ("doing", "Says what we are doing", re.compile(
         r"\b(investigating|working on|fixing|fix|restor\w+|roll\w* back|reprocess\w*|"
-        r"recalculat\w+|monitoring|looking into|deploy\w*|will change)\b", re.I)),
+        r"recalculat\w+|monitoring|looking into|deploy\w*|will change|what we are doing)\b",
+        re.I)),
     ("next_update", "Says when the next update comes", re.compile(
         r"\b(next update|update (you )?(by|at|within)|by \d{1,2}[:.]\d{2}|"
         r"within \d+ (minutes|hours)|full review by)\b", re.I)),

@@ -201,6 +201,18 @@ def _fatal(app: QApplication, window: MainWindow, exc: BaseException) -> None:
     box.open()
 
 
+def check_templates() -> str | None:
+    """The message templates (resources/templates), checked before the window opens."""
+    from commandcenter.domain.errors import InvalidInput
+    from commandcenter.services.templates import shipped_templates
+
+    try:
+        shipped_templates()
+    except InvalidInput as exc:
+        return str(exc)
+    return None
+
+
 def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> int:
     """Open the window on ``settings``' database, or on a throw-away demo copy.
 
@@ -208,6 +220,10 @@ def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> i
     checked once loaded and the run ends by itself (see ``smoke.py``).
     """
     marks = {"gui_entered": time.time()}
+    problem = check_templates()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     app = make_application()
     demo_dir: Path | None = None
     if demo or smoke:

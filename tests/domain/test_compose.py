@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from commandcenter.domain.compose import (
-    TEMPLATES,
     checklist,
     fill,
     length_status,
@@ -11,6 +10,7 @@ from commandcenter.domain.compose import (
     unfilled,
 )
 from commandcenter.domain.messages import Channel
+from commandcenter.services.templates import load_templates
 
 
 def ticked(text: str) -> set[str]:
@@ -27,10 +27,10 @@ def test_the_checklist_ticks_each_point_only_when_the_text_covers_it() -> None:
 
 
 def test_every_template_fills_every_placeholder() -> None:
-    values = {name: f"<{name}>" for t in TEMPLATES for name in unfilled(t.body)}
-    for template in TEMPLATES:
-        body = fill(template.body, values)
-        assert unfilled(body) == [], template.key
+    texts = [text for t in load_templates() for text in t.texts]
+    values = {name: f"<{name}>" for text in texts for name in unfilled(text.body)}
+    for text in texts:
+        assert unfilled(fill(text.body, values)) == [], text
 
 
 def test_drill_length_counts_the_exercise_prefix_like_the_service() -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from commandcenter.domain.compose import TEMPLATES, TemplateKey, checklist, fill, length_status
+from commandcenter.domain.compose import TemplateKey, checklist, fill, length_status, unfilled
 from commandcenter.domain.messages import Channel, MessageState, Purpose
 from commandcenter.domain.roster import AvailabilityStatus
 from commandcenter.ui.main_window import MainWindow
@@ -19,14 +19,19 @@ LEFT = Qt.MouseButton.LeftButton
 
 
 def test_templates_fill_every_placeholder_and_satisfy_the_checklist() -> None:
+    from commandcenter.services.templates import load_templates
+
     values = {"title": "T", "severity": "SEV1", "status": "declared", "detected": "08:30 UTC",
-              "next_update": "10:30 UTC", "change_date": "16 March 2026"}
-    for t in TEMPLATES:
-        body = fill(t.body, values)
-        assert "{" not in body, t.key
-        done = {c.key for c in checklist(body) if c.satisfied}
-        assert {"doing", "next_update"} <= done, (t.key, done)
-        assert not length_status(t.channel, body).over, t.key
+              "next_update": "10:30 UTC"}
+    for t in load_templates():
+        for text in t.texts:
+            body = fill(text.body, values)
+            facts = {name: f"<{name}>" for name in unfilled(body)}
+            body = fill(body, facts)
+            assert "{" not in body, t.key
+            done = {c.key for c in checklist(body) if c.satisfied}
+            assert len(done) == 4, (t.key, text.channel, done)
+            assert not length_status(text.channel, body).over, (t.key, text.channel)
     assert [c.satisfied for c in checklist("Hello")] == [False] * 4
 
 
@@ -43,12 +48,12 @@ def test_template_apply_can_be_undone(qtbot, window):  # type: ignore[no-untyped
     qtbot.waitUntil(lambda: QApplication.focusWidget() is composer.body_edit)
     qtbot.keyClicks(composer.body_edit, "my own words")
     composer.apply_template(TemplateKey.HOLDING)
-    assert composer.body_edit.toPlainText().startswith("We are aware")
-    assert composer.channel is Channel.STATUS_PAGE and composer.purpose is Purpose.HOLDING
+    assert composer.body_edit.toPlainText().startswith("We're aware")
+    assert composer.channel is Channel.X and composer.purpose is Purpose.HOLDING
     window.actions_by_name["undo"].trigger()
     assert composer.body_edit.toPlainText() == "my own words"
     window.actions_by_name["redo"].trigger()
-    assert composer.body_edit.toPlainText().startswith("We are aware")
+    assert composer.body_edit.toPlainText().startswith("We're aware")
 
 
 def test_unsaved_draft_survives_closing(qtbot, window, company):  # type: ignore[no-untyped-def]
@@ -76,7 +81,9 @@ def test_saving_clears_the_autosave_and_edits_make_revisions(qtbot, window, comp
     wait_idle(qtbot, window)
     assert c.message is not None and c.message.state is MessageState.DRAFT
     assert not c.autosave.path.exists()
-    c.body_edit.setPlainText(c.body_edit.toPlainText().replace("restoring", "recalculating"))
+    # The template's facts filled in: only then can it be submitted.
+    c.body_edit.setPlainText(c.body_edit.toPlainText().replace(
+        "{confirmed}", "a faulty batch").replace("{action}", "recalculating scores"))
     qtbot.mouseClick(c.submit_button, LEFT)
     wait_idle(qtbot, window)
     assert c.message.revision == 2 and c.message.state is MessageState.IN_REVIEW

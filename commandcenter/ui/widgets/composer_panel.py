@@ -20,13 +20,14 @@ from PySide6.QtWidgets import (
 )
 
 from commandcenter.domain.compose import (
-    TEMPLATE_BY_KEY,
-    TEMPLATES,
-    TemplateKey,
+    Template,
     checklist,
     fill,
+    has_title,
     length_status,
     placeholders,
+    templates_for,
+    unfilled,
 )
 from commandcenter.domain.errors import ConflictError
 from commandcenter.domain.messages import Channel, MessageState, Purpose
@@ -47,9 +48,15 @@ class ComposerPanel(QWidget):
     sig_submitted = Signal(object)
 
     def __init__(self, session: Session, autosave: DraftAutosave,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 templates: tuple[Template, ...] | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        if templates is None:
+            from commandcenter.services.templates import shipped_templates
+
+            templates = shipped_templates()
+        self.templates = templates
         self.conflict_dialog: ConflictDialog | None = None
         self.autosave = autosave
         self.message: Any = None  # the MessageView being edited, None for a new one
@@ -67,10 +74,9 @@ class ComposerPanel(QWidget):
         self.open_combo = labelled(QComboBox(), "Open message",
                                    "Start a new message or continue one of this incident's")
         self.open_combo.activated.connect(self._open_selected)
-        self.template_combo = labelled(QComboBox(), "Template", "Fill the text from a template")
-        self.template_combo.addItem("Choose a template…", None)
-        for t in TEMPLATES:
-            self.template_combo.addItem(t.label, t.key)
+        self.template_combo = labelled(QComboBox(), "Template",
+                                       "Fill the text from one of this channel's templates; "
+                                       "the channel stays as chosen")
         self.template_combo.activated.connect(lambda _i: self.apply_template())
         self.channel_combo = labelled(QComboBox(), "Channel", "Where the message will go")
         for c in Channel:
@@ -82,6 +88,11 @@ class ComposerPanel(QWidget):
         self.body_edit = labelled(QPlainTextEdit(), "Message text",
                                   "The text exactly as it will be published")
         self.body_edit.setTabChangesFocus(True)
+        self.facts_label = QLabel()
+        self.facts_label.setWordWrap(True)
+        self.facts_label.setAccessibleName("Facts to fill in")
+        self.facts_label.setStyleSheet("color: #b9770e; font-weight: bold")
+        self.facts_label.hide()
         self.count_label = QLabel()
         self.count_label.setAccessibleName("Length against the channel limit")
         self.check_labels = [QLabel() for _ in checklist("")]
@@ -99,9 +110,9 @@ class ComposerPanel(QWidget):
         self.submit_button.clicked.connect(self.submit)
         for sig in (self.body_edit.textChanged, self.title_edit.textChanged):
             sig.connect(self._text_changed)
-        self.channel_combo.currentIndexChanged.connect(lambda _i: self._text_changed())
+        self.channel_combo.currentIndexChanged.connect(lambda _i: self._channel_changed())
 
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         pair = QHBoxLayout()
         pair.addWidget(self.channel_combo, 1)
         purpose_label = QLabel("&Purpose:")
@@ -127,11 +138,12 @@ class ComposerPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(form)
         layout.addWidget(self.body_edit, 1)
+        layout.addWidget(self.facts_label)
         layout.addWidget(self.count_label)
         layout.addLayout(checks)
         layout.addWidget(self.state_label)
         layout.addLayout(buttons)
-        self._text_changed(autosave=False)
+        self._channel_changed(autosave=False)
         self._update_enabled()
 
     # --- state --------------------------------------------------------------
@@ -142,6 +154,25 @@ class ComposerPanel(QWidget):
     @property
     def purpose(self) -> Purpose:
         return Purpose(self.purpose_combo.currentData())
+
+    def channel_has_title(self) -> bool:
+        return has_title(self.channel)
+
+    def _channel_changed(self, *, autosave: bool = True) -> None:
+        """The template list follows the channel; the title row exists only where titles do."""
+        chosen = self.template_combo.currentData()
+        self.template_combo.blockSignals(True)
+        self.template_combo.clear()
+        offered = templates_for(self.templates, self.channel)
+        self.template_combo.addItem(
+            "Choose a template…" if offered else
+            f"No template for {self.channel.value.replace('_', ' ')}", None)
+        for t in offered:
+            self.template_combo.addItem(t.label, t.key)
+        self.template_combo.setCurrentIndex(max(0, self.template_combo.findData(chosen)))
+        self.template_combo.blockSignals(False)
+        self.form.setRowVisible(self.title_edit, self.channel_has_title())
+        self._text_changed(autosave=autosave)
 
     def _drill(self) -> bool:
         return bool(self.session.incident and self.session.incident.drill)
@@ -157,8 +188,28 @@ class ComposerPanel(QWidget):
             mark, colour = ("✔", "#1e8449") if item.satisfied else ("✘", "#c0392b")
             lbl.setText(f'<span style="color:{colour}">{mark}</span> {item.label}')
             lbl.setAccessibleDescription("done" if item.satisfied else "missing")
+        facts = sorted(set(unfilled(body) + (unfilled(self.title_edit.text())
+                                             if self.channel_has_title() else [])))
+        self.facts_label.setText("Fill in before submitting: "
+                                 + ", ".join("{" + f + "}" for f in facts))
+        self.facts_label.setVisible(bool(facts))
+        self._update_enabled()
         if autosave:
             self._autosave_timer.start()
+
+    def missing_facts(self) -> list[str]:
+        text = self.body_edit.toPlainText()
+        if self.channel_has_title():
+            text += "\n" + self.title_edit.text()
+        return sorted(set(unfilled(text)))
+
+    def _update_submit(self) -> None:
+        facts = self.missing_facts()
+        if facts and self.submit_button.isEnabled():
+            self.submit_button.setEnabled(False)
+        tip = ("Fill in " + ", ".join("{" + f + "}" for f in facts) + " first" if facts
+               else "Save and send to the communications chain's owner")
+        self.submit_button.setToolTip(tip)
 
     def _update_enabled(self) -> None:
         can = self.session.may(Action.DRAFT) and self.session.incident is not None
@@ -172,6 +223,9 @@ class ComposerPanel(QWidget):
         if self.message is not None and self.message.state not in EDITABLE:
             for w in (self.body_edit, self.title_edit, self.save_button, self.submit_button):
                 w.setEnabled(False)
+        if self.missing_facts():
+            self.submit_button.setEnabled(False)
+        self._update_submit()
         self._show_state()
 
     def _show_state(self) -> None:
@@ -195,24 +249,28 @@ class ComposerPanel(QWidget):
 
     # --- templates and messages ----------------------------------------------
     def apply_template(self, key: Any = None) -> None:
+        """Fill the text from the template's words for the channel chosen; never the channel."""
         if key is not None:
-            self.template_combo.setCurrentIndex(self.template_combo.findData(key))
+            self.template_combo.setCurrentIndex(self.template_combo.findData(str(key)))
         key = self.template_combo.currentData()
         inc = self.session.incident
         if key is None or inc is None:
             return
-        t = TEMPLATE_BY_KEY[TemplateKey(key)]
+        t = next((t for t in self.templates if t.key == key), None)
+        text = t.for_channel(self.channel) if t is not None else None
+        if t is None or text is None:
+            return
         values = placeholders(title=inc.title, severity=inc.severity.value,
                               status=inc.status.value, detected_at=inc.detected_at,
                               now=self.session.now())
         if self.message is None:
-            self.channel_combo.setCurrentIndex(self.channel_combo.findData(t.channel))
             self.purpose_combo.setCurrentIndex(self.purpose_combo.findData(t.purpose))
-        self.title_edit.setText(fill(t.title, values))
+        if self.channel_has_title():
+            self.title_edit.setText(fill(text.title, values))
         # Through a cursor, not setPlainText, so applying a template can be undone.
         cursor = self.body_edit.textCursor()
         cursor.select(QTextCursor.SelectionType.Document)
-        cursor.insertText(fill(t.body, values))
+        cursor.insertText(fill(text.body, values))
         self.body_edit.setTextCursor(cursor)
 
     def new_message(self) -> None:
@@ -281,11 +339,14 @@ class ComposerPanel(QWidget):
         if inc is None or not self.save_button.isEnabled():
             return
         body, title = self.body_edit.toPlainText(), self.title_edit.text()
+        if not self.channel_has_title():
+            title = ""  # a title typed for another channel never goes out on this one
         actor, svc = self.session.actor(), self.session.services.messages
         channel, purpose, m = self.channel, self.purpose, self.message
         if m is None:
             def work() -> Any:
-                return svc.draft(inc.id, channel, body, actor, title=title, purpose=purpose)
+                return svc.draft(inc.id, channel, body, actor, title=title or None,
+                                 purpose=purpose)
         else:
             def work() -> Any:
                 return svc.edit(m.id, body, actor, title=title, expected_version=m.version)
@@ -322,6 +383,12 @@ class ComposerPanel(QWidget):
         self.session.read(lambda: self.session.services.messages.get(message_id), show)
 
     def submit(self) -> None:
+        facts = self.missing_facts()
+        if facts:
+            self.session.sig_error.emit("Fill in " + ", ".join("{" + f + "}" for f in facts)
+                                        + " before submitting: the template asks for facts")
+            return
+
         def send(view: Any) -> None:
             svc, actor = self.session.services.messages, self.session.actor()
 
