@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         s.sig_incident_changed.connect(self._incident_changed)
         s.sig_data_changed.connect(s.reload_incident)
         s.sig_data_changed.connect(self.reload_audit_head)
+        s.sig_data_changed.connect(self.error_bar.hide)  # a later success clears the banner
         self._operator_changed(None)
 
     def panel_targets(self) -> list[tuple[str, QDockWidget | None, QWidget]]:

@@ -66,8 +66,12 @@ class _SignedDialog(QDialog):
 
     authority: AuthorityFields
 
+    def field_problem(self) -> str:
+        """What is wrong with the fields themselves, or '' (checked before closing)."""
+        return ""
+
     def accept(self) -> None:
-        problem = self.authority.problem()
+        problem = self.field_problem() or self.authority.problem()
         if problem:
             self.authority.show_error(problem)
             return
@@ -104,6 +108,16 @@ class AvailabilityDialog(_SignedDialog):
         self.authority = AuthorityFields(form, list(cosigners))
         form.addRow(_buttons(self, "&Save window"))
 
+    def field_problem(self) -> str:
+        r = self.request()
+        if r.ends_at <= r.starts_at:
+            self.until_edit.setFocus()
+            return "Until must be after From: the window would be empty."
+        if len(r.note) > 500:
+            self.note_edit.setFocus()
+            return "The note is longer than 500 characters."
+        return ""
+
     def request(self) -> WindowRequest:
         return WindowRequest(self.contact_combo.currentText(),
                              AvailabilityStatus(self.status_combo.currentData()),
@@ -135,6 +149,15 @@ class DelegationDialog(_SignedDialog):
         self.authority = AuthorityFields(form, [])
         self.authority.cosign_check.hide()  # a delegation is the owner's own act
         form.addRow(_buttons(self, "&Delegate"))
+
+    def field_problem(self) -> str:
+        r = self.request()
+        if not r.chain:
+            return "You own no chain now: there is nothing to delegate."
+        if r.expires_at <= r.starts_at:
+            self.until_edit.setFocus()
+            return "Expires must be after From: a delegation needs an end."
+        return ""
 
     def request(self) -> DelegationRequest:
         return DelegationRequest(self.chain_combo.currentText(), self.delegate_combo.currentText(),

@@ -51,6 +51,7 @@ class ReviewPanel(QWidget):
         session.sig_data_changed.connect(self.reload)
         session.sig_operator_changed.connect(lambda _op: self.reload())
         session.sig_incident_changed.connect(lambda _i: self.reload())
+        session.sig_data_changed.connect(self._clear_refusal)  # a later success clears it
 
     def _build(self) -> None:
         self.owner_label = QLabel("Communications chain: not loaded")
@@ -123,6 +124,7 @@ class ReviewPanel(QWidget):
         self.queue.blockSignals(False)
         self._show_owner()
         self._show_selected()
+        self._update_buttons()
 
     def _show_owner(self) -> None:
         o, op = self.ownership, self.session.operator
@@ -182,11 +184,37 @@ class ReviewPanel(QWidget):
             parts.append("<p><i>First revision: nothing to compare.</i></p>")
         self.detail.setHtml("".join(parts))
 
+    def why_not_approve(self) -> str:
+        """Why the signed-in operator cannot approve the selected message now, or ''."""
+        m, op, o = self.selected(), self.session.operator, self.ownership
+        if m is None:
+            return "Select a message waiting for approval."
+        if m.state is not MessageState.IN_REVIEW:
+            return f"Message {m.id} is {m.state.value.replace('_', ' ')}, not waiting for approval."
+        if op is None:
+            return "Sign in to approve."
+        if not self.session.may(Action.APPROVE):
+            return f"A {op.role.value} may not approve messages."
+        if o is None:
+            return "No communications chain is set up: nobody can approve."
+        if o.owner is None or o.owner.id != op.contact_id:
+            owner = o.owner.name if o.owner else "nobody"
+            return (f"{op.name} does not own the {COMMUNICATIONS} chain now; {owner} does. "
+                    f"Ask {owner} to approve.")
+        if m.author == op.name:
+            return f"Message {m.id} is {op.name}'s own: someone else must approve it."
+        return ""
+
     def _update_buttons(self) -> None:
         m = self.selected()
         in_review = m is not None and m.state is MessageState.IN_REVIEW
-        self.approve_button.setEnabled(in_review and self.session.may(Action.APPROVE))
-        self.reject_button.setEnabled(in_review and self.session.may(Action.APPROVE))
+        why = self.why_not_approve()
+        self.approve_button.setEnabled(not why)
+        self.approve_button.setToolTip(why or "Approve exactly this text; asks for your "
+                                              "passphrase")
+        owner_why = why if why and "own:" not in why else ""
+        self.reject_button.setEnabled(in_review and not owner_why)
+        self.reject_button.setToolTip(owner_why or "Send it back to the author with a reason")
         self.publish_button.setEnabled(m is not None and m.state is MessageState.APPROVED
                                        and self.session.may(Action.PUBLISH))
 
