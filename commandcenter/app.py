@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # each imported when first used: a CLI call loads only what i
     from commandcenter.services.health import HealthService
     from commandcenter.services.incidents import IncidentService
     from commandcenter.services.messages import MessageService
+    from commandcenter.services.paging import PagingService
     from commandcenter.services.roster import RosterService
 
 MIGRATIONS = Path(__file__).parent / "persistence" / "migrations" / "versions"
@@ -118,7 +119,13 @@ class Services:
     def messages(self) -> MessageService:
         from commandcenter.services.messages import MessageService
 
-        return MessageService(self.ctx)
+        return MessageService(self.ctx, after_submit=lambda mid: self.paging.request_review(mid))
+
+    @_once
+    def paging(self) -> PagingService:
+        from commandcenter.services.paging import PagingService, smtp_from_env
+
+        return PagingService(self.ctx, smtp_from_env())
 
     @_once
     def audit(self) -> AuditService:

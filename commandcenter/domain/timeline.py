@@ -27,6 +27,7 @@ class EntryKind(StrEnum):
     MESSAGE_REJECTED = "message_rejected"
     MESSAGE_PUBLISHED = "message_published"
     MESSAGE_WITHDRAWN = "message_withdrawn"
+    APPROVER_PAGED = "approver_paged"
     MENTION_ANSWERED = "mention_answered"
     COMMITMENT_MADE = "commitment_made"
     COMMITMENT_KEPT = "commitment_kept"

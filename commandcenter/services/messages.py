@@ -6,6 +6,8 @@ The approval rule is enforced here, inside each transaction, so every path
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -54,10 +56,16 @@ from .ownership import ChainSnapshot, describe_evidence, ownership_evidence
 from .signing import approval_problem, sign_approval
 from .timeline import append, record_ownership_changes
 
+log = logging.getLogger(__name__)
+
 
 class MessageService:
-    def __init__(self, ctx: ServiceContext, deliver: Deliver | None = None) -> None:
+    def __init__(self, ctx: ServiceContext, deliver: Deliver | None = None, *,
+                 after_submit: Callable[[int], object] | None = None) -> None:
         self.ctx = ctx
+        # Pages the approver (services/paging.py); a failure there never undoes the
+        # submission: the next paging tick opens the missing request.
+        self.after_submit = after_submit
         self.outbox = Outbox(ctx.outbox_dir)
         # Tests swap ``deliver`` to simulate a crash between commit and file.
         self.delivery = Delivery(ctx, self.outbox, deliver)
@@ -212,9 +220,15 @@ class MessageService:
             return self._view(uow, m, inc.drill)
 
     def submit(self, message_id: int, actor: str) -> MessageView:
-        return self._move(message_id, actor, Action.DRAFT,
+        view = self._move(message_id, actor, Action.DRAFT,
                           {MessageState.DRAFT, MessageState.REJECTED}, MessageState.IN_REVIEW,
                           EntryKind.MESSAGE_SUBMITTED, "submitted for approval")
+        if self.after_submit is not None:
+            try:
+                self.after_submit(view.id)
+            except Exception:
+                log.exception("paging the approver of message %s failed", view.id)
+        return view
 
     def withdraw(self, message_id: int, actor: str) -> MessageView:
         return self._move(message_id, actor, Action.DRAFT, set(WITHDRAWABLE),
