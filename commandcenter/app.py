@@ -21,6 +21,7 @@ from commandcenter.services.context import Passphrases, ServiceContext
 
 if TYPE_CHECKING:  # each imported when first used: a CLI call loads only what it runs
     from commandcenter.services.audit import AuditService
+    from commandcenter.services.first_hour import FirstHourService
     from commandcenter.services.health import HealthService
     from commandcenter.services.incidents import IncidentService
     from commandcenter.services.messages import MessageService
@@ -120,6 +121,12 @@ class Services:
         from commandcenter.services.messages import MessageService
 
         return MessageService(self.ctx, after_submit=lambda mid: self.paging.request_review(mid))
+
+    @_once
+    def first_hour(self) -> FirstHourService:
+        from commandcenter.services.first_hour import FirstHourService
+
+        return FirstHourService(self.ctx)
 
     @_once
     def paging(self) -> PagingService:

@@ -28,6 +28,7 @@ class EntryKind(StrEnum):
     MESSAGE_PUBLISHED = "message_published"
     MESSAGE_WITHDRAWN = "message_withdrawn"
     APPROVER_PAGED = "approver_paged"
+    TITLE_CHANGED = "title_changed"
     MENTION_ANSWERED = "mention_answered"
     COMMITMENT_MADE = "commitment_made"
     COMMITMENT_KEPT = "commitment_kept"

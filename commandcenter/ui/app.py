@@ -34,7 +34,8 @@ REPORT_FIRST_PAINT = "COMMANDCENTER_REPORT_FIRST_PAINT"
 FREEZE_AFTER_MS = 5_000  # gc.freeze() once start-up's long-lived objects exist
 # The worker waits this long at most for the window's first paint before building.
 PAINT_GATE_S = 2.0
-SERVICE_NAMES = frozenset({"roster", "incidents", "messages", "audit", "health", "paging"})
+SERVICE_NAMES = frozenset({"roster", "incidents", "messages", "audit", "health", "paging",
+                           "first_hour"})
 
 
 class LazyServices:

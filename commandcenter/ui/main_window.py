@@ -64,6 +64,10 @@ class MainWindow(QMainWindow):
         self.actions_by_name = build_menus(self)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._connect()
+        from .pager import Pager
+
+        self.pager = Pager(self)  # pages for whoever signs in here
+        self.centralWidget().layout().insertWidget(2, self.pager.bar)
         self.clock_timer = QTimer(self, interval=1000)
         self.clock_timer.timeout.connect(self._tick)
         self.clock_timer.start()
@@ -150,6 +154,7 @@ class MainWindow(QMainWindow):
     def start(self, *, sign_in: bool = True) -> None:
         """Load everything in the background and, normally, ask who is at the desk."""
         self.refresh()
+        self.pager.start()
         self.health.start_live()
         if sign_in:
             self.open_sign_in()
@@ -305,5 +310,6 @@ class MainWindow(QMainWindow):
         self.clock_timer.stop()
         self.roster.timer.stop()
         self.health.stop_live()
+        self.pager.stop()
         self.tasks.shutdown()
         super().closeEvent(event)

@@ -119,6 +119,12 @@ class ReviewPanel(QWidget):
             self.queue.addItem(item)
             if selected is not None and m.id == selected.id:
                 self.queue.setCurrentItem(item)
+        want = getattr(self, "_want", None)
+        if want is not None:
+            self._want = None
+            for i in range(self.queue.count()):
+                if self.queue.item(i).data(MessageRole).id == want:
+                    self.queue.setCurrentRow(i)
         if self.queue.currentItem() is None and self.queue.count():
             self.queue.setCurrentRow(0)
         self.queue.blockSignals(False)
@@ -153,6 +159,16 @@ class ReviewPanel(QWidget):
         else:
             why = "You own the communications chain: you can approve (not your own messages)."
         self.can_label.setText(why)
+
+    def select_message(self, message_id: int) -> bool:
+        """Select the message in the queue (a page's link); reload first if it is new."""
+        for i in range(self.queue.count()):
+            if self.queue.item(i).data(MessageRole).id == message_id:
+                self.queue.setCurrentRow(i)
+                return True
+        self._want = message_id
+        self.reload()
+        return False
 
     def selected(self) -> Any:
         item = self.queue.currentItem()
