@@ -51,10 +51,17 @@ class PageBar(QFrame):
         layout.addWidget(self.open_button)
         layout.addWidget(self.dismiss)
         self.message_id: int | None = None
+        self.approving = False
         self.hide()
 
     def show_page(self, page: Any) -> None:
         self.message_id = parse_link(page.link)
+        self.approving = page.kind in ("review", "escalated")
+        self.open_button.setText("&Review and approve…" if self.approving else "&Open")
+        self.open_button.setToolTip(
+            "Shows the exact text, channel and content hash; your passphrase signs it, and "
+            "it is published once approved (untick to only approve)" if self.approving
+            else "Show the message in the review queue")
         first, _, _rest = page.body.partition("\n")
         self.label.setText(f"<b>{_esc(page.subject)}</b><br>{_esc(first)}"
                            f"<br><small>paged {local_text(page.created_at)} · {page.link}</small>")
@@ -155,9 +162,16 @@ class Pager(QObject):
                 self.open_message(mid)
 
     def open_message(self, message_id: int) -> None:
+        """Show the message in the review queue; if this operator may approve it now,
+        open the approve dialog straight away (publishing once approved)."""
         w = self.window
-        w.showNormal()
         w.raise_()
         w.activateWindow()
         w.focus_panel(w.docks["review"], w.review.queue)
-        w.review.select_message(message_id)
+        approve = self.bar.approving
+
+        def then() -> None:
+            if approve and not w.review.why_not_approve():
+                w.review.open_approve(publish=True)
+
+        w.review.select_message(message_id, then)

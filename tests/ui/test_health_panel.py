@@ -187,6 +187,11 @@ def test_acknowledge_then_open_incident_from_alert(qtbot, fed, window: MainWindo
     panel.alerts.severity_combo.setCurrentIndex(0)
     window.actions_by_name["alert_incident"].trigger()  # the keyboard path
     wait_idle(qtbot, window)
+    dlg = panel.alerts.from_alert_dialog
+    assert dlg.isVisible() and dlg.title_edit.text().startswith("Average score moved since")
+    assert dlg.declare_check.isChecked()
+    dlg.accept()
+    wait_idle(qtbot, window)
     linked = fed.health.alerts()[0].incident_id
     assert linked is not None
     qtbot.waitUntil(lambda: window.session.incident is not None
@@ -214,6 +219,11 @@ def test_refusal_goes_to_the_error_bar(qtbot, fed, window: MainWindow) -> None: 
     fed.health.open_incident_from_alert(alert.id, "Alex Moreau", Severity.SEV2)  # elsewhere
     qtbot.mouseClick(panel.alerts.open_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, window)
+    dlg = panel.alerts.from_alert_dialog
+    dlg.accept()
+    wait_idle(qtbot, window)
+    assert dlg.isVisible()  # kept open, with the reason, nothing typed lost
+    assert "already opened incident" in dlg.error_label.text()
     assert "already opened incident" in window.error_bar.label.text()
     assert "Traceback" not in window.error_bar.label.text()
 

@@ -38,6 +38,7 @@ class AlertsPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.model = AlertsTableModel(self)
+        self.from_alert_dialog: Any = None
         self._build()
         session.sig_operator_changed.connect(lambda _op: self._update_controls())
 
@@ -156,15 +157,19 @@ class AlertsPanel(QWidget):
                            success=f"Alert #{alert.id} acknowledged")
 
     def open_incident(self) -> None:
+        """Ask for a title, severity and declaring, or offer the incident covering it."""
         alert = self.current()
         if alert is None or not self.open_button.isEnabled():
             return
-        health, severity = self.session.services.health, Severity(self.severity_combo.currentData())
-        try:
-            actor = self.session.actor()
-        except Exception as exc:
-            self.session.report(exc)
-            return
-        self.session.write(lambda: health.open_incident_from_alert(alert.id, actor, severity),
-                           self.session.set_incident,
-                           success=f"Incident opened from alert #{alert.id}")
+        severity = Severity(self.severity_combo.currentData())
+        fh = self.session.services.first_hour
+        self.session.read(lambda: fh.proposal(alert.id),
+                          lambda proposal: self._ask(alert, proposal, severity))
+
+    def _ask(self, alert: Any, proposal: Any, severity: Severity) -> None:
+        from ..dialogs.from_alert import FromAlertDialog
+
+        dlg = FromAlertDialog(self.session, alert, proposal, severity, self)
+        dlg.sig_done.connect(self.session.set_incident)
+        self.from_alert_dialog = dlg
+        dlg.open()

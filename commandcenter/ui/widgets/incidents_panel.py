@@ -59,9 +59,14 @@ class IncidentsPanel(QWidget):
         self.hand_over_button = labelled(QPushButton("&Hand over command…"), "Hand over command",
                                          "Give command of this incident to another commander")
         self.hand_over_button.clicked.connect(self.open_hand_over)
+        self.rename_button = labelled(QPushButton("Re&name…"), "Rename incident",
+                                      "Put the title in words users would recognise; the "
+                                      "change is recorded on the timeline")
+        self.rename_button.clicked.connect(self.open_rename)
         row = QHBoxLayout()
         row.addWidget(self.status_combo, 1)
         row.addWidget(self.status_button)
+        row.addWidget(self.rename_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.table, 1)
@@ -123,8 +128,9 @@ class IncidentsPanel(QWidget):
         self.status_combo.setEnabled(runs and self.status_combo.count() > 0)
         self.status_button.setEnabled(runs and self.status_combo.count() > 0)
         self.hand_over_button.setEnabled(runs and inc is not None and inc.status.value != "closed")
+        self.rename_button.setEnabled(runs and inc is not None and inc.status.value != "closed")
         why = "" if runs or op is None else f"A {op.role.value} may not run incidents"
-        for w in (self.status_button, self.hand_over_button):
+        for w in (self.status_button, self.hand_over_button, self.rename_button):
             w.setToolTip(why or w.accessibleName())
 
     def change_status(self) -> None:
@@ -163,3 +169,21 @@ class IncidentsPanel(QWidget):
         actor, incidents = self.session.actor(), self.session.services.incidents
         self.session.write(lambda: incidents.hand_over(incident_id, name, actor),
                            success=f"Command handed over to {name}")
+
+    def open_rename(self) -> None:
+        inc = self.session.incident
+        if inc is None or not self.rename_button.isEnabled():
+            return
+        dlg = QInputDialog(self)
+        dlg.setWindowTitle("Rename incident")
+        dlg.setLabelText(f"A title for incident {inc.id} that users would recognise:")
+        dlg.setTextValue(inc.title)
+        dlg.setAccessibleName("Rename incident")
+        dlg.textValueSelected.connect(lambda title: self.rename(inc.id, title))
+        self.rename_dialog = dlg
+        dlg.open()
+
+    def rename(self, incident_id: int, title: str) -> None:
+        actor, fh = self.session.actor(), self.session.services.first_hour
+        self.session.write(lambda: fh.rename(incident_id, title, actor),
+                           success=f"Incident {incident_id} renamed")

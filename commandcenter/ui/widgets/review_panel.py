@@ -119,18 +119,22 @@ class ReviewPanel(QWidget):
             self.queue.addItem(item)
             if selected is not None and m.id == selected.id:
                 self.queue.setCurrentItem(item)
-        want = getattr(self, "_want", None)
-        if want is not None:
-            self._want = None
-            for i in range(self.queue.count()):
-                if self.queue.item(i).data(MessageRole).id == want:
-                    self.queue.setCurrentRow(i)
+        want, then = getattr(self, "_want", None) or (None, None)
+        self._want = None
+        for i in range(self.queue.count() if want is not None else 0):
+            if self.queue.item(i).data(MessageRole).id == want:
+                self.queue.setCurrentRow(i)
+                break
+        else:
+            then = None
         if self.queue.currentItem() is None and self.queue.count():
             self.queue.setCurrentRow(0)
         self.queue.blockSignals(False)
         self._show_owner()
         self._show_selected()
         self._update_buttons()
+        if then is not None:
+            then()
 
     def _show_owner(self) -> None:
         o, op = self.ownership, self.session.operator
@@ -160,15 +164,17 @@ class ReviewPanel(QWidget):
             why = "You own the communications chain: you can approve (not your own messages)."
         self.can_label.setText(why)
 
-    def select_message(self, message_id: int) -> bool:
-        """Select the message in the queue (a page's link); reload first if it is new."""
+    def select_message(self, message_id: int, then: Any = None) -> None:
+        """Select the message in the queue (a page's link), reloading first if it is new;
+        then call ``then()`` if it is there."""
         for i in range(self.queue.count()):
             if self.queue.item(i).data(MessageRole).id == message_id:
                 self.queue.setCurrentRow(i)
-                return True
-        self._want = message_id
+                if then is not None:
+                    then()
+                return
+        self._want = (message_id, then)
         self.reload()
-        return False
 
     def selected(self) -> Any:
         item = self.queue.currentItem()
@@ -245,20 +251,29 @@ class ReviewPanel(QWidget):
         self.refusal_label.hide()
         self.refusal_label.clear()
 
-    def open_approve(self) -> None:
+    def open_approve(self, *, publish: bool = False) -> None:
+        """The exact text, channel and hash, and the passphrase; ``publish``: tick
+        "publish as soon as it is approved" (the page's fast path)."""
         m, op = self.selected(), self.session.operator
         if m is None or op is None or not self.approve_button.isEnabled():
             return
-        dlg = ApproveDialog(m, op.name, self)
-        dlg.accepted.connect(lambda: self.approve(m, dlg.passphrase()))
+        dlg = ApproveDialog(m, op.name, self, publish=publish,
+                            may_publish=self.session.may(Action.PUBLISH))
+        dlg.accepted.connect(lambda: self.approve(m, dlg.passphrase(),
+                                                  publish=dlg.publish_check.isChecked()
+                                                  and self.session.may(Action.PUBLISH)))
         self.passphrase_dialog = dlg
         dlg.open()
 
-    def approve(self, m: Any, passphrase: str) -> None:
+    def approve(self, m: Any, passphrase: str, *, publish: bool = False) -> None:
         svc, actor = self.session.services.messages, self.session.actor()
-        self.session.write(
-            lambda: svc.approve(m.id, actor, passphrase, expected_hash=m.content_hash),
-            self._clear_refusal, self._refused, success=f"Message {m.id} approved")
+
+        def work() -> Any:
+            view = svc.approve(m.id, actor, passphrase, expected_hash=m.content_hash)
+            return svc.publish(m.id, actor) if publish else view
+
+        done = f"Message {m.id} approved" + (" and published" if publish else "")
+        self.session.write(work, self._clear_refusal, self._refused, success=done)
 
     def open_reject(self) -> None:
         m = self.selected()
