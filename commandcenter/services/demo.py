@@ -58,8 +58,14 @@ COMMUNICATIONS = ["Maya Okafor", "Daniel Reyes", "Priya Nair", "Tom Becker"]
 INCIDENT_COMMAND = ["Sam Lindqvist", "Alex Kim", "Maya Okafor"]
 
 
-def load_demo(svc: object) -> dict[str, object]:
-    """Fill an empty database. ``svc`` is the app's Services."""
+def load_demo(svc: object, progress: object = None) -> dict[str, object]:
+    """Fill an empty database. ``svc`` is the app's Services; ``progress(what, step,
+    steps)``, if given, hears each step (the first demo start takes a while)."""
+
+    def step(what: str, i: int) -> None:
+        if callable(progress):
+            progress(what, i, 5)
+
     ctx = svc.ctx  # type: ignore[attr-defined]
     roster: RosterService = svc.roster  # type: ignore[attr-defined]
     if roster.contacts():
@@ -69,15 +75,20 @@ def load_demo(svc: object) -> dict[str, object]:
     # The company was set up before its history began: its roster and chains date
     # from then, so the past approvals' evidence names changes made before them.
     founded = dataclasses.replace(ctx, clock=SimulatedClock(now - timedelta(days=60)))
+    step("people, operators and their signing keys", 1)
     set_up_company(
         RosterService(founded), [ContactFields(name, title, email, phone, handle, tz)
                  for name, title, email, phone, handle, tz, _ in PEOPLE],
         {"communications": COMMUNICATIONS, "incident command": INCIDENT_COMMAND},
         [(p[0], p[6], DEMO_PASSPHRASE) for p in PEOPLE if p[6] is not None])
+    step("last month's incident and its signed messages", 2)
     _past_incident(ctx, now - timedelta(days=30))
+    step("who is away today", 3)
     _availability(roster, now)
     _open_incident(ctx, now)
+    step("31 days of score health", 4)
     _metrics(svc)
+    step("done", 5)
     return {"contacts": len(PEOPLE), "incidents": 2, "passphrase": DEMO_PASSPHRASE,
             "operators": [p[0] for p in PEOPLE if p[6] is not None]}
 

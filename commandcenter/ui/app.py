@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from .main_window import APPLICATION, ORGANISATION, MainWindow
@@ -131,20 +131,38 @@ def demo_settings(folder: Path) -> Settings:
                     audit_key_file=folder / "audit.key")
 
 
-def load_demo_data(services: Services) -> None:
+def load_demo_data(services: Services, progress: Any = None) -> None:
     from commandcenter.services.demo import load_demo
 
-    load_demo(services)
+    if progress is None:
+        load_demo(services)
+    else:
+        load_demo(services, progress=progress)
 
 
-def build_demo_services(folder: Path, **kwargs: object) -> Services:
+def build_demo_services(folder: Path, *, progress: Any = None, **kwargs: object) -> Services:
     """A fresh demo database in ``folder``: never the user's database."""
     from commandcenter.app import build
 
     folder.mkdir(parents=True, exist_ok=True)
     services = build(demo_settings(folder), **kwargs)  # type: ignore[arg-type]
-    load_demo_data(services)
+    load_demo_data(services, progress)
     return services
+
+
+class _Progress(QObject):
+    """Steps of a long preparation, from the worker thread to the status bar."""
+
+    sig_step = Signal(str, int, int)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.sig_step.connect(self._show)
+
+    def _show(self, what: str, step: int, steps: int) -> None:
+        self.window.status.show_loading(f"Preparing the demo database, once: {what} "
+                                        f"({step}/{steps})")
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -231,8 +249,17 @@ def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> i
         demo_dir = (smoke_folder(settings) if smoke
                     else Path(tempfile.mkdtemp(prefix="commandcenter-demo-")))
         folder = demo_dir
-        services = LazyServices(demo_settings(folder),
-                                lambda: build_demo_services(folder), gate := threading.Event())
+        steps: list[_Progress] = []  # set once the window exists
+
+        def build_demo() -> Services:
+            report = steps[0].sig_step.emit if steps else None
+            if smoke:  # the whole first start, checked: a new demo database
+                return build_demo_services(folder, progress=report)
+            from .demo_copy import open_demo_copy
+
+            return open_demo_copy(folder, report)
+
+        services = LazyServices(demo_settings(folder), build_demo, gate := threading.Event())
     else:
         def build_services() -> Services:
             from commandcenter.app import build
@@ -241,6 +268,8 @@ def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> i
 
         services = LazyServices(settings, build_services, gate := threading.Event())
     window = MainWindow(services, demo=demo or smoke)  # type: ignore[arg-type]
+    if demo or smoke:
+        steps.append(_Progress(window))
     _FirstPaint(window, gate)
     previous_hook = sys.excepthook
     sys.excepthook = _excepthook(window)

@@ -12,6 +12,7 @@ from .timefmt import elapsed
 DRILL_STYLE = ("background: #6c3483; color: white; font-weight: bold; padding: 6px;"
                "font-size: 14px; border: 2px dashed #f7dc6f")
 LIVE_STYLE = "color: #1e8449; font-weight: bold; padding: 0 6px"
+LOADING_STYLE = "color: #7f8c8d; font-weight: bold; padding: 0 6px"
 DRILL_MODE_STYLE = "background: #6c3483; color: white; font-weight: bold; padding: 0 6px"
 
 
@@ -59,6 +60,7 @@ class StatusFields:
     """Operator, incident, T+ clock, live or drill, and the database in use."""
 
     def __init__(self, bar: QStatusBar, database: str) -> None:
+        self.bar = bar
         self.operator = QLabel("Not signed in")
         self.incident = QLabel("No incident")
         self.clock = QLabel("T+--:--")
@@ -72,7 +74,11 @@ class StatusFields:
             w.setContentsMargins(6, 0, 6, 0)
             bar.addPermanentWidget(w)
         self.database.setToolTip(database)
-        self.mode.setStyleSheet(LIVE_STYLE)
+        # "LIVE" only once the data is live: until then, what is being loaded.
+        self.live = False
+        self.mode.setText("Loading…")
+        self.mode.setStyleSheet(LOADING_STYLE)
+        self.mode.setToolTip("The data is still loading")
 
     def show_operator(self, op: Any) -> None:
         self.operator.setText(f"{op.name} ({op.role.value})" if op else "Not signed in")
@@ -84,9 +90,30 @@ class StatusFields:
         else:
             self.incident.setText(f"#{inc.id} {inc.severity.value} {inc.status.value}")
             self.incident.setToolTip(inc.title)
+        self._incident = inc
+        if self.live or (inc is not None and inc.drill):  # a drill says so at once
+            self._show_mode()
+
+    def show_loading(self, text: str) -> None:
+        if not self.live:
+            self.mode.setText("Loading…")
+            self.mode.setToolTip(text)
+            self.bar.showMessage(text)
+
+    def set_live(self) -> None:
+        """The first loads have finished: the window shows live data now."""
+        if not self.live:
+            self.live = True
+            self.bar.clearMessage()
+            self._show_mode()
+
+    def _show_mode(self) -> None:
+        inc = getattr(self, "_incident", None)
         drill = bool(inc and inc.drill)
         self.mode.setText("DRILL" if drill else "LIVE")
         self.mode.setStyleSheet(DRILL_MODE_STYLE if drill else LIVE_STYLE)
+        self.mode.setToolTip("A drill: nothing reaches a live channel" if drill
+                             else "Live data, live channels")
 
     def show_audit_head(self, head: Any) -> None:
         """``head``: services.audit.SignedHead; the short hash here, all of it on hover."""

@@ -234,6 +234,9 @@ class MainWindow(QMainWindow):
 
     def _tick(self) -> None:
         self.status.tick(self.session.incident, self.session.now())
+        if not self.status.live and getattr(self.services, "built", True) \
+                and self.tasks.idle():
+            self.status.set_live()
 
     def focus_panel(self, dock: QDockWidget | None, target: QWidget) -> None:
         if dock is not None:

@@ -25,12 +25,33 @@ def test_demo_opens_a_throwaway_copy(qtbot, qapp, settings, tmp_path, monkeypatc
         window.close()
         return 0
 
+    monkeypatch.setenv("COMMANDCENTER_DEMO_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(ui_app, "make_application", lambda: SimpleApp(qapp, fake_exec))
     assert ui_app.run_gui(settings, demo=True) == 0
     assert "demo copy" in seen["title"]
     assert "demo.sqlite" in seen["db"] and str(tmp_path) not in seen["db"]
     assert seen["signin"] == "True"
     assert not (tmp_path / "demo.sqlite").exists()
+
+    # Prepared once: the next demo session opens a copy of it, and what one session
+    # changes never reaches the next.
+    from commandcenter.ui.demo_copy import fresh_template, open_demo_copy
+
+    template = fresh_template()
+    assert template is not None and template.is_relative_to(tmp_path / "cache")
+    first = open_demo_copy(tmp_path / "session-1")
+    try:
+        maya = next(c for c in first.roster.contacts() if c.contact.name == "Maya Okafor")
+        assert first.incidents.list() and maya
+        first.incidents.open("Only in session 1", first.incidents.list()[0].severity,
+                             "Sam Lindqvist")
+    finally:
+        first.close()
+    second = open_demo_copy(tmp_path / "session-2")
+    try:
+        assert all(i.title != "Only in session 1" for i in second.incidents.list())
+    finally:
+        second.close()
 
 
 class SimpleApp:
