@@ -34,6 +34,10 @@ GROUPS = (admin, roster, incidents, messages, health, audit)
 def _gui(a: argparse.Namespace, settings: Any) -> int:
     from commandcenter.ui.app import run_gui
 
+    if getattr(a, "wall", False):
+        from commandcenter.ui.app import run_wall
+
+        return run_wall(settings, demo=getattr(a, "demo", False))
     return run_gui(settings, demo=getattr(a, "demo", False), smoke=getattr(a, "smoke", False))
 
 
@@ -47,6 +51,8 @@ def build_parser() -> Parser:
     g.add_argument("--smoke", action="store_true",
                    help="self-test: open a throw-away demo database in the data directory, "
                         "render each panel, print one JSON line and exit")
+    g.add_argument("--wall", action="store_true",
+                   help="the wall display: full screen, read-only, no sign-in")
     for module in GROUPS:
         module.register(registry)
     return p

@@ -296,3 +296,34 @@ def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> i
         services.close()
         if demo_dir is not None:
             shutil.rmtree(demo_dir, ignore_errors=True)
+
+
+def run_wall(settings: Settings, *, demo: bool = False) -> int:
+    """``commandcenter gui --wall``: the read-only wall display, full screen, no sign-in."""
+    from .wall import WallWindow
+
+    app = make_application()
+    demo_dir: Path | None = None
+    if demo:
+        from .demo_copy import open_demo_copy
+
+        demo_dir = Path(tempfile.mkdtemp(prefix="commandcenter-wall-"))
+        services: Any = open_demo_copy(demo_dir)
+    else:
+        from commandcenter.app import build
+
+        services = build(settings)
+    wall = WallWindow(services)
+    try:
+        if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+            wall.resize(1920, 1080)
+            wall.show()
+        else:
+            wall.showFullScreen()
+        wall.start()
+        return app.exec()
+    finally:
+        wall.tasks.shutdown()
+        services.close()
+        if demo_dir is not None:
+            shutil.rmtree(demo_dir, ignore_errors=True)

@@ -1,0 +1,45 @@
+"""The wall display: readable at 1920x1080, read-only, no sign-in."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPlainTextEdit
+
+from commandcenter.persistence.models import TimelineRow
+from commandcenter.ui.wall import WallWindow, format_value
+from tests.services.support import count
+from tests.ui.conftest import IDLE_MS
+
+
+def test_the_wall_shows_the_incident_owners_and_what_waits_and_changes_nothing(  # type: ignore[no-untyped-def]
+    qtbot, company,
+):
+    before = count(company, TimelineRow)
+    head = company.audit.signed_head()
+    wall = WallWindow(company)
+    qtbot.addWidget(wall)
+    wall.resize(1920, 1080)
+    wall.show()
+    wall.start()
+    qtbot.waitUntil(lambda: wall.state is not None and wall.tasks.idle(), timeout=IDLE_MS)
+    assert "Scores halved overnight for 38% of profiles" in wall.title.text()
+    assert "SEV1" in wall.title.text() and wall.clock.text().startswith("T+00:52")
+    assert "communications</b>: Priya Raman" in wall.owners.text()
+    assert "x acknowledgement" in wall.waiting.text()
+    assert "Priya Raman" in wall.waiting.text()
+    # Nothing to press or type into, and reading changed nothing.
+    assert not wall.findChildren(QAbstractButton)
+    assert not wall.findChildren(QLineEdit) and not wall.findChildren(QPlainTextEdit)
+    wall.refresh()
+    qtbot.waitUntil(wall.tasks.idle, timeout=IDLE_MS)
+    assert count(company, TimelineRow) == before
+    assert company.audit.signed_head().seq == head.seq
+    assert wall.grab().size().width() == 1920
+    wall.close()
+
+
+def test_values_carry_units_and_sensible_precision() -> None:
+    assert format_value(0.0416299, "", "drop_share_50") == "4.2 %"
+    assert format_value(34.88151, "score", "score_mean") == "34.9 score"
+    assert format_value(20000.0, "profiles", "profile_count") == "20,000 profiles"
+    assert format_value(228.4, "s", "batch_freshness") == "228 s"
+    assert format_value(None, "", "psi") == "–"
