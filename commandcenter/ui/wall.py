@@ -30,6 +30,7 @@ from commandcenter.domain.paging import waited
 
 from .tasks import TaskManager
 from .timefmt import elapsed, local_text
+from .units import format_value
 
 REFRESH_MS = 5_000
 SPARK_HOURS = 6
@@ -122,19 +123,6 @@ def _label(size: int, colour: str = FG, *, bold: bool = False, wrap: bool = True
                       + (" font-weight: bold;" if bold else ""))
     lbl.setTextFormat(Qt.TextFormat.RichText)
     return lbl
-
-
-def format_value(value: float | None, unit: str, series: str) -> str:
-    """Units and sensible precision: shares as %, seconds as s, plain numbers to 3 digits."""
-    if value is None:
-        return "–"
-    if unit in ("share", "ratio", "fraction") or series.startswith("drop_share"):
-        return f"{value * 100:.1f} %"
-    if unit in ("s", "seconds") or series.endswith("freshness"):
-        return f"{value:.0f} s"
-    if abs(value) >= 100:
-        return f"{value:,.0f}" + (f" {unit}" if unit else "")
-    return f"{value:.3g}" + (f" {unit}" if unit else "")
 
 
 class WallWindow(QWidget):

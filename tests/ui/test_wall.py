@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPlainTextEdit
 
 from commandcenter.persistence.models import TimelineRow
-from commandcenter.ui.wall import WallWindow, format_value
+from commandcenter.ui.units import format_value
+from commandcenter.ui.wall import WallWindow
 from tests.services.support import count
 from tests.ui.conftest import IDLE_MS
 

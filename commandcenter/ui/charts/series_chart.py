@@ -20,10 +20,17 @@ from datetime import UTC, datetime
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeyEvent, QWheelEvent
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..timefmt import local_text
+from ..timefmt import local_text, utc_text
+from ..units import format_value
 
 # Warn and alert levels per series, mirroring HealthSettings' defaults.
 THRESHOLDS: dict[str, tuple[float, float]] = {
@@ -53,6 +60,27 @@ def epoch(t: datetime) -> float:
     return t.timestamp()
 
 
+class StackPlotWidget(pg.PlotWidget):
+    """The wheel scrolls the stack of charts; Ctrl+wheel zooms this one."""
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(event)
+            return
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            event.ignore()
+            return
+        # Handed to the scroll area holding the stack, as if the wheel turned over it.
+        QApplication.sendEvent(area.viewport(), QWheelEvent(
+            area.viewport().mapFromGlobal(event.globalPosition()), event.globalPosition(),
+            event.pixelDelta(), event.angleDelta(), event.buttons(), event.modifiers(),
+            event.phase(), event.inverted()))
+        event.accept()
+
+
 class SeriesChart(QWidget):
     """``set_data`` replaces the points, ``append`` adds newer ones; x range from outside."""
 
@@ -68,13 +96,14 @@ class SeriesChart(QWidget):
         self._lo = self._hi = 0
         self._owned = False  # False: _x and _y may be the caller's arrays (set_data)
         self.setAccessibleName(f"Chart of {series}")
-        self.setAccessibleDescription("Hover for values; wheel or + and - to zoom, "
-                                      "arrow keys to pan")
+        self.setAccessibleDescription("Hover for values; Ctrl+wheel or + and - to zoom, "
+                                      "arrow keys to pan; the wheel scrolls the charts")
+        self.unit = ""  # the series' unit, for readings (set by the panel)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.header = QLabel(series)
         self.header.setAccessibleName(f"{series} reading")
         self.header.setTextFormat(Qt.TextFormat.PlainText)
-        self.plot_widget = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        self.plot_widget = StackPlotWidget(axisItems={"bottom": pg.DateAxisItem()})
         self.plot_widget.setAccessibleName(f"{series} plot")
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the chart takes the keys
         self.plot_widget.setBackground("w")
@@ -210,8 +239,11 @@ class SeriesChart(QWidget):
         n = self._hi - self._lo
         sparse = n <= SPARSE_POINTS
         if sparse != self._sparse:
+            # A snapshot series holds its value until the next snapshot: steps, with a
+            # marker at each snapshot; dense series are a plain line.
             self._sparse = sparse
             self.curve.setSymbol("o" if sparse else None)
+            self.curve.opts["stepMode"] = "right" if sparse else None
         self._show_slice()
         self._place_markers()
         if n:
@@ -306,7 +338,10 @@ class SeriesChart(QWidget):
             return
         self.reading = (float(self._x[self._lo + i]), float(self._y[self._lo + i]))
         when = local_text(datetime.fromtimestamp(self.reading[0], UTC), seconds=True)
-        self.header.setText(f"{self.series}{kind}  ·  {when}  ·  {self.reading[1]:.6g}")
+        value = format_value(self.reading[1], self.unit, self.series)
+        self.header.setText(f"{self.series}{kind}  ·  {when}  ·  {value}")
+        self.header.setToolTip(f"{utc_text(datetime.fromtimestamp(self.reading[0], UTC))}: "
+                               f"{self.reading[1]!r}")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         lo, hi = self.x_range()

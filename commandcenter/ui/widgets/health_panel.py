@@ -295,6 +295,9 @@ class HealthPanel(QWidget):
     def _meta_loaded(self, meta: HealthMeta) -> None:
         self.meta = meta
         self._ensure_charts([s.series for s in meta.status])
+        for st in meta.status:  # readings in the series' unit
+            if st.series in self.charts:
+                self.charts[st.series].unit = st.unit or ""
         self._show_alerts()
         self._show_spans()
         self._show_snapshot()
@@ -334,6 +337,9 @@ class HealthPanel(QWidget):
 
         name = self._to_build[0]
         chart = SeriesChart(name)
+        meta = getattr(self, "meta", None)
+        chart.unit = next((st.unit or "" for st in (meta.status if meta else ())
+                           if st.series == name), "")
         chart.sig_range_changed_manually.connect(self._zoomed)
         first = next(iter(self.charts.values()), None)
         if first is not None:
@@ -400,7 +406,7 @@ class HealthPanel(QWidget):
         self.range_label.setText(
             f"{local_text(datetime.fromtimestamp(lo, UTC))} to "
             f"{local_text(datetime.fromtimestamp(hi, UTC))}"
-            + ("  (live)" if self.follow else ""))
+            + ("  (live)" if self.follow else "  (Live off)"))
 
     # --- ranges and zoom --------------------------------------------------------------
     def show_range(self, key: str) -> None:
@@ -434,14 +440,25 @@ class HealthPanel(QWidget):
             self.load_range(*self.current_window())
 
     def show_alert(self, alert: Any) -> None:
-        """Scroll to the alert's chart and zoom to its moment."""
+        """Scroll to the alert's chart; stay Live when its moment is in the live range,
+        else zoom to it and say that Live is off."""
         chart = self.charts.get(alert.series)
         if chart is None:
             return
-        self._stop_following()
         self.scroll.ensureWidgetVisible(chart)
+        if self.follow:
+            lo, hi = self.current_window()
+            if lo <= alert.onset_at <= hi:
+                self.session.sig_info.emit(f"Alert #{alert.id} is in the live range; "
+                                           "still following live data")
+                return
+        self._stop_following()
         end = min(alert.onset_at + ALERT_WINDOW, self.session.now() + ALERT_WINDOW / 8)
         self.load_range(end - 2 * ALERT_WINDOW, end)  # recent: mostly the time before
+        self.live_off_reason = (f"Live is off: showing alert #{alert.id} at "
+                                f"{local_text(alert.onset_at)}; tick Live to follow again")
+        self.range_label.setToolTip(self.live_off_reason)
+        self.session.sig_info.emit(self.live_off_reason)
 
     # --- per-series sensitivity ---------------------------------------------------------
     def _sensitivity_allowed(self) -> None:

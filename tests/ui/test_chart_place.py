@@ -1,0 +1,91 @@
+"""Charts keep the user's place: the wheel scrolls the stack, Ctrl+wheel zooms, snapshot
+series are steps with markers, readings carry units."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QScrollArea, QVBoxLayout, QWidget
+
+from commandcenter.ui.charts.series_chart import SeriesChart
+from tests.ui.test_health_panel import fed  # noqa: F401  (the fixture)
+
+
+def _wheel(widget: QWidget, ctrl: bool, up: bool = False) -> None:
+    pos = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(pos, widget.mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120 if up else -120),
+                        Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.ControlModifier if ctrl
+                        else Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_the_stack_and_ctrl_wheel_zooms(qtbot) -> None:  # type: ignore[no-untyped-def]
+    stack = QWidget()
+    layout = QVBoxLayout(stack)
+    charts = [SeriesChart(f"s{i}") for i in range(4)]
+    t = np.arange(0.0, 3600.0, 60.0) + 1_772_440_200.0
+    for c in charts:
+        c.plot_widget.setMinimumHeight(300)
+        c.set_data(t, np.sin(t / 600.0))
+        c.set_x_range(float(t[0]), float(t[-1]))
+        layout.addWidget(c)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(stack)
+    qtbot.addWidget(scroll)
+    scroll.resize(600, 400)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    chart = charts[0]
+    before = chart.x_range()
+    _wheel(chart.plot_widget.viewport(), ctrl=False)
+    assert scroll.verticalScrollBar().value() > 0  # the stack scrolled
+    assert chart.x_range() == before  # the chart kept its range
+    _wheel(chart.plot_widget.viewport(), ctrl=True, up=True)
+    lo, hi = chart.x_range()
+    assert hi - lo < before[1] - before[0]  # Ctrl+wheel zoomed in
+
+
+def test_snapshot_series_are_steps_with_markers_and_readings_have_units(qtbot) -> None:  # type: ignore[no-untyped-def]
+    chart = SeriesChart("drop_share_50")
+    qtbot.addWidget(chart)
+    t = 1_772_440_200.0 + 86400.0 * np.arange(3)
+    chart.set_data(t, np.array([0.002, 0.0416299, 0.0416299]))
+    assert chart.curve.opts["stepMode"] == "right"
+    assert chart.curve.opts["symbol"] == "o"
+    assert chart.header.text().endswith("4.2 %")
+    assert "0.0416299" in chart.header.toolTip() and "UTC" in chart.header.toolTip()
+    dense = SeriesChart("score_mean")
+    qtbot.addWidget(dense)
+    dense.unit = "score"
+    many = 1_772_440_200.0 + 60.0 * np.arange(500)
+    dense.set_data(many, np.full(500, 34.88151))
+    assert dense.curve.opts["stepMode"] is None and dense.curve.opts["symbol"] is None
+    assert dense.header.text().endswith("34.9 score")
+
+
+def test_selecting_an_alert_keeps_live_or_says_it_stopped(qtbot, fed, window) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from tests.ui.conftest import wait_idle
+    from tests.ui.test_health_panel import panel_of
+
+    panel = panel_of(qtbot, window)
+    alert = fed.health.alerts()[0]
+    said: list[str] = []
+    window.session.sig_info.connect(said.append)
+    panel.show_range("day")  # the alert's moment is in the live day
+    wait_idle(qtbot, window)
+    panel.alerts.select_alert(alert.id)
+    wait_idle(qtbot, window)
+    assert panel.follow and panel.live_box.isChecked()
+    assert "still following live data" in said[-1]
+    panel.show_range("hour")  # now it is not: zoomed to it, and told so
+    wait_idle(qtbot, window)
+    panel.alerts.table.clearSelection()
+    panel.show_alert(alert)
+    wait_idle(qtbot, window)
+    assert not panel.follow and not panel.live_box.isChecked()
+    assert said[-1].startswith(f"Live is off: showing alert #{alert.id}")
+    assert "(Live off)" in panel.range_label.text()
