@@ -153,6 +153,7 @@ class PagingService:
                    by: Credentials | None) -> EscalationPolicy:
         """A new policy for requests made from now on (a commander's authority change)."""
         now = self.ctx.clock.now()
+        EscalationPolicy(dict(minutes), delegation_minutes)  # bad input: before anything
         with self.ctx.uow() as uow:
             op = authorize(self.ctx, uow, by, Action.EDIT_ROSTER, "set the escalation policy")
             version = self._policy(uow).version + 1
