@@ -118,6 +118,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
         view.addAction(dock.toggleViewAction())
     view.addSeparator()
     a["reset_layout"] = _action(w, view, "Reset &layout", w.reset_layout)
+    a["wall"] = _action(w, view, "&Wall display", w.open_wall)
 
     help_menu = bar.addMenu("&Help")
     a["shortcuts"] = _action(w, help_menu, "&Keyboard shortcuts…", w.show_shortcuts,

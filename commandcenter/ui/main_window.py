@@ -265,6 +265,16 @@ class MainWindow(QMainWindow):
         self.focus_panel(self.docks["composer"], self.composer.template_combo)
         self.composer.new_message()
 
+    def open_wall(self) -> None:
+        """The read-only wall display for the room, on this window's database."""
+        from .wall import WallWindow
+
+        self.wall = WallWindow(self.services)
+        self.wall.setWindowFlag(Qt.WindowType.Window)
+        self.wall.resize(1920, 1080)
+        self.wall.showFullScreen()
+        self.wall.start()
+
     def show_shortcuts(self) -> None:
         from .dialogs.shortcuts import ShortcutsDialog
 

@@ -247,6 +247,12 @@ class WallWindow(QWidget):
                          + (" ⚠" if firing else ""))
             spark.set_data(ts, values, firing)
 
+    def keyPressEvent(self, event: Any) -> None:
+        if event.key() == Qt.Key.Key_Escape:  # leaving the wall changes nothing either
+            self.close()
+            return
+        super().keyPressEvent(event)
+
     def closeEvent(self, event: Any) -> None:
         self.timer.stop()
         self.clock_timer.stop()

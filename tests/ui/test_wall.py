@@ -44,3 +44,11 @@ def test_values_carry_units_and_sensible_precision() -> None:
     assert format_value(20000.0, "profiles", "profile_count") == "20,000 profiles"
     assert format_value(228.4, "s", "batch_freshness") == "228 s"
     assert format_value(None, "", "psi") == "–"
+
+
+def test_the_view_menu_opens_the_wall_on_the_same_database(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    window.actions_by_name["wall"].trigger()
+    wall = window.wall
+    qtbot.waitUntil(lambda: wall.state is not None and wall.tasks.idle(), timeout=IDLE_MS)
+    assert "Scores halved overnight" in wall.title.text()
+    wall.close()
