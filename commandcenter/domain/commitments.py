@@ -128,7 +128,7 @@ END_OF_DAY = time(17)  # "end of day", "EOD", "close of business"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UNIT_PREFIXES = (("m", 60), ("h", 3600), ("d", 86400), ("w", 7 * 86400))
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-                "six": 6, "twelve": 12, "24": 24, "half an": 0.5}
+                "six": 6, "twelve": 12, "half an": 0.5, "the": 1, "the next": 1}
 
 _ZONE = (r"(?:\s+(?P<zone>" + "|".join(sorted(ZONES, key=len, reverse=True))
          + r"|[A-Za-z]+/[A-Za-z_]+)\b)?")
@@ -136,8 +136,9 @@ _CLOCK = r"(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?:\s*(?P<ampm>a\.?m\.?|p\.?m\.?))?"
 _DAY = r"(?:(?P<day>today|tomorrow|tonight)\s+)?"
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("relative", re.compile(
-        r"\b(?P<lead>within|in|in the next)\s+(?P<n>\d+(?:\.\d+)?|half an|an|a|one|two|three"
-        r"|four|five|six|twelve)\s+(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?)\b", re.I)),
+        r"\b(?P<lead>within|in|within the next|in the next)\s+(?P<n>\d+(?:\.\d+)?|half an|an|a"
+        r"|one|two|three|four|five|six|twelve|the next|the)\s+"
+        r"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?)\b", re.I)),
     ("end_of_day", re.compile(
         r"\b(?:by\s+)?(?:the\s+)?(?:end of (?:the )?(?:day|business)|eod|close of business|cob)"
         r"(?:\s+(?P<day>today|tomorrow))?" + _ZONE, re.I)),

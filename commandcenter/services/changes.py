@@ -22,6 +22,7 @@ from commandcenter.domain.operators import Action, Role, require
 from commandcenter.domain.timeline import EntryKind
 from commandcenter.persistence.commitment_models import ScoringChangeRow
 from commandcenter.persistence.models import IncidentRow, MessageRow, PublicationRow
+from commandcenter.persistence.outbox import Outbox
 from commandcenter.persistence.uow import UnitOfWork
 
 from .context import ServiceContext, acting
@@ -47,7 +48,7 @@ class ChartMark:
     label: str
     announced: bool
     explanation_message_id: int | None
-    explanation_link: str | None  # the published explanation's outbox file, if any
+    explanation_link: str | None  # the published explanation's file in the outbox, if any
 
 
 def record_publication(uow: UnitOfWork, message: MessageRow, publication: PublicationRow,
@@ -159,7 +160,9 @@ class ChangeService:
                     pub = uow.session.execute(select(PublicationRow).where(
                         PublicationRow.message_id == row.explanation_message_id)
                     ).scalar_one_or_none()
-                    link = pub.file_name if pub else None
+                    link = (str(Outbox(self.ctx.outbox_dir).path_for(pub.destination,
+                                                                     pub.file_name))
+                            if pub else None)
                 v = change_view(row, now)
                 state = "announced" if v.announced else "NOT ANNOUNCED"
                 out.append(ChartMark(row.id, row.released_at or row.effective_at,

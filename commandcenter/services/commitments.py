@@ -10,6 +10,7 @@ somebody looked.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,12 +31,30 @@ from commandcenter.domain.operators import Action, require
 from commandcenter.domain.timeline import EntryKind
 from commandcenter.persistence.commitment_models import CommitmentRow
 from commandcenter.persistence.metrics_models import AlertRow
-from commandcenter.persistence.models import IncidentRow, MessageRow
+from commandcenter.persistence.models import (
+    ContactRow,
+    IncidentRow,
+    MessageRow,
+    PublicationRow,
+)
 from commandcenter.persistence.uow import UnitOfWork
 
 from .context import ServiceContext, acting
 
 DETECTOR = "commitment"  # the alerts' detector name
+# Messages whose promises are offered as commitments: submitted, approved, published.
+OFFERED_STATES = (MessageState.IN_REVIEW.value, MessageState.APPROVED.value,
+                  MessageState.PUBLISHED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A commitment a message proposes, for the spokesperson to confirm or edit."""
+
+    message_id: int
+    message_state: str
+    author: str
+    suggestion: Suggestion
 
 
 def commitment_view(row: CommitmentRow, incident: IncidentRow) -> Commitment:
@@ -113,6 +132,30 @@ class CommitmentService:
                 except NotFound:
                     zone = "UTC"
         return rules.suggest(text, as_utc(at) if at else self.ctx.clock.now(), zone)
+
+    def offers(self, incident_id: int) -> list[Offer]:
+        """Promises in the incident's submitted or published messages that no commitment
+        records yet, each resolved against the message's time (its publication, else its
+        last change) in its author's zone. Offered, never applied."""
+        with self.ctx.uow() as uow:
+            linked = set(uow.session.execute(select(CommitmentRow.message_id).where(
+                CommitmentRow.incident_id == incident_id,
+                CommitmentRow.message_id.is_not(None))).scalars())
+            found = uow.session.execute(
+                select(MessageRow, ContactRow, PublicationRow.published_at)
+                .join(ContactRow, ContactRow.id == MessageRow.author_id)
+                .outerjoin(PublicationRow, PublicationRow.message_id == MessageRow.id)
+                .where(MessageRow.incident_id == incident_id,
+                       MessageRow.state.in_(OFFERED_STATES))
+                .order_by(MessageRow.id)).all()
+            out = []
+            for m, author, published_at in found:
+                if m.id in linked:
+                    continue
+                when = published_at or m.updated_at
+                for s in rules.suggest(m.body, when, author.timezone or "UTC"):
+                    out.append(Offer(m.id, m.state, author.name, s))
+            return out
 
     def add(self, incident_id: int, text: str, due_at: datetime, actor: str, *,
             message_id: int | None = None) -> Commitment:

@@ -32,6 +32,8 @@ def utc(*a: int) -> datetime:
     ("A full report within 24 hours.", AT, utc(2026, 12, 3, 10, 15)),
     ("Expect news in 30 minutes.", AT, utc(2026, 12, 2, 10, 45)),
     ("More in an hour.", AT, utc(2026, 12, 2, 11, 15)),
+    ("Next update within the hour.", AT, utc(2026, 12, 2, 11, 15)),
+    ("We will reply within the next 3 days.", AT, utc(2026, 12, 5, 10, 15)),
     ("We'll explain tomorrow morning PT.", AT, utc(2026, 12, 3, 17, 0)),  # 09:00 PST
     ("We'll explain tomorrow morning PT.", SUMMER, utc(2026, 7, 2, 16, 0)),  # 09:00 PDT
     ("A statement by 5pm CET.", AT, utc(2026, 12, 2, 16, 0)),
@@ -67,6 +69,7 @@ def test_several_promises_in_one_message_each_become_a_suggestion() -> None:
     "Scores fell for 3 people by 3 points.",
     "We are sorry. We are investigating.",
     "It happened at 5 locations.",
+    "We are restoring it within hours.",  # too vague to hold anyone to
 ])
 def test_text_without_a_time_promise_suggests_nothing(text: str) -> None:
     assert suggest(text, AT) == []

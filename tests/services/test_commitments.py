@@ -115,3 +115,19 @@ def test_bad_input_stores_nothing(people: Services) -> None:
     with pytest.raises(PolicyRefused, match="permission"):
         svc.commitments.add(inc, "x", START + timedelta(hours=1), DAVE)
     assert count(svc, CommitmentRow) == 0
+
+
+def test_a_submitted_or_published_promise_is_offered_until_confirmed(people: Services) -> None:
+    svc = people
+    inc = open_incident(svc)
+    draft = svc.messages.draft(inc, svc.messages.get(in_review(svc, inc, "x")).channel,
+                               "Next update by 11:00 UTC.", BOB)
+    assert not [o for o in svc.commitments.offers(inc) if o.message_id == draft.id]
+    mid = published(svc, inc, "Sorry. We will explain within 2 hours.")
+    (offer,) = svc.commitments.offers(inc)
+    assert (offer.message_id, offer.message_state) == (mid, "published")
+    assert offer.suggestion.due_at == START + timedelta(hours=2)  # from its publication
+    assert count(svc, CommitmentRow) == 0  # offered, never applied
+    svc.commitments.add(inc, offer.suggestion.text, offer.suggestion.due_at, BOB,
+                        message_id=mid)
+    assert svc.commitments.offers(inc) == []
