@@ -164,9 +164,10 @@ class ChangeService:
                                                                      pub.file_name))
                             if pub else None)
                 v = change_view(row, now)
-                state = "announced" if v.announced else "NOT ANNOUNCED"
+                state = ("announced" if v.announced else "released without notice"
+                         if row.released_at else "NOT ANNOUNCED")
                 out.append(ChartMark(row.id, row.released_at or row.effective_at,
-                                     f"change #{row.id}: {row.title} ({state})", v.announced,
+                                     f"#{row.id} {row.title} · {state}", v.announced,
                                      row.explanation_message_id, link))
             return out
 

@@ -338,10 +338,11 @@ def set_change_marks(chart: SeriesChart, marks: Sequence[Any],
     ``on_click(mark)`` (the window opens its published explanation)."""
     lines: list[pg.InfiniteLine] = chart.__dict__.setdefault("change_lines", [])
     while len(lines) < len(marks):
+        # The label ends at its line: new changes sit at the right, by "now".
         line = pg.InfiniteLine(angle=90, movable=False, label="change",
                                labelOpts={"position": 0.92, "color": "#1b2631",
-                                          "fill": (255, 255, 255, 200), "anchors": [(0, 0),
-                                                                                    (0, 0)]})
+                                          "fill": (255, 255, 255, 210),
+                                          "anchors": [(1, 0), (1, 0)]})
         line.setZValue(15)
         line.sigClicked.connect(lambda ln, _ev=None: _clicked(chart, ln))
         chart.plot_item.addItem(line, ignoreBounds=True)
@@ -355,7 +356,7 @@ def set_change_marks(chart: SeriesChart, marks: Sequence[Any],
         m = marks[i]
         line.setPos(m.at.timestamp())
         line.setPen(CHANGE_PEN[bool(m.announced)])
-        line.label.setFormat(m.label + (" · explained (click)" if m.explanation_link else ""))
+        line.label.setFormat(m.label + (" · explained, click" if m.explanation_link else ""))
         line.setToolTip(f"{m.label}\n" + (f"Published explanation: {m.explanation_link}"
                                            if m.explanation_link else "No published explanation"))
         line.show()
