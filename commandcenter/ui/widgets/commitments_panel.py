@@ -56,8 +56,8 @@ class CommitmentsModel(RowsModel[Any]):
     def state_text(self, c: Any) -> str:
         if c.state.value == "kept":
             return "kept late" if c.kept_late else "kept"
-        if self.now is not None and c.overdue_at(self.now):
-            return "OVERDUE"
+        if c.state.value == "open" and self.now is not None and c.overdue_at(self.now):
+            return "OVERDUE"  # due passed; the sweep breaks it at its next look
         return c.state.value
 
     def cell(self, c: Any, column: int, role: int) -> Any:
