@@ -38,6 +38,8 @@ def test_a_promise_in_a_submitted_message_is_offered_and_confirmed(
     assert c.due_at == clock.now().replace(hour=10, minute=30) and c.message_id is not None
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1 and panel.offer_list.count() == 0,
                     timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "commitments 1: 1 open" in window.incidents.summary.text(),
+                    timeout=WAIT_MS)  # part of the incident's response figures
 
     # Due passes on the simulated clock: the panel's tick breaks it, with an alert.
     clock.advance(timedelta(hours=2, minutes=1))
