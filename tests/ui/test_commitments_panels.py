@@ -114,3 +114,12 @@ def test_the_models_are_well_behaved(qtmodeltester, company: Services) -> None: 
     changes.set_rows(company.changes.list())
     qtmodeltester.check(commitments)
     qtmodeltester.check(changes)
+
+
+def test_find_goes_to_the_filter_of_the_panel_in_focus(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    for dock, panel in ((window.docks["commitments"], window.commitments_panel),
+                        (window.docks["changes"], window.changes_panel)):
+        window.focus_panel(dock, panel.table)
+        qtbot.waitUntil(panel.table.hasFocus, timeout=WAIT_MS)
+        qtbot.keyClick(panel.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(panel.filter_edit.hasFocus, timeout=5000)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -36,6 +36,7 @@ from ..dialogs.when import date_time_edit, from_qt
 from ..models.table import RowsModel
 from ..session import Session
 from ..timefmt import local_text, utc_text
+from .commitments_panel import FindGoesToFilter
 from .timeline_panel import compact_rows, labelled
 
 FILTERS = ("all", "warnings", "not announced", "announced", "released")
@@ -183,9 +184,9 @@ class ChangesPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.detail)
         layout.addLayout(buttons)
-        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
-        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.activated.connect(self.filter_edit.setFocus)
+        self.find_key = FindGoesToFilter(self.filter_edit, self)
+        for w in (self.table, self.kind_combo):
+            w.installEventFilter(self.find_key)
         self._update_controls()
 
     # --- loading ------------------------------------------------------------------

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -84,6 +84,29 @@ def matches(c: Any, text: str, state: str, now: datetime) -> bool:
         return False
     needle = text.strip().casefold()
     return not needle or needle in f"{c.text} {c.owner} {c.incident_title}".casefold()
+
+
+class FindGoesToFilter(QObject):
+    """Ctrl+F (StandardKey.Find) inside a panel goes to the panel's own filter.
+
+    The window's Find action (the timeline filter) would otherwise take it: the
+    event is claimed at ShortcutOverride, then handled as a key press here.
+    """
+
+    def __init__(self, target: QLineEdit, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.target = target
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(
+                event, QKeyEvent) and event.matches(QKeySequence.StandardKey.Find):
+            event.accept()
+            if kind == QEvent.Type.KeyPress:
+                self.target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                self.target.selectAll()
+            return True
+        return False
 
 
 class CommitmentDialog(QDialog):
@@ -199,9 +222,9 @@ class CommitmentsPanel(QWidget):
         layout.addWidget(self.offer_label)
         layout.addWidget(self.offer_list)
         layout.addLayout(offer_buttons)
-        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
-        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.activated.connect(self.filter_edit.setFocus)
+        self.find_key = FindGoesToFilter(self.filter_edit, self)
+        for w in (self.table, self.offer_list, self.state_combo, self.scope_box):
+            w.installEventFilter(self.find_key)
         self._update_controls()
 
     # --- loading ------------------------------------------------------------------
@@ -369,4 +392,4 @@ class CommitmentsPanel(QWidget):
                            success=f"Commitment #{c.id} kept")
 
 
-__all__ = ["CommitmentDialog", "CommitmentsPanel"]
+__all__ = ["CommitmentDialog", "CommitmentsPanel", "FindGoesToFilter"]
