@@ -130,4 +130,6 @@ def mentions_change(text: str, change_id: int, title: str) -> bool:
     """Is a message about this change? It says "change #ID", or quotes its title."""
     if any(int(m.group(1)) == change_id for m in _REF.finditer(text)):
         return True
-    return title.casefold() in " ".join(text.split()).casefold()
+    # The whole title, as words: "v2" does not announce "Network weighting v2".
+    words = r"\s+".join(re.escape(w) for w in title.split())
+    return re.search(rf"(?<!\w){words}(?!\w)", text, re.I) is not None

@@ -89,8 +89,8 @@ def check_new(text: str, due_at: datetime, now: datetime) -> tuple[str, datetime
     if len(cleaned) > MAX_TEXT:
         raise InvalidInput(f"text: longer than {MAX_TEXT} characters")
     due = as_utc(due_at)
-    if due <= as_utc(now) - timedelta(days=1):
-        raise InvalidInput(f"due: {due:%Y-%m-%d %H:%M} UTC is more than a day in the past")
+    if due <= as_utc(now):
+        raise InvalidInput(f"due: {due:%Y-%m-%d %H:%M} UTC is not in the future")
     return cleaned, due
 
 

@@ -51,10 +51,14 @@ class ChartMark:
     explanation_link: str | None  # the published explanation's file in the outbox, if any
 
 
-def record_publication(uow: UnitOfWork, message: MessageRow, publication: PublicationRow,
-                       now: datetime) -> list[int]:
-    """Link a published advance notice (or explanation) to the changes it names."""
-    if message.purpose not in (Purpose.ADVANCE_NOTICE.value, Purpose.EXPLANATION.value):
+def record_publication(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
+                       publication: PublicationRow, now: datetime) -> list[int]:
+    """Link a published advance notice (or explanation) to the changes it names.
+
+    A drill's publication announces nothing: the calendar holds real changes.
+    """
+    if incident.drill or message.purpose not in (Purpose.ADVANCE_NOTICE.value,
+                                                 Purpose.EXPLANATION.value):
         return []
     text = f"{message.title or ''}\n{message.body}"
     linked = []
@@ -80,7 +84,7 @@ def record_publication(uow: UnitOfWork, message: MessageRow, publication: Public
 def _open_incidents(uow: UnitOfWork) -> list[IncidentRow]:
     rows = uow.session.execute(select(IncidentRow).where(
         IncidentRow.status != IncidentStatus.CLOSED.value)).scalars().all()
-    return [r for r in rows if is_open(IncidentStatus(r.status))]
+    return [r for r in rows if is_open(IncidentStatus(r.status)) and not r.drill]
 
 
 class ChangeService:

@@ -164,8 +164,6 @@ class CommitmentService:
 
         now = self.ctx.clock.now()
         cleaned, due = rules.check_new(text, due_at, now)
-        if due <= now:
-            raise InvalidInput(f"due: {due:%Y-%m-%d %H:%M} UTC is not in the future")
         with self.ctx.uow() as uow:
             op = acting(uow, actor)
             require(op, Action.DRAFT)

@@ -24,4 +24,4 @@ def after_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
     """Record what this publication settles, in the same transaction as the publication."""
     from .changes import record_publication
 
-    record_publication(uow, message, publication, now)  # announces / explains changes
+    record_publication(uow, message, incident, publication, now)  # announces / explains changes

@@ -95,3 +95,20 @@ def test_bad_change_input_stores_nothing(people: Services) -> None:
     with pytest.raises(InvalidInput, match="notice-days"):
         svc.changes.add("x", EFFECTIVE, ALICE, notice_days=-1)
     assert count(svc, ScoringChangeRow) == 0
+
+
+def test_a_drill_or_a_loose_mention_announces_nothing(people: Services) -> None:
+    svc = people
+    c = svc.changes.add("Network weighting v2", EFFECTIVE, ALICE)
+    drill = open_incident(svc, drill=True)
+    m = svc.messages.draft(drill, Channel.BLOG, f"EXERCISE: advance notice of change #{c.id}",
+                           BOB, purpose=Purpose.ADVANCE_NOTICE)
+    svc.messages.submit(m.id, BOB)
+    svc.messages.approve(m.id, CAROL, PASS)
+    svc.messages.publish(m.id, BOB)
+    assert svc.changes.get(c.id).announced_at is None  # a drill never announces a real change
+    live = open_incident(svc)
+    publish(svc, live, "Our v2 API is faster now.", Purpose.ADVANCE_NOTICE)
+    assert svc.changes.get(c.id).announced_at is None  # "v2" alone is not its title
+    publish(svc, live, "Next week: network  weighting V2.", Purpose.ADVANCE_NOTICE)
+    assert svc.changes.get(c.id).announced_at is not None
