@@ -68,7 +68,8 @@ def _break(uow: UnitOfWork, row: CommitmentRow, incident: IncidentRow, now: date
     from .timeline import append
 
     row.state = CommitmentState.BROKEN.value
-    evidence = (f"Commitment #{row.id} by {row.owner} fell due "
+    evidence = ("DRILL: " if incident.drill else "") + (
+                f"Commitment #{row.id} by {row.owner} fell due "
                 f"{row.due_at:%Y-%m-%d %H:%M} UTC unkept: {row.text}")
     alert = AlertRow(series_id=None, detector=DETECTOR, level="critical", state="firing",
                      onset_at=row.due_at, peak_score=1.0, evidence=evidence,

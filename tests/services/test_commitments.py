@@ -131,3 +131,15 @@ def test_a_submitted_or_published_promise_is_offered_until_confirmed(people: Ser
     svc.commitments.add(inc, offer.suggestion.text, offer.suggestion.due_at, BOB,
                         message_id=mid)
     assert svc.commitments.offers(inc) == []
+
+
+def test_a_drills_overdue_commitment_is_marked_drill(people: Services,
+                                                     clock: SimulatedClock) -> None:
+    svc = people
+    drill = open_incident(svc, drill=True)
+    svc.commitments.add(drill, "EXERCISE update", START + timedelta(minutes=5), ALICE)
+    clock.advance(timedelta(minutes=6))
+    (c,) = svc.commitments.sweep()
+    assert c.drill
+    (alert,) = [a for a in svc.health.alerts() if a.detector == "commitment"]
+    assert alert.evidence.startswith("DRILL: ") and alert.incident_id == drill

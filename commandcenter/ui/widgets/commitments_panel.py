@@ -63,7 +63,8 @@ class CommitmentsModel(RowsModel[Any]):
     def cell(self, c: Any, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return (str(c.id), self.state_text(c), local_text(c.due_at), c.owner,
-                    f"#{c.incident_id} {c.incident_title}", c.text)[column]
+                    f"#{c.incident_id} {c.incident_title}" + (" [DRILL]" if c.drill else ""),
+                    c.text)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             made = f"made by message #{c.message_id}" if c.message_id else "made by hand"
             kept = (f"; kept {utc_text(c.kept_at)} by {c.kept_by}"
