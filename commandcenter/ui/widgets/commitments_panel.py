@@ -42,6 +42,7 @@ from .timeline_panel import compact_rows, labelled
 
 FILTERS = ("all", "open", "overdue", "kept", "broken")
 SWEEP_MS = 5000  # how often the clock is checked against the next due time
+RELOAD_EVERY_TICKS = 12  # and, once a minute, the list read again
 OVERDUE_BRUSH = QBrush(QColor("#c0392b"))
 KEPT_BRUSH = QBrush(QColor("#1e8449"))
 
@@ -143,6 +144,7 @@ class CommitmentsPanel(QWidget):
         self.offers: list[Any] = []
         self.dismissed: set[tuple[int, int]] = set()  # (message, phrase start) set aside here
         self.next_due: datetime | None = None
+        self._ticks = 0
         self.dialog: CommitmentDialog | None = None
         self._build()
         self.timer = QTimer(self, interval=SWEEP_MS)
@@ -294,6 +296,9 @@ class CommitmentsPanel(QWidget):
 
     def tick(self) -> None:
         """The clock passed a due time: break it now (alert, timeline), as hand-overs are."""
+        self._ticks += 1
+        if self._ticks % RELOAD_EVERY_TICKS == 0:
+            self.reload()  # commitments recorded elsewhere (the CLI, another workstation)
         if self.next_due is None or self.session.now() < self.next_due:
             return
         self.next_due = None
