@@ -165,8 +165,11 @@ class Pager(QObject):
         """Show the message in the review queue; if this operator may approve it now,
         open the approve dialog straight away (publishing once approved)."""
         w = self.window
-        w.raise_()
-        w.activateWindow()
+        from PySide6.QtGui import QGuiApplication
+
+        if QGuiApplication.platformName() != "offscreen":  # no window stack to raise in
+            w.raise_()
+            w.activateWindow()
         w.focus_panel(w.docks["review"], w.review.queue)
         approve = self.bar.approving
 
