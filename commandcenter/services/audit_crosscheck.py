@@ -83,9 +83,9 @@ def _replay(uow: UnitOfWork) -> Expected:
     for seq, action, entity_id, payload in uow.session.execute(stmt):
         try:
             p = json.loads(payload)
-        except ValueError:
-            continue  # the chain check reports an edited record
-        _apply(e, seq, action, entity_id, p)
+            _apply(e, seq, action, entity_id, p)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # an edited record, missing its fields: the chain check reports it
     return e
 
 
