@@ -50,13 +50,18 @@ def test_the_wheel_scrolls_the_stack_and_ctrl_wheel_zooms(qtbot) -> None:  # typ
 
 
 def test_snapshot_series_are_steps_with_markers_and_readings_have_units(qtbot) -> None:  # type: ignore[no-untyped-def]
-    chart = SeriesChart("drop_share_50")
+    chart = SeriesChart("drop_share_10")
+    chart.snapshot = True  # the panel sets it for series fed by score snapshots
     qtbot.addWidget(chart)
     t = 1_772_440_200.0 + 86400.0 * np.arange(3)
+    chart.set_x_range(t[0] - 3600.0, t[-1] + 86400.0)
     chart.set_data(t, np.array([0.002, 0.0416299, 0.0416299]))
     assert chart.curve.opts["stepMode"] == "right"
-    assert chart.curve.opts["symbol"] == "o"
-    assert chart.header.text().endswith("4.2 %")
+    xs, _ys = chart.snapshot_markers.getData()
+    assert list(xs) == list(t)  # a marker on each snapshot, none on the carried edge
+    curve_x, curve_y = chart.curve.getData()
+    assert curve_x[-1] >= t[-1] and curve_y[-1] == curve_y[-2]
+    assert chart.header.text().endswith("4.2 %")  # a share, in percent
     assert "0.0416299" in chart.header.toolTip() and "UTC" in chart.header.toolTip()
     dense = SeriesChart("score_mean")
     qtbot.addWidget(dense)
@@ -64,6 +69,10 @@ def test_snapshot_series_are_steps_with_markers_and_readings_have_units(qtbot) -
     many = 1_772_440_200.0 + 60.0 * np.arange(500)
     dense.set_data(many, np.full(500, 34.88151))
     assert dense.curve.opts["stepMode"] is None and dense.curve.opts["symbol"] is None
+    few = SeriesChart("psi")  # a sampled series zoomed to a few points: a line, dotted
+    qtbot.addWidget(few)
+    few.set_data(t, np.array([0.03, 0.3, 0.31]))
+    assert few.curve.opts["stepMode"] is None and few.curve.opts["symbol"] == "o"
     assert dense.header.text().endswith("34.9 score")
 
 

@@ -100,6 +100,7 @@ class SeriesChart(QWidget):
         self.setAccessibleDescription("Hover for values; Ctrl+wheel or + and - to zoom, "
                                       "arrow keys to pan; the wheel scrolls the charts")
         self.unit = ""  # the series' unit, for readings (set by the panel)
+        self.snapshot = False  # fed by score snapshots: drawn as steps (set by the panel)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.header = QLabel(series)
         self.header.setAccessibleName(f"{series} reading")
@@ -133,6 +134,9 @@ class SeriesChart(QWidget):
                                      symbolPen=None, symbolBrush=pg.mkBrush("#2e86c1"))
         self._sparse = False
         item.addItem(self.curve)
+        self.snapshot_markers = pg.ScatterPlotItem(size=7, symbol="o", pen=None,
+                                                   brush=pg.mkBrush("#2e86c1"))
+        item.addItem(self.snapshot_markers)
         self.markers = pg.ScatterPlotItem(size=11, symbol="t1", pen=pg.mkPen("k", width=1))
         self.markers.setZValue(20)
         item.addItem(self.markers, ignoreBounds=True)
@@ -239,12 +243,15 @@ class SeriesChart(QWidget):
         # Sparse series (one point per score snapshot) need dots: a lone point has no line.
         n = self._hi - self._lo
         sparse = n <= SPARSE_POINTS
+        sparse = sparse and not self.snapshot  # snapshots have markers of their own
         if sparse != self._sparse:
-            # A snapshot series holds its value until the next snapshot: steps, with a
-            # marker at each snapshot; dense series are a plain line.
             self._sparse = sparse
             self.curve.setSymbol("o" if sparse else None)
-            self.curve.opts["stepMode"] = "right" if sparse else None
+        if not self.snapshot:
+            self.snapshot_markers.setData(x=[], y=[])
+        # A snapshot series holds its value until the next snapshot: steps, with a
+        # marker at each snapshot; a sampled series is a line between its points.
+        self.curve.opts["stepMode"] = "right" if self.snapshot else None
         self._show_slice()
         self._place_markers()
         if n:
@@ -264,7 +271,14 @@ class SeriesChart(QWidget):
         i1 = min(int(np.searchsorted(x, hi + width, side="right")) + 1, x.size)
         self._shown = (float(x[i0]) if i0 else -np.inf,
                        float(x[i1 - 1]) if i1 < x.size else np.inf)
-        self.curve.setData(x[i0:i1], y[i0:i1])
+        xs, ys = x[i0:i1], y[i0:i1]
+        if self.snapshot:
+            self.snapshot_markers.setData(x=xs, y=ys)  # one marker per snapshot
+            if i1 == x.size and xs.size and hi > xs[-1]:
+                # The newest snapshot's value holds until the next: carry it to the edge.
+                xs, ys = np.append(xs, hi), np.append(ys, ys[-1])
+                self._shown = (self._shown[0], float(x[-1]))
+        self.curve.setData(xs, ys)
 
     def _x_range_changed(self, *_args: object) -> None:
         lo, hi = self.view.viewRange()[0]

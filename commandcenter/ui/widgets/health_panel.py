@@ -297,9 +297,13 @@ class HealthPanel(QWidget):
     def _meta_loaded(self, meta: HealthMeta) -> None:
         self.meta = meta
         self._ensure_charts([s.series for s in meta.status])
-        for st in meta.status:  # readings in the series' unit
-            if st.series in self.charts:
-                self.charts[st.series].unit = st.unit or ""
+        for st in meta.status:  # readings in the series' unit; snapshot series as steps
+            chart = self.charts.get(st.series)
+            if chart is not None:
+                chart.unit = st.unit or ""
+                if chart.snapshot != (st.source == "snapshot"):
+                    chart.snapshot = st.source == "snapshot"
+                    chart._redraw()
         self._show_alerts()
         self._show_spans()
         self._show_snapshot()
@@ -340,8 +344,9 @@ class HealthPanel(QWidget):
         name = self._to_build[0]
         chart = SeriesChart(name)
         meta = getattr(self, "meta", None)
-        chart.unit = next((st.unit or "" for st in (meta.status if meta else ())
-                           if st.series == name), "")
+        known = next((st for st in (meta.status if meta else ()) if st.series == name), None)
+        chart.unit = (known.unit or "") if known else ""
+        chart.snapshot = known is not None and known.source == "snapshot"
         chart.sig_range_changed_manually.connect(self._zoomed)
         first = next(iter(self.charts.values()), None)
         if first is not None:
