@@ -104,7 +104,7 @@ def _utf8_arguments(argv: Sequence[str]) -> None:
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
-            raise UsageError(f"usage: argument {number} ({arg.encode('utf-8', 'replace')[:60]!r})"
+            raise UsageError(f"usage: argument {number} ({os.fsencode(arg)[:60]!r})"
                              " is not UTF-8 text") from None
 
 

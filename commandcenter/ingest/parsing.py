@@ -310,14 +310,14 @@ def parse_text(text: str) -> ParseResult:
 
 def bounded_lines(fh: IO[str], max_chars: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str]]:
     """``enumerate(fh, start=1)``, refusing (InvalidInput) a line over ``max_chars``
-    after reading ``max_chars + 1`` of it: a 2 GB line costs a megabyte."""
+    after reading ``max_chars + 2`` of it: a 2 GB line costs a megabyte."""
     number = 0
     while True:
-        line = fh.readline(max_chars + 1)
+        line = fh.readline(max_chars + 2)  # the line and its \r\n
         if not line:
             return
         number += 1
-        if len(line) > max_chars and not line.endswith(("\n", "\r")):
+        if len(line) > max_chars and len(line.rstrip("\r\n")) > max_chars:
             raise InvalidInput(f"line {number}: longer than {max_chars} characters")
         yield number, line
 
