@@ -27,6 +27,7 @@ moment (a third of the kills land during start-up), then checks:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -153,7 +154,8 @@ def _writer(svc: Any, seed: int, number: int, out: int) -> None:
             by_state.setdefault(state, []).append(message_id)
 
         k = 0
-        while True:
+        give_up = time.monotonic() + 60  # never reached: the parent kills it within a second
+        while time.monotonic() < give_up:
             k += 1
             # Later steps weigh more (they do nothing when no message is ready for them),
             # so messages go all the way to publication across the kills.
@@ -191,10 +193,20 @@ def _writer(svc: Any, seed: int, number: int, out: int) -> None:
                 svc.health.ingest_arrays({SERIES: (ts, rng.random() * 100 + np.arange(n))},
                                          source=f"crash-{tag}")
                 report(op=op, first=first, n=n)
+        os.write(out, (json.dumps({"op": "error", "trace": "not killed in 60 s"}) + "\n").encode())
+        os._exit(5)
     except BaseException:
         os.write(out, (json.dumps({"op": "error", "trace": traceback.format_exc()}) + "\n")
                  .encode())
         os._exit(3)
+
+
+def _die_with_parent() -> None:
+    """A writer whose parent is gone (an interrupted test run) is killed, not left looping."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _run_writer(svc: Any, seed: int, number: int, rng: random.Random
@@ -205,6 +217,7 @@ def _run_writer(svc: Any, seed: int, number: int, rng: random.Random
     if pid == 0:
         os.close(read_end)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        _die_with_parent()
         _writer(svc, seed, number, write_end)
         os._exit(4)  # unreachable
     os.close(write_end)
