@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import itertools
 import json
 import os
 import random
@@ -45,7 +46,25 @@ from pathlib import Path
 from typing import Any
 
 AUDIT_EVERY = 50
-KILL_WINDOW_S = (0.0, 0.25)  # when to kill, from the fork
+# When to kill: after 0 to MAX_OPS_BEFORE_KILL reported operations, then at a random
+# moment within about two operations' time (measured as the run goes, so the kills keep
+# landing in start-up, in operations and between them however loaded the machine is).
+MAX_OPS_BEFORE_KILL = 3
+WAIT_LIMIT_S = 20.0
+
+
+@dataclass
+class Pace:
+    """Running averages: seconds from fork to the first report, and between reports."""
+
+    start: float = 0.05
+    op: float = 0.05
+
+    def learn(self, stamps: list[float]) -> None:
+        if stamps:
+            self.start = 0.8 * self.start + 0.2 * stamps[0]
+        for a, b in itertools.pairwise(stamps):
+            self.op = 0.8 * self.op + 0.2 * (b - a)
 SERIES = "crash_metric"
 
 
@@ -209,7 +228,7 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _run_writer(svc: Any, seed: int, number: int, rng: random.Random
+def _run_writer(svc: Any, seed: int, number: int, rng: random.Random, pace: Pace
                 ) -> list[dict[str, Any]]:
     read_end, write_end = os.pipe()
     gc.freeze()  # the child's collector leaves the parent's objects (and their pages) alone
@@ -221,15 +240,31 @@ def _run_writer(svc: Any, seed: int, number: int, rng: random.Random
         _writer(svc, seed, number, write_end)
         os._exit(4)  # unreachable
     os.close(write_end)
-    deadline = time.monotonic() + rng.uniform(*KILL_WINDOW_S)
+    forked = time.monotonic()
+    wanted = rng.randint(0, MAX_OPS_BEFORE_KILL)
+    extra = rng.uniform(0.0, 2 * (pace.start if wanted == 0 else pace.op))
+    deadline = None if wanted else forked + extra
+    give_up = forked + WAIT_LIMIT_S
     data = b""
-    while (left := deadline - time.monotonic()) > 0:
+    stamps: list[float] = []  # when reports arrived (one per read)
+    lines = 0
+    while True:
+        now = time.monotonic()
+        left = (deadline if deadline is not None else give_up) - now
+        if left <= 0:
+            break
         ready, _, _ = select_module.select([read_end], [], [], left)
-        if ready:
-            chunk = os.read(read_end, 1 << 16)
-            if not chunk:
-                break
-            data += chunk
+        if not ready:
+            continue
+        chunk = os.read(read_end, 1 << 16)
+        if not chunk:
+            break
+        data += chunk
+        stamps.append(time.monotonic() - forked)
+        lines += chunk.count(b"\n")
+        if deadline is None and lines >= wanted:
+            deadline = time.monotonic() + extra
+    pace.learn(stamps)
     os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     while chunk := os.read(read_end, 1 << 16):
@@ -359,10 +394,11 @@ def run(kills: int, *, seed: int = 7, root: Path | None = None,
     world = make_world(folder)
     svc = warm_services(world)
     figures = Figures()
+    pace = Pace()
     pending: list[dict[str, Any]] = []  # reported since the last check
     try:
         for number in range(1, kills + 1):
-            done = _run_writer(svc, rng.getrandbits(32), number, rng)
+            done = _run_writer(svc, rng.getrandbits(32), number, rng, pace)
             figures.kills += 1
             figures.reported += len(done)
             for d in done:
