@@ -7,6 +7,7 @@ wrongly accepted or refused) before; then properties over generated files.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -112,8 +113,7 @@ def test_at_the_edges_of_time_is_never_exit_1(cli: Cli, roster: str, tmp_path: P
             assert at == "0001-01-01T00:00:00Z"  # year 1 in UTC is a time like any other
 
 
-_AT_ERROR = __import__("re").compile(
-    r"^error: at: '.*' is outside years 1 to 9999 in UTC$")
+_AT_ERROR = re.compile(r"^error: at: '.*' is outside years 1 to 9999 in UTC$")
 
 
 def test_a_csv_field_over_131072_characters_names_line_and_column(
