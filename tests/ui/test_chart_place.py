@@ -98,3 +98,26 @@ def test_selecting_an_alert_keeps_live_or_says_it_stopped(qtbot, fed, window) ->
     assert not panel.follow and not panel.live_box.isChecked()
     assert said[-1].startswith(f"Live is off: showing alert #{alert.id}")
     assert "(Live off)" in panel.range_label.text()
+
+
+def test_the_snapshot_table_shows_shares_in_percent_with_the_exact_value_on_hover(  # type: ignore[no-untyped-def]
+    qtbot, window, company,
+):
+    from datetime import timedelta
+
+    from tests.ui.conftest import wait_idle
+
+    ids = np.arange(1, 2001, dtype=np.int64)
+    scores = np.linspace(10.0, 90.0, ids.size)
+    now = company.ctx.clock.now()
+    company.health.ingest_snapshot(ids, scores, at=now - timedelta(days=1), source="a.csv",
+                                   evaluate=False)
+    halved = scores.copy()
+    halved[:500] *= 0.4  # a quarter of the profiles lost 60 %
+    company.health.ingest_snapshot(ids, halved, at=now, source="b.csv", evaluate=False)
+    window.health.reload()
+    wait_idle(qtbot, window)
+    table = window.health.snapshot_table
+    rows = {table.item(r, 0).text(): table.item(r, 1) for r in range(table.rowCount())}
+    assert rows["drop_share_50"].text() == "25.0 %"
+    assert "0.25" in rows["drop_share_50"].toolTip() and "UTC" in rows["drop_share_50"].toolTip()

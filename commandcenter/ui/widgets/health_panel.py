@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
 from commandcenter.domain.operators import Credentials, Role
 
 from ..session import Session
-from ..timefmt import local_text
+from ..timefmt import local_text, utc_text
+from ..units import format_value
 from .alerts_panel import AlertsPanel
 from .timeline_panel import compact_rows, labelled
 
@@ -541,10 +542,12 @@ class HealthPanel(QWidget):
         rows = [latest[n] for n in SNAPSHOT_METRICS if n in latest]
         self.snapshot_table.setRowCount(len(rows))
         for r, s in enumerate(rows):
-            value = "-" if s.last_value is None else f"{s.last_value:.6g}"
+            value = format_value(s.last_value, s.unit or "", s.series)
+            exact = "-" if s.last_value is None else repr(s.last_value)
             for c, text in enumerate((s.series, value)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(f"{s.series} = {value} at {local_text(s.last_at)}")
+                item.setToolTip(f"{s.series} = {exact} at {utc_text(s.last_at)} "
+                                f"(from {s.source})")
                 self.snapshot_table.setItem(r, c, item)
 
     # --- live ----------------------------------------------------------------------------
