@@ -40,7 +40,7 @@ def test_csv_rows_with_optional_columns_quotes_and_commas(tmp_path: Path) -> Non
                    "2026-12-02T10:00:00+01:00,,4711\n")
     rows = read(path)
     assert [r[0] for r in rows] == [2, 3]
-    line, channel, author, reach, text, at_ts, link, profile_id = rows[0]
+    _line, channel, author, reach, text, at_ts, link, profile_id = rows[0]
     assert (channel, author, reach, link, profile_id) == ("x", "@pam", 12000,
                                                           "https://x.example/s/1", None)
     assert text == "Yet my score dropped 19 points, today"
