@@ -181,7 +181,9 @@ def reasons(reach: int, text: str, at: datetime, now: datetime, check_text: str,
     elif check_text:
         out.append(f"data: {check_text}")
     age_h = max(0.0, (now - at).total_seconds() / 3600.0)
-    out.append(f"posted {_age(age_h)} ago (-{RECENCY_PER_HOUR * age_h:.0f})")
+    cost = RECENCY_PER_HOUR * age_h
+    out.append(f"posted {_age(age_h)} ago (-{cost:.1f})" if cost < 10
+               else f"posted {_age(age_h)} ago (-{cost:.0f})")
     return tuple(out)
 
 

@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
+        self._build_listening()
         # The left column (who and what) runs the full height; Score health takes
         # the rest of the width below the timeline and the composer, where its
         # charts and alerts have room side by side.
@@ -115,6 +116,26 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.TopDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+
+    def _build_listening(self) -> None:
+        """The listening panel, tabbed with Score health; a reply opens in the composer."""
+        from .widgets.listening_panel import ListeningPanel
+
+        self.listening = ListeningPanel(self.session)
+        dock = QDockWidget("Listening", self)
+        dock.setObjectName("dock-listening")
+        dock.setAccessibleName("Listening")
+        dock.setWidget(self.listening)
+        dock.setFeatures(self.docks["health"].features())
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.tabifyDockWidget(self.docks["health"], dock)
+        self.docks["health"].raise_()
+        self.docks["listening"] = dock
+        self.listening.sig_reply_drafted.connect(self._open_reply)
+
+    def _open_reply(self, message: object) -> None:
+        self.composer.load_message(message)
+        self.focus_panel(self.docks["composer"], self.composer.body_edit)
 
     def apply_default_sizes(self) -> None:
         """Dock sizes for the default layout, scaled to the window (made for 1600x1000)."""
@@ -143,7 +164,8 @@ class MainWindow(QMainWindow):
                 ("composer", self.docks["composer"], self.composer.template_combo),
                 ("review queue", self.docks["review"], self.review.queue),
                 ("score health", self.docks["health"], self.health.range_buttons["hour"]),
-                ("alerts", self.docks["health"], self.health.alerts.table)]
+                ("alerts", self.docks["health"], self.health.alerts.table),
+                ("listening", self.docks["listening"], self.listening.table)]
 
     # --- starting -----------------------------------------------------------
     def start(self, *, sign_in: bool = True) -> None:

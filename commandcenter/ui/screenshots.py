@@ -119,6 +119,7 @@ def _shoot(out: Path, folder: Path) -> int:
         settle()
     save("health.png", health)
     health.setFloating(False)
+    _listening(window, services, settle, save)
 
     drill = incidents.open("Tabletop: a bad batch halves scores", Severity.SEV1, "Sam Lindqvist",
                            drill=True)
@@ -131,6 +132,24 @@ def _shoot(out: Path, folder: Path) -> int:
     window.close()
     services.close()
     return 0
+
+
+def _listening(window: object, services: object, settle: object, save: object) -> None:
+    """The listening panel on the backlash incident, floated to the window's width."""
+    current = next(i for i in services.incidents.list()  # type: ignore[attr-defined]
+                   if i.resolved_at is None and not i.drill)
+    window.incidents.select_incident(current.id)  # type: ignore[attr-defined]
+    settle()  # type: ignore[operator]
+    dock = window.docks["listening"]  # type: ignore[attr-defined]
+    dock.setFloating(True)
+    dock.resize(WIDTH, int(HEIGHT * 0.7))
+    dock.show()
+    settle()  # type: ignore[operator]
+    table = window.listening.table  # type: ignore[attr-defined]
+    table.selectRow(1)
+    settle()  # type: ignore[operator]
+    save("listening.png", dock)  # type: ignore[operator]
+    dock.setFloating(False)
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ def test_reasons_name_every_term() -> None:
     assert out[1].startswith("negative ") and "unfair" in out[1]
     assert out[2] == "asks about own score (+10)"
     assert out[3] == f"data confirms: score 62 -> 31, -50% in batch 2291 (+{DATA_POINTS:.0f})"
-    assert out[4] == "posted 2 h ago (-2)"
+    assert out[4] == "posted 2 h ago (-2.0)"
 
 
 def test_states() -> None:
