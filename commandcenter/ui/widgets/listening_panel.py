@@ -13,8 +13,8 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -138,11 +138,11 @@ class ListeningPanel(QWidget):
         for b in (self.assign_button, self.aside_button, self.reply_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        for key, slot in (("A", self.open_assign), ("S", self.open_set_aside),
-                          ("R", self.reply)):
-            shortcut = QShortcut(QKeySequence(key), self.table)
-            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-            shortcut.activated.connect(slot)
+        # Plain letters on the list; an item view takes letters for its keyboard
+        # search before any QShortcut sees them, so the list's keys are filtered here.
+        self._keys = {Qt.Key.Key_A: self.open_assign, Qt.Key.Key_S: self.open_set_aside,
+                      Qt.Key.Key_R: self.reply}
+        self.table.installEventFilter(self)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -150,6 +150,17 @@ class ListeningPanel(QWidget):
         layout.addWidget(split, 1)
         layout.addLayout(buttons)
         self._update_buttons()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.table and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.modifiers() in (Qt.KeyboardModifier.NoModifier,
+                                          Qt.KeyboardModifier.KeypadModifier)):
+            slot = self._keys.get(Qt.Key(event.key()))
+            if slot is not None:
+                slot()
+                return True
+        return super().eventFilter(watched, event)
 
     # --- loading ------------------------------------------------------------
     def reload(self) -> None:
