@@ -270,8 +270,8 @@ def _joined(opening: str, ending: str) -> str:
 def _mentions(services: object) -> None:
     """A few hundred mentions on the open incident; the named voices' profiles (and a
     third of the others) are real demo profiles, most of them halved in batch 2291, so
-    the data check confirms their complaints. One is answered through an approved,
-    published reply, two are assigned, two set aside as spam."""
+    the data check confirms their complaints. One has a reply drafted, two are
+    assigned, two set aside as spam."""
     import json
     import tempfile
     from pathlib import Path
@@ -333,11 +333,9 @@ def _mentions(services: object) -> None:
     mentions.set_aside_many(spam, "spam: selling followers", "Priya Nair")
     mentions.assign(by_author["Kalani Kirk Hausman"].id, "Omar Haddad", "Priya Nair")
     mentions.assign(by_author["Richard Mackney"].id, "Tom Becker", "Priya Nair")
+    # A reply drafted, not yet submitted: published, it would be the incident's first
+    # public acknowledgement, and the demo's story has that still waiting for approval.
     pam = by_author["@PamMktgNut"]
-    reply = mentions.reply(pam.id, "@PamMktgNut you're right, and we're sorry: today's model "
-                           "update lowered your score. We're reviewing it and will explain "
-                           "what changed here within the hour.", "Priya Nair")
-    messages = MessageService(ctx)
-    messages.submit(reply.message.id, "Priya Nair")
-    messages.approve(reply.message.id, messages.owner_now(), DEMO_PASSPHRASE)
-    messages.publish(reply.message.id, "Priya Nair")
+    mentions.reply(pam.id, "@PamMktgNut you're right, and we're sorry: today's model update "
+                   "lowered your score. We're reviewing it and will explain what changed "
+                   "here within the hour.", "Priya Nair")
