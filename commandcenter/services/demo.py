@@ -77,6 +77,7 @@ def load_demo(svc: object) -> dict[str, object]:
     _past_incident(ctx, now - timedelta(days=30))
     _availability(roster, now)
     _open_incident(ctx, now)
+    _commitments_and_changes(ctx, now)
     _metrics(svc)
     _mentions(svc)
     return {"contacts": len(PEOPLE), "incidents": 2, "passphrase": DEMO_PASSPHRASE,
@@ -236,6 +237,57 @@ def _snapshots(health: object, last: float) -> None:
                                evaluate=False)
 
 
+def _commitments_and_changes(ctx: object, now: datetime) -> None:
+    """The open incident's promises (one kept, two open) and the change calendar.
+
+    Model v7 went out without notice (released by override: the story of the
+    open incident); widening it to all traffic is inside its notice period and
+    not announced, so the calendar warns; a later change is announced.
+    """
+    from .changes import ChangeService
+    from .commitments import CommitmentService
+
+    clock = SimulatedClock(now - timedelta(minutes=70))
+    past = dataclasses.replace(ctx, clock=clock)  # type: ignore[type-var]
+    changes, commitments = ChangeService(past), CommitmentService(past)
+    messages, incidents = MessageService(past), IncidentService(past)
+    inc = next(i for i in incidents.list() if i.resolved_at is None and not i.drill)
+    v7 = changes.add("Model v7: engagement weighting", now - timedelta(minutes=55),
+                     "Sam Lindqvist", effect="Low-activity profiles fall 5-10 points")
+    clock.set(now - timedelta(minutes=55))
+    changes.release(v7.id, "Sam Lindqvist", override="Shipped at 30% of traffic on the old "
+                    "process, before the change calendar was in use")
+    changes.add("Model v7 to 100% of traffic", now + timedelta(days=4), "Sam Lindqvist",
+                effect="The v7 drop reaches every profile")
+    decay = changes.add("Inactive-profile decay (half-life 90 days)", now + timedelta(days=20),
+                        "Sam Lindqvist", notice_days=14,
+                        effect="Profiles silent for months drift down slowly")
+    clock.set(now - timedelta(minutes=30))  # each _publish takes six minutes
+    _publish(messages, clock, inc.id, Channel.X, Purpose.ACKNOWLEDGEMENT,
+             "Some of you saw your score fall after today's model update. We have held the "
+             "rollout. Next update in 10 minutes.", "Priya Nair", "Daniel Reyes", "Priya Nair")
+    ack = messages.list(inc.id)[-1]
+    (s,) = commitments.suggest(ack.body, at=clock.now(), author="Priya Nair")
+    update_due = commitments.add(inc.id, s.text, s.due_at, "Priya Nair", message_id=ack.id)
+    commitments.add(inc.id, "Reply to the ten biggest complainers, picked by Omar Haddad",
+                    clock.now() + timedelta(hours=2), "Priya Nair")
+    clock.advance(timedelta(minutes=1))
+    _publish(messages, clock, inc.id, Channel.STATUS_PAGE, Purpose.UPDATE,
+             "Update: the model v7 rollout is held at 30% of traffic and affected scores are "
+             "being recomputed. A full explanation within 24 hours.", "Priya Nair",
+             "Daniel Reyes", "Priya Nair", title="Rollout held")
+    update = messages.list(inc.id)[-1]
+    commitments.keep(update_due.id, "Priya Nair", message_id=update.id)
+    (s,) = commitments.suggest(update.body, at=clock.now(), author="Priya Nair")
+    commitments.add(inc.id, s.text, s.due_at, "Priya Nair", message_id=update.id)
+    clock.advance(timedelta(minutes=1))
+    _publish(messages, clock, inc.id, Channel.BLOG, Purpose.ADVANCE_NOTICE,
+             f"From {decay.effective_at:%d %B} (change #{decay.id}), scores of profiles with no "
+             "activity for months will decay slowly, with a half-life of 90 days. Active "
+             "profiles are not affected.", "Priya Nair", "Daniel Reyes", "Priya Nair",
+             title="Advance notice: inactive-profile decay")
+
+
 # --- listening: the backlash after the model rollout, as mentions ---------------------
 
 MENTION_VOICES = [
@@ -270,8 +322,8 @@ def _joined(opening: str, ending: str) -> str:
 def _mentions(services: object) -> None:
     """A few hundred mentions on the open incident; the named voices' profiles (and a
     third of the others) are real demo profiles, most of them halved in batch 2291, so
-    the data check confirms their complaints. One has a reply drafted, two are
-    assigned, two set aside as spam."""
+    the data check confirms their complaints. One is answered (its reply approved and
+    published), one has a reply drafted, two are assigned, two set aside as spam."""
     import json
     import tempfile
     from pathlib import Path
@@ -333,9 +385,16 @@ def _mentions(services: object) -> None:
     mentions.set_aside_many(spam, "spam: selling followers", "Priya Nair")
     mentions.assign(by_author["Kalani Kirk Hausman"].id, "Omar Haddad", "Priya Nair")
     mentions.assign(by_author["Richard Mackney"].id, "Tom Becker", "Priya Nair")
-    # A reply drafted, not yet submitted: published, it would be the incident's first
-    # public acknowledgement, and the demo's story has that still waiting for approval.
+    # Answered the normal way: drafted from the mention, approved by the owner of the
+    # communications chain, published; one more, to @socialsavvy, waits as a draft.
     pam = by_author["@PamMktgNut"]
-    mentions.reply(pam.id, "@PamMktgNut you're right, and we're sorry: today's model update "
-                   "lowered your score. We're reviewing it and will explain what changed "
-                   "here within the hour.", "Priya Nair")
+    reply = mentions.reply(pam.id, "@PamMktgNut you're right, and we're sorry: today's model "
+                           "update lowered your score. We're reviewing it and will explain "
+                           "what changed here within the hour.", "Priya Nair")
+    messages = MessageService(ctx)
+    messages.submit(reply.message.id, "Priya Nair")
+    messages.approve(reply.message.id, messages.owner_now(), DEMO_PASSPHRASE)
+    messages.publish(reply.message.id, "Priya Nair")
+    mentions.reply(by_author["@socialsavvy"].id, "@socialsavvy sorry for the shock, and for "
+                   "the missing warning: the new model lowered some scores. We've paused it "
+                   "and will explain here today.", "Tom Becker")

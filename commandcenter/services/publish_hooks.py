@@ -25,3 +25,6 @@ def after_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
                   publication: PublicationRow, now: datetime) -> None:
     """Record what this publication settles, in the same transaction as the publication."""
     answer_replied_mention(uow, message, incident, publication, now)
+    from .changes import record_publication
+
+    record_publication(uow, message, incident, publication, now)  # announces / explains changes
