@@ -25,6 +25,7 @@ from commandcenter.persistence.metrics_models import SnapshotRow
 from commandcenter.persistence.uow import UnitOfWork
 
 LOOKBACK = 3
+WIDTH = 5  # candidate keys per person
 _INT = re.compile(r"[+-]?[0-9]{1,19}")
 _BATCH = re.compile(r"batch[-_ ]?(\d+)", re.IGNORECASE)
 Who = tuple[str | None, str]  # (profile_id, author)
@@ -33,17 +34,6 @@ Who = tuple[str | None, str]  # (profile_id, author)
 def batch_label(row_id: int, source: str) -> str:
     found = _BATCH.search(source or "")
     return f"batch {found.group(1)}" if found else f"snapshot {row_id}"
-
-
-def _candidates(profile_id: str | None, author: str) -> tuple[str, list[object]]:
-    if profile_id is not None:
-        keys: list[object] = [profile_id]
-        if _INT.fullmatch(profile_id) and -(2**63) <= int(profile_id) < 2**63:
-            keys.insert(0, int(profile_id))
-        return "profile_id", keys
-    bare = author.lstrip("@")
-    names = dict.fromkeys([author, bare, f"@{bare}", bare.lower(), f"@{bare.lower()}"])
-    return "handle", [n for n in names if n]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,28 +68,7 @@ def check_against(snapshots: list[Snapshot], who: Iterable[Who]) -> dict[Who, Sc
     who = list(dict.fromkeys(who))
     if not who or not snapshots:
         return dict.fromkeys(who, NOT_FOUND)
-    width = 1
-    plans: list[tuple[str, list[object]]] = []
-    for profile_id, author in who:
-        how, keys = _candidates(profile_id, author)
-        plans.append((how, keys))
-        width = max(width, len(keys))
-    # keys[w, c]: the c-th candidate key of person w (padded with the first one)
-    keys = np.empty((len(who), width), dtype=np.int64)
-    texts: list[str] = []
-    spots: list[tuple[int, int]] = []
-    for w, (_, cands) in enumerate(plans):
-        for c in range(width):
-            k = cands[min(c, len(cands) - 1)]
-            if isinstance(k, int):
-                keys[w, c] = k
-            else:
-                texts.append(k)  # type: ignore[arg-type]
-                spots.append((w, c))
-    if texts:
-        hashed = hash_ids(texts)
-        where = np.array(spots, dtype=np.int64)
-        keys[where[:, 0], where[:, 1]] = hashed
+    keys, plans = _candidate_keys(who)
     wanted, inverse = np.unique(keys.ravel(), return_inverse=True)
     table = np.full((len(snapshots), wanted.size), np.nan)
     for i, snap in enumerate(snapshots):
@@ -108,7 +77,7 @@ def check_against(snapshots: list[Snapshot], who: Iterable[Who]) -> dict[Who, Sc
         except (OSError, ValueError):
             continue  # a lost or damaged snapshot: checked against the others
         table[i, found] = scores[found]
-    per_key = table[:, inverse].reshape(len(snapshots), len(who), width)
+    per_key = table[:, inverse].reshape(len(snapshots), len(who), WIDTH)
     known = np.isfinite(per_key).any(axis=0)  # (who, candidate)
     pick = np.argmax(known, axis=1)
     has = known[np.arange(len(who)), pick]
@@ -116,7 +85,34 @@ def check_against(snapshots: list[Snapshot], who: Iterable[Who]) -> dict[Who, Sc
     return _falls(who, plans, series, has, [s.label for s in snapshots])
 
 
-def _falls(who: list[Who], plans: list[tuple[str, list[object]]], series: np.ndarray,
+def _candidate_keys(who: list[Who]) -> tuple[np.ndarray, list[str]]:
+    """keys[w, c]: the c-th candidate key of person w (``WIDTH`` of them, repeats allowed),
+    and how each is matched. Each distinct text is hashed once."""
+    texts: list[str] = []
+    how: list[str] = []
+    ints = np.zeros((len(who), WIDTH), dtype=np.int64)
+    is_int = np.zeros((len(who), WIDTH), dtype=bool)
+    for w, (profile_id, author) in enumerate(who):
+        if profile_id is not None:
+            how.append("profile_id")
+            texts.extend((profile_id,) * WIDTH)
+            if _INT.fullmatch(profile_id) and -(2**63) <= int(profile_id) < 2**63:
+                ints[w, 0] = int(profile_id)
+                is_int[w, 0] = True
+        else:
+            how.append("handle")
+            bare = author.lstrip("@") or author
+            low = bare.lower()
+            texts.extend((author, bare, f"@{bare}", low, f"@{low}"))
+    unique = list(dict.fromkeys(texts))
+    hashed = dict(zip(unique, hash_ids(unique).tolist(), strict=True))
+    keys = np.fromiter((hashed[t] for t in texts), dtype=np.int64,
+                       count=len(texts)).reshape(len(who), WIDTH)
+    keys[is_int] = ints[is_int]
+    return keys, how
+
+
+def _falls(who: list[Who], plans: list[str], series: np.ndarray,
            has: np.ndarray, labels: list[str]) -> dict[Who, ScoreCheck]:
     n = len(who)
     last = np.full(n, np.nan)
@@ -146,8 +142,8 @@ def _falls(who: list[Who], plans: list[tuple[str, list[object]]], series: np.nda
             out[who[w]] = NOT_FOUND
         elif at[w] >= 0:
             out[who[w]] = ScoreCheck(True, float(before[w]), float(after[w]), labels[at[w]],
-                                     plans[w][0])
+                                     plans[w])
         else:
             out[who[w]] = ScoreCheck(True, float(first[w]), float(last[w]),
-                                     labels[last_at[w]], plans[w][0])
+                                     labels[last_at[w]], plans[w])
     return out
