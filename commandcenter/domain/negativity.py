@@ -43,7 +43,7 @@ NEGATIVE: dict[str, int] = {
 POSITIVE: dict[str, int] = {
     "thanks": 2, "thank": 2, "great": 2, "love": 2, "awesome": 2, "good": 1, "happy": 2,
     "fixed": 2, "appreciate": 2, "helpful": 2, "nice": 1, "fine": 1, "glad": 2,
-    "improved": 1, "up": 1, "fair": 1, "excellent": 2,
+    "improved": 1, "fair": 1, "excellent": 2,
 }
 NEGATORS = frozenset({"not", "no", "never", "nothing", "hardly", "isn't", "wasn't", "don't",
                       "doesn't", "didn't", "can't", "won't", "aren't", "haven't", "nor"})

@@ -45,6 +45,13 @@ def test_a_negator_turns_a_complaint_off_and_praise_into_a_complaint() -> None:
     assert explain_negativity("not happy, just broken").words == ("not happy", "broken")
 
 
+def test_good_news_about_other_metrics_does_not_cancel_the_complaint() -> None:
+    pam = ("I have all metrics going up: blog traffic is up, retweets are up, followers up. "
+           "Yet my score dropped 19 points today. Why?")
+    assert negativity(pam) > 0.3
+    assert explain_negativity(pam).words == ("dropped", "why")
+
+
 def test_shouting_counts_but_case_does_not_change_words() -> None:
     assert negativity("scam") == pytest.approx(negativity("Scam"))
     assert negativity("SCAM") > negativity("scam")  # capitals: a little louder
