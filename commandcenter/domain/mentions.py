@@ -240,7 +240,6 @@ class TopVoice:
     reach: int
     mentions: int
     open_mentions: int
-    top_mention_id: int
     confirmed: bool
 
 

@@ -65,3 +65,21 @@ class MentionReplyRow(Base):
     __tablename__ = "mention_replies"
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), primary_key=True)
     mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id"), index=True)
+
+
+class MentionAuthorRow(Base):
+    """Per incident and author: their highest reach and how many mentions are in each
+    state, kept up to date by every write, so "top voices" and the counts are an index
+    walk, not a group-by over a million mentions."""
+
+    __tablename__ = "mention_authors"
+    __table_args__ = (Index("ix_mention_authors_reach", "incident_id", "reach"),)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    author: Mapped[str] = mapped_column(String(200), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(40))  # of their highest-reach mention
+    reach: Mapped[int] = mapped_column(BigInteger)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    assigned: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    set_aside: Mapped[int] = mapped_column(Integer, default=0)

@@ -13,6 +13,7 @@ from commandcenter.persistence.mention_models import MentionReplyRow, MentionRow
 from commandcenter.persistence.models import ContactRow, IncidentRow, MessageRow, PublicationRow
 from commandcenter.persistence.uow import UnitOfWork
 
+from .mention_authors import move
 from .timeline import append
 
 
@@ -27,6 +28,7 @@ def answer_replied_mention(uow: UnitOfWork, message: MessageRow, incident: Incid
                               .with_for_update()).scalar_one()
     if row.state == MentionState.ANSWERED.value:
         return row
+    move(uow, row.incident_id, row.author, MentionState(row.state), MentionState.ANSWERED)
     row.state = MentionState.ANSWERED.value
     row.answered_at = now
     uow.flush()

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import func, select
 
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
 from commandcenter.domain.mention_files import BadLines, Row, check_fields, dedupe_key, parse
@@ -46,6 +46,15 @@ from commandcenter.persistence.uow import UnitOfWork
 
 from .context import ServiceContext, acting, find_contact
 from .incidents import load_incident
+from .mention_authors import (
+    Tally,
+    add_new,
+    move,
+    state_counts,
+    tally,
+    tally_stored_since,
+    top_voices,
+)
 from .mention_checks import Snapshot, Who, check_against, recent_snapshots, score_checks
 
 BATCH = 20_000
@@ -91,6 +100,7 @@ class MentionService:
             snapshots = recent_snapshots(uow)
         bad = BadLines(path.name)
         facts: dict[Who, tuple[bool, str]] = {}
+        counts: Tally = {}
         count = confirmed = 0
         with tempfile.TemporaryFile() as spill:
             pending: list[Row] = []
@@ -103,19 +113,23 @@ class MentionService:
                     continue  # refused already: only the bad lines are still wanted
                 pending.append(row)
                 if len(pending) >= BATCH:
-                    confirmed += self._spill(spill, inc_id, pending, snapshots, facts)
+                    confirmed += self._spill(spill, inc_id, pending, snapshots, facts, counts)
                     pending = []
             bad.raise_if_any(count)
             if pending:
-                confirmed += self._spill(spill, inc_id, pending, snapshots, facts)
+                confirmed += self._spill(spill, inc_id, pending, snapshots, facts, counts)
             spill.seek(0)
             now = self.ctx.clock.now()
             with self.ctx.uow() as uow:
                 who = acting(uow, actor).name if actor is not None else IMPORT_ACTOR
                 inc = self._open_incident(uow, inc_id)
                 before = self._count(uow, inc.id)
+                last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
                 self._insert_spilled(uow, spill)
                 stored = self._count(uow, inc.id) - before
+                if stored != count:  # duplicates: tally what was stored, not what was read
+                    counts = tally_stored_since(uow, inc.id, last_id)
+                add_new(uow, inc.id, counts)
                 uow.audit(now, who, "mention.import", "incident", inc.id,
                           {"file": path.name, "rows": count, "stored": stored,
                            "duplicates": count - stored, "confirmed": confirmed})
@@ -137,6 +151,9 @@ class MentionService:
                 prepared, _ = self._prepared(inc.id, [row], _facts(checks),
                                              "drill" if inc.drill else "record")
                 self._insert(uow, prepared)
+                counts: Tally = {}
+                tally(counts, ((r[1], r[2], r[3], r[11]) for r in prepared))
+                add_new(uow, inc.id, counts)
                 found = self._by_dedupe(uow, inc.id, row[5], key)
                 assert found is not None
                 uow.audit(now, actor, "mention.record", "mention", found.id,
@@ -183,11 +200,13 @@ class MentionService:
         return out, confirmed_count
 
     def _spill(self, spill: IO[bytes], incident_id: int, batch: list[Row],
-               snapshots: list[Snapshot], facts: dict[Who, tuple[bool, str]]) -> int:
+               snapshots: list[Snapshot], facts: dict[Who, tuple[bool, str]],
+               counts: Tally) -> int:
         unseen = {(r[7], r[2]) for r in batch} - facts.keys()
         if unseen:
             facts.update(_facts(check_against(snapshots, unseen)))
         prepared, confirmed = self._prepared(incident_id, batch, facts, "import")
+        tally(counts, ((r[1], r[2], r[3], r[11]) for r in prepared))
         blob = marshal.dumps(prepared)
         spill.write(len(blob).to_bytes(8, "little"))
         spill.write(blob)
@@ -250,10 +269,7 @@ class MentionService:
 
     def counts(self, incident_id: int) -> dict[str, int]:
         with self.ctx.uow() as uow:
-            found = dict(uow.session.execute(
-                select(MentionRow.state, func.count()).where(
-                    MentionRow.incident_id == incident_id).group_by(MentionRow.state)).all())
-        return {s.value: int(found.get(s.value, 0)) for s in MentionState}
+            return state_counts(uow, incident_id)
 
     def get(self, mention_id: int) -> MentionView:
         with self.ctx.uow() as uow:
@@ -264,28 +280,9 @@ class MentionService:
     def top_voices(self, incident_id: int, limit: int = 10) -> list[TopVoice]:
         """The highest-reach authors not answered yet (no mention of theirs answered, at
         least one still open), with how many mentions they made."""
-        answered = func.sum(case((MentionRow.state == MentionState.ANSWERED.value, 1), else_=0))
-        still_open = func.sum(case((MentionRow.state.in_([s.value for s in OPEN_STATES]), 1),
-                                   else_=0))
         with self.ctx.uow() as uow:
             load_incident(uow, incident_id)
-            grouped = uow.session.execute(
-                select(MentionRow.author, func.max(MentionRow.reach).label("reach"),
-                       func.count().label("n"), still_open.label("open"),
-                       func.max(case((MentionRow.confirmed.is_(True), 1), else_=0)))
-                .where(MentionRow.incident_id == incident_id)
-                .group_by(MentionRow.author).having(answered == 0, still_open > 0)
-                .order_by(text("reach DESC"), MentionRow.author).limit(limit)).all()
-            out = []
-            for author, reach, n, open_n, confirmed in grouped:
-                top = uow.session.execute(
-                    select(MentionRow.id, MentionRow.channel).where(
-                        MentionRow.incident_id == incident_id, MentionRow.author == author,
-                        MentionRow.state.in_([s.value for s in OPEN_STATES]))
-                    .order_by(MentionRow.rank.desc()).limit(1)).one()
-                out.append(TopVoice(author, top.channel, int(reach), int(n), int(open_n),
-                                    int(top.id), bool(confirmed)))
-            return out
+            return top_voices(uow, incident_id, limit)
 
     @staticmethod
     def _load(uow: UnitOfWork, mention_id: int, *, for_update: bool = False) -> MentionRow:
@@ -323,6 +320,8 @@ class MentionService:
             found = self._triage(uow, mention_ids)
             for row in found:
                 check_can_assign(MentionState(row.state))
+                move(uow, row.incident_id, row.author, MentionState(row.state),
+                     MentionState.ASSIGNED)
                 row.state = MentionState.ASSIGNED.value
                 row.assigned_to = person.name
                 uow.audit(now, op.name, "mention.assign", "mention", row.id,
@@ -344,6 +343,8 @@ class MentionService:
             found = self._triage(uow, mention_ids)
             for row in found:
                 why = check_can_set_aside(MentionState(row.state), reason)
+                move(uow, row.incident_id, row.author, MentionState(row.state),
+                     MentionState.SET_ASIDE)
                 row.state = MentionState.SET_ASIDE.value
                 row.set_aside_reason = why
                 uow.audit(now, op.name, "mention.set_aside", "mention", row.id,
@@ -385,6 +386,7 @@ class MentionService:
             uow.session.add(MentionReplyRow(message_id=m.id, mention_id=row.id))
             row.reply_message_id = m.id
             if row.state == MentionState.NEW.value:
+                move(uow, row.incident_id, row.author, MentionState.NEW, MentionState.ASSIGNED)
                 row.state = MentionState.ASSIGNED.value
                 row.assigned_to = row.assigned_to or actor
             uow.flush()

@@ -124,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
             rate = measure_import(svc, incident, path, args.rows)
             screen = measure_screen(svc, incident)
             top = svc.mentions.list(incident, "open", limit=3)
+            start = time.perf_counter()
+            svc.mentions.top_voices(incident)
+            svc.mentions.counts(incident)
+            voices_ms = (time.perf_counter() - start) * 1000
         finally:
             svc.close()
     report = {
@@ -131,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": args.rows,
         "import_rows_per_s": round(rate),
         "first_screen_ms": round(screen, 1),
+        "top_voices_and_counts_ms": round(voices_ms, 1),
         "top": [(m.author, m.priority, m.reasons) for m in top],
         "goals": {"import": {"goal": IMPORT_GOAL, "measured": round(rate),
                              "met": rate >= IMPORT_GOAL},

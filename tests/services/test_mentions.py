@@ -83,6 +83,8 @@ def test_duplicates_are_recognised_in_the_file_and_across_imports(
         f"x,@pam,10,my score?,{stamp(5)},,"], "again.csv"), BOB)
     assert (second.stored, second.duplicates) == (3, 1)
     assert count(people, MentionRow) == 4
+    (pam,) = people.mentions.top_voices(inc)  # tallies count what was stored, not read
+    assert (pam.author, pam.mentions, pam.open_mentions) == ("@pam", 4, 4)
     # the same mention in another incident is another mention
     other = open_incident(people, title="Another")
     assert people.mentions.import_file(other, write(tmp_path, [line], "o.csv"), BOB).stored == 1
@@ -182,3 +184,27 @@ def test_assign_is_refused_to_an_observer(people: Services, tmp_path: Path) -> N
     with pytest.raises(PolicyRefused):
         people.mentions.assign(m.id, "Carol Chen", DAVE)
     assert people.mentions.get(m.id).state is MentionState.NEW
+
+
+def test_the_tallies_agree_with_the_mentions_after_every_kind_of_write(
+        people: Services, clock: SimulatedClock, tmp_path: Path) -> None:
+    from sqlalchemy import func, select
+
+    inc = open_incident(people)
+    line = f"x,@a,100,unfair,{stamp(1)},,"
+    people.mentions.import_file(inc, write(tmp_path, [line, line, f"x,@b,200,why,{stamp(1)},,",
+                                                      f"x,@b,900,my score!,{stamp(2)},,"]), BOB)
+    people.mentions.record(inc, channel="x", author="@c", reach=5, text="hm",
+                           at=clock.now() - timedelta(minutes=1))
+    ranked = {m.author + m.text: m for m in people.mentions.list(inc)}
+    people.mentions.assign(ranked["@aunfair"].id, "Carol Chen", BOB)
+    people.mentions.set_aside(ranked["@bwhy"].id, "dupe", BOB)
+    people.mentions.reply(ranked["@chm"].id, "Thanks!", BOB)
+    with people.ctx.uow() as uow:
+        truth = dict(uow.session.execute(select(MentionRow.state, func.count()).where(
+            MentionRow.incident_id == inc).group_by(MentionRow.state)).all())
+    assert people.mentions.counts(inc) == {s.value: truth.get(s.value, 0)
+                                           for s in MentionState}
+    assert [(v.author, v.reach, v.mentions, v.open_mentions)
+            for v in people.mentions.top_voices(inc)] == [
+        ("@b", 900, 2, 1), ("@a", 100, 1, 1), ("@c", 5, 1, 1)]

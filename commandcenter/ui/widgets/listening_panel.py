@@ -199,7 +199,7 @@ class ListeningPanel(QWidget):
             self.voices.addItem(f"{v.author} · {v.channel} · {reach_text(v.reach)} · "
                                 f"{v.mentions} mention{'s' if v.mentions > 1 else ''}{mark}")
             self.voices.item(self.voices.count() - 1).setData(Qt.ItemDataRole.UserRole,
-                                                               v.top_mention_id)
+                                                               v.author)
         self._show_current()
 
     def selected(self) -> list[Any]:
@@ -231,11 +231,10 @@ class ListeningPanel(QWidget):
         self._update_buttons()
 
     def _voice_chosen(self, item: Any) -> None:
-        mid = item.data(Qt.ItemDataRole.UserRole)
-        row = self.model.find(lambda m: m.id == mid)
-        if row >= 0:
-            self.table.setCurrentIndex(self.model.index(row, 0))
-            self.table.setFocus()
+        """Their mentions: the list filtered to the author (open ones first by rank)."""
+        self.search.setText(item.data(Qt.ItemDataRole.UserRole))
+        self.reload()
+        self.table.setFocus()
 
     def _update_buttons(self) -> None:
         chosen = [m for m in self.selected() if m.state.is_open]

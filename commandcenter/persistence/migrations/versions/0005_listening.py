@@ -10,6 +10,8 @@ Create Date: 2026-12-02
   channel, author, instant and text); ``ix_mentions_rank`` serves the ranked list.
 - ``mention_replies``: the ``direct_reply`` message drafted for a mention,
   looked up by message id when it is published.
+- ``mention_authors``: per incident and author, the highest reach and the
+  number of mentions in each state (top voices and counts without a group-by).
 """
 
 import sqlalchemy as sa
@@ -63,9 +65,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("message_id"),
     )
     op.create_index("ix_mention_replies_mention_id", "mention_replies", ["mention_id"])
+    op.create_table(
+        "mention_authors",
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("author", sa.String(200), nullable=False),
+        sa.Column("channel", sa.String(40), nullable=False),
+        sa.Column("reach", sa.BigInteger(), nullable=False),
+        sa.Column("confirmed", sa.Boolean(), nullable=False),
+        sa.Column("new", sa.Integer(), nullable=False),
+        sa.Column("assigned", sa.Integer(), nullable=False),
+        sa.Column("answered", sa.Integer(), nullable=False),
+        sa.Column("set_aside", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"]),
+        sa.PrimaryKeyConstraint("incident_id", "author"),
+    )
+    op.create_index("ix_mention_authors_reach", "mention_authors", ["incident_id", "reach"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_mention_authors_reach", table_name="mention_authors")
+    op.drop_table("mention_authors")
     op.drop_index("ix_mention_replies_mention_id", table_name="mention_replies")
     op.drop_table("mention_replies")
     op.drop_index("ix_mentions_rank", table_name="mentions")
