@@ -92,8 +92,9 @@ def negativity_lower(text: str, low: str) -> float:
                     total += weight
             previous = word
     bangs = text.count("!")
-    if bangs or _CAPS4.search(text) is not None:
-        total += min(1.0, 0.25 * bangs + 0.5 * len(_SHOUT.findall(text)))
+    shouts = len(_SHOUT.findall(text)) if _CAPS4.search(text) is not None else 0
+    if bangs or shouts:
+        total += min(1.0, 0.25 * bangs + 0.5 * shouts)
     if total <= 0.0:
         return 0.0
     return total / (total + HALF)
