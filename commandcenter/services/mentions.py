@@ -120,8 +120,12 @@ class MentionService:
                 confirmed += self._spill(spill, inc_id, pending, snapshots, facts, counts)
             spill.seek(0)
             now = self.ctx.clock.now()
-            with self.ctx.uow() as uow:
-                who = acting(uow, actor).name if actor is not None else IMPORT_ACTOR
+            with self.ctx.uow() as uow:  # the role as it is now, not when the read began
+                who = IMPORT_ACTOR
+                if actor is not None:
+                    op = acting(uow, actor)
+                    require(op, Action.WRITE_TIMELINE)
+                    who = op.name
                 inc = self._open_incident(uow, inc_id)
                 before = self._count(uow, inc.id)
                 last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
