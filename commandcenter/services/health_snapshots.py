@@ -108,10 +108,12 @@ def reference_for(uow: UnitOfWork, at: datetime, age: timedelta) -> SnapshotRow 
     one small step at a time; a reference a week back lets it add up.
     """
     healthy = select(SnapshotRow).where(SnapshotRow.healthy.is_(True), SnapshotRow.taken_at < at)
-    row = uow.session.execute(
-        healthy.where(SnapshotRow.taken_at <= at - age)
-        .order_by(SnapshotRow.taken_at.desc(), SnapshotRow.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    row = None
+    if at - datetime.min.replace(tzinfo=at.tzinfo) > age:  # else nothing can be that old
+        row = uow.session.execute(
+            healthy.where(SnapshotRow.taken_at <= at - age)
+            .order_by(SnapshotRow.taken_at.desc(), SnapshotRow.id.desc()).limit(1)
+        ).scalar_one_or_none()
     if row is None:
         row = uow.session.execute(
             healthy.order_by(SnapshotRow.taken_at, SnapshotRow.id).limit(1)).scalar_one_or_none()

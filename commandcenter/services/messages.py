@@ -20,6 +20,7 @@ from commandcenter.domain.errors import (
     NotFound,
     PolicyRefused,
 )
+from commandcenter.domain.limits import check_text
 from commandcenter.domain.messages import (
     WITHDRAWABLE,
     Channel,
@@ -302,6 +303,7 @@ class MessageService:
         reason = reason.strip()
         if not reason:
             raise InvalidInput("reason: must not be empty")
+        check_text(reason, "reason", 1000)
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             op = acting(uow, actor)
