@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 from .errors import InvalidInput
+from .limits import MAX_LINE_BYTES, epoch_problem, text_problem
 
 REQUIRED = ("channel", "author", "reach", "text", "at")
 OPTIONAL = ("link", "profile_id")
@@ -32,7 +33,7 @@ MAX_TEXT = 10_000
 MAX_REACH = 10**12
 Row = tuple[int, str, str, int, str, float, "str | None", "str | None"]
 
-csv.field_size_limit(min(sys.maxsize, 1 << 24))
+csv.field_size_limit(MAX_LINE_BYTES)
 
 
 def dedupe_key(channel: str, author: str, at_ts: float, text: str) -> int:
@@ -73,13 +74,29 @@ class BadLines:
 
     def raise_if_any(self, rows: int) -> None:
         if self.count:
-            more = (f" (and {self.count - len(self.named)} more)"
+            more = (f" and {self.count - len(self.named)} more"
                     if self.count > len(self.named) else "")
-            raise InvalidInput(f"{self.name}: {self.count} bad line"
-                               f"{'s' if self.count > 1 else ''}, nothing imported: "
-                               f"{'; '.join(self.named)}{more}")
+            raise InvalidInput(f"{'; '.join(self.named)} ({self.count} bad line"
+                               f"{'s' if self.count > 1 else ''}{more} in {self.name}, "
+                               "nothing imported)")
         if not rows:
-            raise InvalidInput(f"{self.name}: no mentions in the file")
+            raise InvalidInput(f"file: {self.name} holds no mentions")
+
+
+class _TooLong(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _lines(fh: TextIO) -> Iterator[str]:
+    """The file's lines, each read at most ``MAX_LINE_BYTES`` at a time: a line longer
+    than that stops the read (``_TooLong``) instead of filling the memory."""
+    number = 0
+    while line := fh.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        if len(line) > MAX_LINE_BYTES:
+            raise _TooLong(number)
+        yield line
 
 
 def parse(path: Path) -> Iterator[tuple[int, Row | None, str]]:
@@ -93,16 +110,18 @@ def _parse(path: Path) -> Iterator[tuple[int, Row | None, str]]:
             yield from _ndjson(path)
         else:
             yield from _csv(path)
+    except _TooLong as exc:
+        yield exc.line, None, f"longer than {MAX_LINE_BYTES >> 20} MiB (the rest is not read)"
     except OSError as exc:
         raise InvalidInput(f"file: cannot read {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})"
-                           ) from None
+        raise InvalidInput(f"file: {path.name} is not UTF-8 text ({exc.reason} at byte "
+                           f"{exc.start} of a block)") from None
 
 
 def _csv(path: Path) -> Iterator[tuple[int, Row | None, str]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh, strict=True)
+        reader = csv.reader(_lines(fh), strict=True)
         try:
             header = next(reader)
         except StopIteration:
@@ -127,8 +146,11 @@ def _csv(path: Path) -> Iterator[tuple[int, Row | None, str]]:
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield start, None, ("broken quote: a quote opened on this line is never closed"
-                                    if "end of data" in str(exc) else f"broken quote ({exc})")
+                yield start, None, (
+                    "broken quote: a quote opened on this line is never closed"
+                    if "end of data" in str(exc) else
+                    f"a field longer than {MAX_LINE_BYTES >> 20} MiB"
+                    if "field larger" in str(exc) else f"broken quote ({exc})")
                 start = reader.line_num + 1
                 continue
             line, end = start, reader.line_num
@@ -165,7 +187,7 @@ def _header_problem(names: list[str]) -> str:
 
 def _ndjson(path: Path) -> Iterator[tuple[int, Row | None, str]]:
     with path.open(encoding="utf-8-sig") as fh:
-        for line, raw in enumerate(fh, 1):
+        for line, raw in enumerate(_lines(fh), 1):
             if not raw.strip():
                 continue
             try:
@@ -210,34 +232,43 @@ def _row(line: int, channel: str, author: str, reach_s: str, text: str, at_s: st
     author = author.strip()
     if not author or len(author) > 200:
         return None, "author: must be 1 to 200 characters"
-    try:
-        reach = int(reach_s)
-    except ValueError:
-        return None, f"reach: {reach_s.strip()!r} is not a whole number"
-    if reach < 0:
-        return None, f"reach: {reach} is negative"
-    if reach > MAX_REACH:
-        return None, f"reach: {reach} is more than {MAX_REACH:,}"
+    digits = reach_s.strip()
+    if not (digits.lstrip("-").isascii() and digits.lstrip("-").isdigit()):
+        return None, f"reach: {digits[:40]!r} is not a whole number"
+    if digits.startswith("-"):
+        return None, f"reach: {digits[:40]} is negative"
+    if len(digits) > 13 or int(digits) > MAX_REACH:
+        return None, f"reach: {digits[:40]} is more than {MAX_REACH:,}"
+    reach = int(digits)
     if not text.strip():
         return None, "text: must not be empty"
-    if len(text) > MAX_TEXT:
-        return None, f"text: longer than {MAX_TEXT:,} characters"
+    for name, value, limit in (("channel", channel, 40), ("author", author, 200),
+                               ("text", text, MAX_TEXT)):
+        problem = text_problem(value, limit)
+        if problem is not None:
+            return None, f"{name}: {problem}"
+    stamp = at_s.strip()
     try:
-        at = datetime.fromisoformat(at_s.strip())
-    except ValueError:
-        return None, f"at: {at_s.strip()!r} is not an ISO 8601 time"
+        at = datetime.fromisoformat(stamp)
+        at_ts = at.timestamp() if at.tzinfo is not None else 0.0
+    except (ValueError, OverflowError):
+        return None, f"at: {stamp[:60]!r} is not an ISO 8601 time in years 1 to 9999"
     if at.tzinfo is None:
-        return None, f"at: {at_s.strip()!r} has no time zone (add Z for UTC or an offset)"
+        return None, f"at: {stamp[:60]!r} has no time zone (add Z for UTC or an offset)"
+    if epoch_problem(at_ts) is not None:
+        return None, f"at: {stamp[:60]!r} is {epoch_problem(at_ts)} in UTC"
     if link is not None:
         link = link.strip() or None
         if link is not None and (not link.startswith(("http://", "https://"))
-                                 or len(link) > 2000):
+                                 or text_problem(link, 2000) is not None):
             return None, f"link: {link[:60]!r} is not an http(s) address"
     if profile_id is not None:
         profile_id = profile_id.strip() or None
-        if profile_id is not None and len(profile_id) > 200:
-            return None, "profile_id: longer than 200 characters"
-    return (line, channel, author, reach, text, at.timestamp(), link, profile_id), ""
+        if profile_id is not None:
+            problem = text_problem(profile_id, 200)
+            if problem is not None:
+                return None, f"profile_id: {problem}"
+    return (line, channel, author, reach, text, at_ts, link, profile_id), ""
 
 
 def check_fields(channel: str, author: str, reach: int, text: str, at: datetime,

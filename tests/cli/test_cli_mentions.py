@@ -66,7 +66,8 @@ def test_a_malformed_file_exits_2_names_the_lines_and_stores_nothing(
     r = cli("mention", "import", str(path), "--incident", str(inc))
     assert r.code == 2
     line = r.error_line
-    assert "3 bad lines, nothing imported" in line
+    assert line.startswith("error: line 3: reach: -3 is negative; ")
+    assert line.endswith("(3 bad lines in bad.csv, nothing imported)")
     assert "line 3: reach: -3 is negative" in line and "line 4: at: 'noon'" in line
     assert "line 5: 4 fields where the header has 7" in line
     assert count(company, MentionRow) == 0

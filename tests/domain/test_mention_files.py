@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,8 +79,9 @@ def test_a_malformed_csv_names_each_bad_line(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as exc:
         read(path)
     message = str(exc.value)
-    assert message.startswith("bad.csv: 4 bad lines, nothing imported: ")
-    assert "line 3: at: 'yesterday at noon' is not an ISO 8601 time" in message
+    assert message.startswith("line 3: at: ")
+    assert message.endswith(" (4 bad lines in bad.csv, nothing imported)")
+    assert "line 3: at: 'yesterday at noon' is not an ISO 8601 time in years 1 to 9999" in message
     assert "line 4: reach: -5 is negative" in message
     assert "line 5: 5 fields where the header has 7" in message
     assert "line 6: broken quote: a quote opened on this line is never closed" in message
@@ -96,10 +98,17 @@ def test_a_malformed_csv_names_each_bad_line(tmp_path: Path) -> None:
     (HEADER + "x,a,1, ,2026-12-02T09:15:00Z,,\n", "line 2: text: must not be empty"),
     (HEADER + "x,,1,t,2026-12-02T09:15:00Z,,\n", "line 2: author: must be 1 to 200"),
     (HEADER + "x,a,1,t,2026-12-02T09:15:00Z,ftp://x,\n", "line 2: link: 'ftp://x' is not"),
-    (HEADER, "no mentions in the file"),
+    (HEADER, "file: m.csv holds no mentions"),
+    (HEADER + "x,a\x00b,1,t,2026-12-02T09:15:00Z,,\n", "line 2: author: contains a NUL"),
+    (HEADER + "x,a,1_000,t,2026-12-02T09:15:00Z,,\n", "line 2: reach: '1_000' is not a whole"),
+    (HEADER + "x,a," + "9" * 400 + ",t,2026-12-02T09:15:00Z,,\n", "line 2: reach: 9999"),
+    (HEADER + "x,a,1,t,0001-01-01T00:00:00+14:00,,\n",
+     "line 2: at: '0001-01-01T00:00:00+14:00' is outside years"),
+    (HEADER + "x,a,1,t,9999-12-31T23:59:59-14:00,,\n",
+     "line 2: at: '9999-12-31T23:59:59-14:00' is outside years 1 to 9999 in UTC"),
 ])
 def test_csv_refusals(tmp_path: Path, body: str, expected: str) -> None:
-    with pytest.raises(InvalidInput, match=expected.replace("(", r"\(").replace(".", r"\.")):
+    with pytest.raises(InvalidInput, match=re.escape(expected)):
         read(write(tmp_path, "m.csv", body))
 
 
@@ -117,7 +126,7 @@ def test_a_malformed_ndjson_names_each_bad_line(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as exc:
         read(path)
     message = str(exc.value)
-    assert "6 bad lines" in message
+    assert "(6 bad lines in m.jsonl, nothing imported)" in message
     for expected in ("line 2: reach: -1 is negative", "line 3: missing key at",
                      "line 4: not valid JSON", "line 5: unknown key 'followers'",
                      "line 6: not a JSON object", "line 7: reach: True is not a whole number"):
@@ -128,9 +137,16 @@ def test_many_bad_lines_are_counted_and_the_first_twenty_named(tmp_path: Path) -
     path = write(tmp_path, "m.csv", HEADER + "x,a,-1,t,2026-12-02T09:15:00Z,,\n" * 30)
     with pytest.raises(InvalidInput) as exc:
         read(path)
-    assert "30 bad lines" in str(exc.value)
     assert "line 21:" in str(exc.value) and "line 22:" not in str(exc.value)
-    assert str(exc.value).endswith("(and 10 more)")
+    assert str(exc.value).endswith("(30 bad lines and 10 more in m.csv, nothing imported)")
+
+
+def test_a_line_over_a_mebibyte_is_refused_unread(tmp_path: Path) -> None:
+    huge = "t" * (1 << 20)
+    path = write(tmp_path, "m.csv", HEADER + f"x,a,1,{huge},2026-12-02T09:15:00Z,,\n"
+                 + "x,b,1,t,2026-12-02T09:15:00Z,,\n")
+    with pytest.raises(InvalidInput, match=r"^line 2: longer than 1 MiB \(the rest is not read\)"):
+        read(path)
 
 
 def test_the_dedupe_key_is_stable_and_tells_mentions_apart() -> None:
