@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # each imported when first used: a CLI call loads only what i
     from commandcenter.services.first_hour import FirstHourService
     from commandcenter.services.health import HealthService
     from commandcenter.services.incidents import IncidentService
+    from commandcenter.services.mentions import MentionService
     from commandcenter.services.messages import MessageService
     from commandcenter.services.paging import PagingService
     from commandcenter.services.roster import RosterService
@@ -159,6 +160,12 @@ class Services:
         from commandcenter.services.changes import ChangeService
 
         return ChangeService(self.ctx)
+
+    @_once
+    def mentions(self) -> MentionService:
+        from commandcenter.services.mentions import MentionService
+
+        return MentionService(self.ctx)
 
     def close(self) -> None:
         self.engine.dispose()
