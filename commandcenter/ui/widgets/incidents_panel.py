@@ -77,13 +77,15 @@ class IncidentsPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.status_combo, 1)
         row.addWidget(self.status_button)
-        row.addWidget(self.rename_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
         layout.addLayout(row)
-        layout.addWidget(self.hand_over_button)
+        commands = QHBoxLayout()
+        commands.addWidget(self.rename_button)
+        commands.addWidget(self.hand_over_button, 1)
+        layout.addLayout(commands)
         self._update_controls()
 
     def reload(self) -> None:
