@@ -308,7 +308,10 @@ class ComposerPanel(QWidget):
         """Show both versions; keep mine (save again over theirs) or take theirs."""
 
         def show(fresh: Any) -> None:
-            self.conflict_dialog = ConflictDialog(str(exc), mine, fresh.body, self)
+            self.conflict_dialog = ConflictDialog(str(exc), mine, fresh.body, self,
+                                                  mine_version=exc.mine if isinstance(
+                                                      exc.mine, int) else None,
+                                                  theirs_version=fresh.version)
 
             def chosen(result: int) -> None:
                 self.message = fresh  # either way the next save builds on what is stored
