@@ -16,8 +16,6 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from sqlalchemy.engine import make_url
-
 CHANNEL = "commandcenter_changes"  # as in migration 0008
 
 
@@ -42,6 +40,8 @@ def parse(payload: str) -> Change | None:
 
 def libpq_url(url: str) -> str:
     """An SQLAlchemy URL as libpq takes it (``postgresql+psycopg://`` -> ``postgresql://``)."""
+    from sqlalchemy.engine import make_url
+
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -54,7 +54,9 @@ class PostgresListener:
         self._psycopg = psycopg
         try:
             self.conn = psycopg.connect(libpq_url(url), autocommit=True,
-                                        connect_timeout=connect_timeout)
+                                        connect_timeout=connect_timeout, keepalives=1,
+                                        keepalives_idle=10, keepalives_interval=5,
+                                        keepalives_count=3)
             self.conn.execute(f"LISTEN {CHANNEL}")
         except psycopg.Error as exc:
             raise Disconnected(str(exc).strip()) from exc
@@ -105,6 +107,8 @@ class SqliteWatcher:
 
 
 def sqlite_path(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout
 
 from .actions import build_menus
 from .autosave import DraftAutosave
-from .banners import DrillBanner, ErrorBar, StatusFields
+from .banners import ConnectionBanner, DrillBanner, ErrorBar, StatusFields
 from .dialogs.change_passphrase import ChangePassphraseDialog
 from .dialogs.new_incident import NewIncidentDialog
 from .dialogs.sign_in import SignInDialog
@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name = build_menus(self)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._connect()
+        self._connect_live()
         self.clock_timer = QTimer(self, interval=1000)
         self.clock_timer.timeout.connect(self._tick)
         self.clock_timer.start()
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         s = self.session
         self.drill_banner = DrillBanner()
         self.error_bar = ErrorBar()
+        self.connection_banner = ConnectionBanner()
         self.timeline = TimelinePanel(s)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -82,6 +84,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(2)
         layout.addWidget(self.drill_banner)
         layout.addWidget(self.error_bar)
+        layout.addWidget(self.connection_banner)
         layout.addWidget(self.timeline, 1)
         self.setCentralWidget(central)
         self.incidents = IncidentsPanel(s)
@@ -136,6 +139,48 @@ class MainWindow(QMainWindow):
         s.sig_data_changed.connect(self.reload_audit_head)
         self._operator_changed(None)
 
+    # --- other workstations' changes (ui/live.py) ------------------------------
+    def _connect_live(self) -> None:
+        from .live import LiveUpdates
+
+        self.live = LiveUpdates(self.services.settings.database_url, self)
+        self.live.sig_changed.connect(self._live_changed)
+        self.live.sig_connection.connect(self._live_connection)
+
+    def _live_refreshers(self) -> dict[str, tuple[Any, ...]]:
+        incidents = (self.incidents.reload, self.session.reload_incident)
+        messages = (self.review.reload, self.composer._reload_messages)
+        roster = (self.roster.reload,)
+        health = (self.health.reload,)
+        return {"incidents": incidents, "timeline_entries": (self.timeline.model.refresh,),
+                "messages": messages, "message_revisions": messages, "approvals": messages,
+                "publications": messages, "contacts": roster, "operators": roster,
+                "availability_windows": roster, "chains": roster, "chain_members": roster,
+                "delegations": roster, "alerts": health, "metric_series": health,
+                "metric_points": health, "metric_rollups": health, "snapshots": health,
+                "audit_log": (self.reload_audit_head,)}
+
+    def _live_changed(self, tables: Any) -> None:
+        """Refresh only the panels showing what changed (None: everything)."""
+        if tables is None:
+            self.refresh()
+            self.session.sig_data_changed.emit()
+            return
+        refreshers = self._live_refreshers()
+        todo: list[Any] = []
+        for table in sorted(tables):
+            for fn in refreshers.get(table, ()):
+                if fn not in todo:
+                    todo.append(fn)
+        for fn in todo:
+            fn()
+
+    def _live_connection(self, connected: bool, text: str) -> None:
+        self.connection_banner.show_state(connected, text)
+        self.session.set_read_only(None if connected else text)
+        if text:
+            self.statusBar().showMessage(text, 0 if not connected else 10000)
+
     def panel_targets(self) -> list[tuple[str, QDockWidget | None, QWidget]]:
         return [("timeline", None, self.timeline.table),
                 ("incidents", self.docks["incidents"], self.incidents.table),
@@ -150,6 +195,8 @@ class MainWindow(QMainWindow):
         """Load everything in the background and, normally, ask who is at the desk."""
         self.refresh()
         self.health.start_live()
+        # Once the database is open (the worker's first task builds the services).
+        self.session.read(lambda: self.services.settings, lambda _s: self.live.start())
         if sign_in:
             self.open_sign_in()
 
@@ -304,5 +351,6 @@ class MainWindow(QMainWindow):
         self.clock_timer.stop()
         self.roster.timer.stop()
         self.health.stop_live()
+        self.live.stop()
         self.tasks.shutdown()
         super().closeEvent(event)

@@ -271,9 +271,23 @@ class ComposerPanel(QWidget):
             self.open_combo.setCurrentIndex(max(0, self.open_combo.findData(self.message.id)))
             fresh = next((m for m in messages if m.id == self.message.id), None)
             if fresh is not None and fresh.version != self.message.version:
-                self.message = fresh
+                self._adopt(fresh)
         self.open_combo.blockSignals(False)
         self._update_enabled()
+
+    def _adopt(self, fresh: Any) -> None:
+        """Somebody (maybe another desk) changed the open message. Untouched text follows
+        the stored one; text being edited keeps its base version, so that saving it
+        conflicts and shows both versions instead of silently overwriting theirs."""
+        m = self.message
+        untouched = (self.body_edit.toPlainText() == m.body
+                     and self.title_edit.text() == (m.title or ""))
+        if not untouched:
+            return
+        if (fresh.body, fresh.title) != (m.body, m.title):
+            self.load_message(fresh)
+        else:
+            self.message = fresh
 
     # --- saving ---------------------------------------------------------------
     def save(self, then: Any = None) -> None:
