@@ -146,7 +146,8 @@ class LiveUpdates(QObject):
         self.connected = False
         first_line = reason.splitlines()[0] if reason else "connection lost"
         self.sig_connection.emit(False, f"Disconnected from the database server "
-                                        f"({first_line}); read-only, retrying in {delay:g} s")
+                                        f"({first_line}); nothing can be saved until it is "
+                                        f"back. Retrying in {delay:g} s")
         if not self._stopped:
             self._retry_timer.start(int(delay * 1000))
 

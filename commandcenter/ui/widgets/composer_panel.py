@@ -178,6 +178,8 @@ class ComposerPanel(QWidget):
         op, m = self.session.operator, self.message
         if op is None:
             text = "Sign in to draft messages."
+        elif self.session.read_only:
+            text = "Read-only until the database server is back; your text stays here."
         elif not self.session.may(Action.DRAFT):
             text = f"A {op.role.value} may read but not draft messages."
         elif self.session.incident is None:
