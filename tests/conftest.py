@@ -31,6 +31,9 @@ PASS = "correct horse battery"
 
 # The matrix; COMMANDCENTER_TEST_BACKENDS=sqlite narrows it (the run without Qt uses that).
 BACKENDS = tuple(os.environ.get("COMMANDCENTER_TEST_BACKENDS", "sqlite,postgresql").split(","))
+# As fixture params: the PostgreSQL cases carry the ``postgres`` mark (``-m postgres``).
+BACKEND_PARAMS = [pytest.param(b, marks=pytest.mark.postgres) if b == "postgresql" else b
+                  for b in BACKENDS]
 ENV_BACKEND = "COMMANDCENTER_TEST_BACKEND"
 
 
@@ -85,6 +88,12 @@ def pg_url() -> Iterator[str]:
         pytest.skip(f"PostgreSQL: {exc}")
     yield url
     drop_if_postgres(url)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:  # everything on the session's server is a ``postgres`` test
+        if "pg_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
 
 
 @pytest.fixture

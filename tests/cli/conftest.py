@@ -14,7 +14,7 @@ from commandcenter.app import Services
 from commandcenter.cli import ENV_PASSPHRASE, main
 from commandcenter.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings
 from commandcenter.domain.clock import SystemClock
-from tests.conftest import BACKENDS, database_url, drop_if_postgres
+from tests.conftest import BACKEND_PARAMS, database_url, drop_if_postgres
 from tests.services.support import PASS, seeded_services
 
 
@@ -61,7 +61,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=BACKEND_PARAMS)
 def backend(request: pytest.FixtureRequest) -> str:
     """The command line's contract holds on SQLite and on PostgreSQL (tests/pg.py)."""
     return request.param

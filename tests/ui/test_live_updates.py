@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from commandcenter.domain.incidents import Severity
 from commandcenter.domain.operators import Action
-from tests.conftest import BACKENDS
+from tests.conftest import BACKEND_PARAMS
 from tests.ui.conftest import sign_in, wait_idle
 from tests.ui.fixtures import PASSPHRASE
 
@@ -35,7 +35,7 @@ def other_process(url: str, *args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", BACKEND_PARAMS)
 def test_a_window_sees_another_process_insert(qtbot, window, company):  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: window.live.connected, timeout=GUARD_MS)
     assert "Checkout is down" not in titles(window)
@@ -44,6 +44,7 @@ def test_a_window_sees_another_process_insert(qtbot, window, company):  # type: 
     qtbot.waitUntil(lambda: "Checkout is down" in titles(window), timeout=GUARD_MS)
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgresql"])
 def test_a_lost_connection_is_read_only_then_reconnects_and_rereads(qtbot, window, company):  # type: ignore[no-untyped-def]
     sign_in(qtbot, window, "Maya Lindqvist")
