@@ -42,26 +42,44 @@ def _migrated(url: str) -> None:
           passphrases=Passphrases.fast_for_tests()).close()
 
 
-def postgres_database() -> str:
-    """A fresh, migrated database on the session's server: a copy of one migrated once."""
+# PostgreSQL databases already copied from the seeded company (tests/services/support.py).
+SEEDED_COPIES: set[str] = set()
+
+
+def postgres_database(seeded: bool = False) -> str:
+    """A fresh, migrated database on the session's server: a copy of one migrated once
+    (``seeded``: of one holding the seeded company of tests/services/support.py)."""
     from tests.pg import NoPostgres, copy_database, postgres_required, template_database
 
     try:
-        return copy_database(template_database("migrated", _migrated))
+        if not seeded:
+            return copy_database(template_database("migrated", _migrated))
+        from tests.services.support import seed_postgres
+
+        url = copy_database(template_database("seeded", seed_postgres))
+        SEEDED_COPIES.add(url)
+        return url
     except NoPostgres as exc:
         if postgres_required():
             raise
         pytest.skip(f"PostgreSQL: {exc}")
 
 
-def database_url(tmp_path: Path, backend: str = "sqlite") -> str:
+def database_url(tmp_path: Path, backend: str = "sqlite", *, seeded: bool = False) -> str:
     """SQLite in a temp dir, or a fresh migrated PostgreSQL database (tests/pg.py)."""
     if backend == "postgresql":
-        return postgres_database()
+        return postgres_database(seeded)
     return f"sqlite:///{tmp_path / 'cc.sqlite'}"
 
 
+def wants_seeded(request: pytest.FixtureRequest) -> bool:
+    """The test starts from the seeded company (``people`` or ``company`` in tests/services
+    and tests/cli): on PostgreSQL copy that database at once rather than twice."""
+    return bool({"people", "company"} & set(request.fixturenames))
+
+
 def drop_if_postgres(url: str) -> None:
+    SEEDED_COPIES.discard(url)
     if url.startswith("postgresql"):
         from tests.pg import drop_database
 
@@ -102,8 +120,9 @@ def clock() -> SimulatedClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, backend: str) -> Iterator[Settings]:
-    url = database_url(tmp_path, backend)
+def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    seeded = wants_seeded(request) and "tests/ui/" not in str(request.path).replace("\\", "/")
+    url = database_url(tmp_path, backend, seeded=seeded)
     yield Settings(database_url=url, data_dir=tmp_path)
     drop_if_postgres(url)
 

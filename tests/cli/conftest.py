@@ -14,7 +14,7 @@ from commandcenter.app import Services
 from commandcenter.cli import ENV_PASSPHRASE, main
 from commandcenter.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings
 from commandcenter.domain.clock import SystemClock
-from tests.conftest import BACKEND_PARAMS, database_url, drop_if_postgres
+from tests.conftest import BACKEND_PARAMS, database_url, drop_if_postgres, wants_seeded
 from tests.services.support import PASS, seeded_services
 
 
@@ -68,8 +68,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, backend: str) -> Iterator[str]:
-    url = database_url(tmp_path, backend)
+def db_url(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    url = database_url(tmp_path, backend, seeded=wants_seeded(request))
     yield url
     drop_if_postgres(url)
 

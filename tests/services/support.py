@@ -172,7 +172,7 @@ def seeded_template(folder: Path) -> Path:
     return _TEMPLATES[key]
 
 
-def _seed_postgres(url: str) -> None:
+def seed_postgres(url: str) -> None:
     svc = build(Settings(url, Path(tempfile.mkdtemp(prefix="cc-pg-seed-"))),
                 clock=SimulatedClock(START), passphrases=Passphrases.fast_for_tests())
     try:
@@ -188,7 +188,9 @@ def seeded_services(settings: Settings, clock: Clock, template_dir: Path) -> Ser
     if url.get_backend_name() == "sqlite":
         backup_sqlite(seeded_template(template_dir), Path(url.database))
     else:
+        from tests.conftest import SEEDED_COPIES
         from tests.pg import copy_database, template_database
 
-        copy_database(template_database("seeded", _seed_postgres), settings.database_url)
+        if settings.database_url not in SEEDED_COPIES:  # the fixture made a seeded copy
+            copy_database(template_database("seeded", seed_postgres), settings.database_url)
     return build(settings, clock=clock, passphrases=Passphrases.fast_for_tests())
