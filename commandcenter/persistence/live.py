@@ -15,8 +15,17 @@ import contextlib
 import json
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 CHANNEL = "commandcenter_changes"  # as in migration 0008
+ROW_FUNCTION = "commandcenter_notify_change"  # migration 0008's trigger functions
+STATEMENT_FUNCTION = "commandcenter_notify_statement"
+TRIGGER_SUFFIX = "_notify_change"
+# Not worth a notification: the schema version, and the audit head (bumped with every
+# audit record, which notifies itself).
+SILENT_TABLES = frozenset({"alembic_version", "audit_head"})
+# Written in bulk: one notification per statement, without an id.
+STATEMENT_TABLES = frozenset({"metric_points", "metric_rollups"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +37,37 @@ class Change:
 
 class Disconnected(RuntimeError):
     """The listening connection is gone; reconnect, then re-read everything."""
+
+
+def attach_notify_triggers(conn: Any) -> list[str]:
+    """Give every table that has none yet migration 0008's notify trigger (PostgreSQL).
+
+    Run after each upgrade (persistence/migrate.py), so a table a later migration
+    adds is live on every desk without that migration knowing about it. Returns the
+    tables it attached to. Nothing on SQLite, or before 0008 made the functions.
+    """
+    from sqlalchemy import text
+
+    if conn.dialect.name != "postgresql":
+        return []
+    functions = set(conn.execute(text(
+        "SELECT proname FROM pg_proc WHERE proname IN (:a, :b)"),
+        {"a": ROW_FUNCTION, "b": STATEMENT_FUNCTION}).scalars())
+    if functions != {ROW_FUNCTION, STATEMENT_FUNCTION}:
+        return []
+    tables = set(conn.execute(text(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")).scalars())
+    have = set(conn.execute(text(
+        "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE t.tgname = c.relname || :suffix"), {"suffix": TRIGGER_SUFFIX}).scalars())
+    added = sorted(tables - have - SILENT_TABLES)
+    for table in added:
+        level, function = (("STATEMENT", STATEMENT_FUNCTION) if table in STATEMENT_TABLES
+                           else ("ROW", ROW_FUNCTION))
+        conn.execute(text(f'CREATE TRIGGER "{table}{TRIGGER_SUFFIX}" AFTER INSERT OR UPDATE '
+                          f'OR DELETE ON "{table}" FOR EACH {level} '
+                          f"EXECUTE FUNCTION {function}()"))
+    return added
 
 
 def parse(payload: str) -> Change | None:

@@ -177,7 +177,9 @@ class MainWindow(QMainWindow):
                 "availability_windows": roster, "chains": roster, "chain_members": roster,
                 "delegations": roster, "alerts": health, "metric_series": health,
                 "metric_points": health, "metric_rollups": health, "snapshots": health,
-                "audit_log": (self.reload_audit_head,)}
+                "audit_log": (self.reload_audit_head,),
+                "commitments": (self.commitments_panel.reload,),
+                "scoring_changes": (self.changes_panel.reload, self.health.reload)}
 
     def _live_changed(self, tables: Any) -> None:
         """Refresh only the panels showing what changed (None: everything)."""
@@ -186,6 +188,9 @@ class MainWindow(QMainWindow):
             self.session.sig_data_changed.emit()
             return
         refreshers = self._live_refreshers()
+        if not set(tables) <= set(refreshers):  # a table this window does not know yet
+            self._live_changed(None)
+            return
         todo: list[Any] = []
         for table in sorted(tables):
             for fn in refreshers.get(table, ()):

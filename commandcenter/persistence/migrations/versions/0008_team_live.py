@@ -12,7 +12,8 @@ writer sends them: the window, the command line, another workstation, a script.
 Row tables notify per row; the metric tables, written in bulk, notify once per
 statement with ``"id": null`` (PostgreSQL folds identical payloads of one
 transaction into one). The window listens on its own connection
-(persistence/live.py).
+(persistence/live.py). Tables that later migrations add get the same trigger
+after each upgrade (``attach_notify_triggers`` in persistence/live.py).
 
 SQLite has no NOTIFY; the window watches ``PRAGMA data_version`` there, which
 changes whenever another connection commits. Nothing to migrate.
@@ -74,7 +75,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    for table in ROW_TABLES + STATEMENT_TABLES:
-        op.execute(f"DROP TRIGGER IF EXISTS {_trigger(table)} ON {table}")
-    op.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
-    op.execute(f"DROP FUNCTION IF EXISTS {STATEMENT_FUNCTION}()")
+    # Dropping the functions drops every trigger using them, those that
+    # persistence/live.py attached to later tables included.
+    op.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}() CASCADE")
+    op.execute(f"DROP FUNCTION IF EXISTS {STATEMENT_FUNCTION}() CASCADE")
