@@ -9,14 +9,15 @@ panels showing that table. When the connection drops, the window goes read-only
 success re-reads everything (``sig_changed(None)``) and says so.
 
 SQLite: no notifications exist; ``PRAGMA data_version`` on a connection of its own
-is read every :data:`SQLITE_POLL_MS` (microseconds each) and any change re-reads
-everything.
+is read every :data:`SQLITE_POLL_MS` (microseconds each) and a change re-reads
+everything, at most once every :data:`SQLITE_MIN_REFRESH_S`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
@@ -31,6 +32,9 @@ from commandcenter.persistence.live import (
 log = logging.getLogger(__name__)
 
 SQLITE_POLL_MS = 250
+# SQLite cannot say what changed, nor who changed it (this window's own streaming ingest
+# counts too): re-read everything at most once a second.
+SQLITE_MIN_REFRESH_S = 1.0
 COALESCE_MS = 15  # one refresh for a burst of notifications (one commit, many rows)
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
@@ -53,6 +57,8 @@ class LiveUpdates(QObject):
         self._pending: set[str] = set()
         self._everything = False
         self._stopped = True
+        self._sqlite_dirty = False
+        self._sqlite_refreshed = 0.0
         self._flush_timer = QTimer(self, singleShot=True, interval=COALESCE_MS)
         self._flush_timer.timeout.connect(self._flush)
         self._retry_timer = QTimer(self, singleShot=True)
@@ -171,6 +177,11 @@ class LiveUpdates(QObject):
             log.debug("data_version unreadable", exc_info=True)
             return
         if changed:
+            self._sqlite_dirty = True
+        if self._sqlite_dirty and time.monotonic() - self._sqlite_refreshed >= \
+                SQLITE_MIN_REFRESH_S:
+            self._sqlite_dirty = False
+            self._sqlite_refreshed = time.monotonic()
             self._queue(None)
 
     # --- handing out ------------------------------------------------------------
