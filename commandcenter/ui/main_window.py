@@ -176,7 +176,9 @@ class MainWindow(QMainWindow):
                 "publications": messages, "contacts": roster, "operators": roster,
                 "availability_windows": roster, "chains": roster, "chain_members": roster,
                 "delegations": roster, "alerts": health, "metric_series": health,
-                "metric_points": health, "metric_rollups": health, "snapshots": health,
+                "snapshots": health,
+                # New points: the health panel's own live tick reads them for its charts.
+                "metric_points": (), "metric_rollups": (),
                 "audit_log": (self.reload_audit_head,),
                 "commitments": (self.commitments_panel.reload,),
                 "scoring_changes": (self.changes_panel.reload, self.health.reload)}
@@ -219,10 +221,11 @@ class MainWindow(QMainWindow):
     # --- starting -----------------------------------------------------------
     def start(self, *, sign_in: bool = True) -> None:
         """Load everything in the background and, normally, ask who is at the desk."""
+        # Listening starts once the database is open (the worker's first task builds the
+        # services) and before the first reads, so no change slips in between.
+        self.session.read(lambda: self.services.settings, lambda _s: self.live.start())
         self.refresh()
         self.health.start_live()
-        # Once the database is open (the worker's first task builds the services).
-        self.session.read(lambda: self.services.settings, lambda _s: self.live.start())
         if sign_in:
             self.open_sign_in()
 
