@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 
 SQLITE_POLL_MS = 250
 # SQLite cannot say what changed, nor who changed it (this window's own streaming ingest
-# counts too): re-read everything at most once a second.
-SQLITE_MIN_REFRESH_S = 1.0
+# counts too): re-read everything at most twice a second. A change is seen within
+# about 0.5 + 0.25 s plus the re-read even in a burst.
+SQLITE_MIN_REFRESH_S = 0.5
 COALESCE_MS = 15  # one refresh for a burst of notifications (one commit, many rows)
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 

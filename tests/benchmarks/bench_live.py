@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import random
 import select
 import sqlite3
 import statistics
@@ -74,6 +75,7 @@ class LiveRig:
         self.window.start(sign_in=False)
         self._wait(lambda: self.window.tasks.idle() and self.window.live.connected, 60)
         self.counter = 0
+        self.rng = random.Random(1)
 
     def _wait(self, done: Any, guard_s: float) -> float:
         deadline = time.perf_counter() + guard_s
@@ -93,11 +95,17 @@ class LiveRig:
 
         self._wait(self.window.tasks.idle, 60)
         # Each sample starts cold: pending polls and refreshes done, and on SQLite past the
-        # once-a-second limit on re-reading everything (ui/live.py).
-        from commandcenter.ui.live import SQLITE_MIN_REFRESH_S
+        # once-a-second limit on re-reading everything (ui/live.py). The event loop keeps
+        # running meanwhile (a sleeping loop would fire an overdue poll right after the
+        # commit), and a random part of one poll interval puts the commit anywhere
+        # between two polls.
+        from commandcenter.ui.live import SQLITE_MIN_REFRESH_S, SQLITE_POLL_MS
 
-        time.sleep(SQLITE_MIN_REFRESH_S + 0.1 if self.backend == "sqlite" else 0.3)
-        self.app.processEvents()
+        live = self.window.live
+        self._wait(lambda: self.window.tasks.idle() and not live._sqlite_dirty, 60)
+        idle = SQLITE_MIN_REFRESH_S + 0.1 if self.backend == "sqlite" else 0.3
+        until = time.perf_counter() + idle + self.rng.uniform(0, SQLITE_POLL_MS / 1000)
+        self._wait(lambda: time.perf_counter() >= until, 60)
         self.counter += 1
         title = f"Latency probe {self.counter}"
         self.other.incidents.open(title, Severity.SEV4, "Alex Moreau")
