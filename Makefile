@@ -83,9 +83,16 @@ $(NOQT_STAMP): pyproject.toml | sysdeps-base
 # import and run without Qt.
 test-without-qt: $(NOQT_STAMP)
 	! $(NOQT)/bin/python -c "import PySide6" 2>/dev/null
-	COMMANDCENTER_STATE_MACHINE_EXAMPLES=50 COMMANDCENTER_TEST_BACKENDS=sqlite $(NOQT)/bin/python -m pytest -q -p no:cacheprovider \
+	COMMANDCENTER_STATE_MACHINE_EXAMPLES=50 COMMANDCENTER_CRASH_KILLS=30 COMMANDCENTER_TEST_BACKENDS=sqlite \
+	    $(NOQT)/bin/python -m pytest -q -p no:cacheprovider \
 	    tests/domain tests/services \
 	    tests/persistence tests/cli -W "ignore::pytest.PytestConfigWarning"
+
+# Crash safety, longer than make test's 300 kills: 2,000 SIGKILLs of a writer doing real
+# work (tests/crash_harness.py); prints kills, reported and lost commits (soak-report.json).
+.PHONY: soak
+soak: $(STAMP)
+	$(BIN)/python -m tests.crash_harness --kills 2000 --json soak-report.json
 
 bench: sysdeps-qt $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.benchmarks.run_all --json bench-report.json

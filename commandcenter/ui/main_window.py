@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[key] = dock
         self._tabify_promises()
+        self._build_listening()
         # The left column (who and what) runs the full height; Score health takes
         # the rest of the width below the timeline and the composer, where its
         # charts and alerts have room side by side.
@@ -125,6 +126,26 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.TopDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+
+    def _build_listening(self) -> None:
+        """The listening panel, tabbed with Score health; a reply opens in the composer."""
+        from .widgets.listening_panel import ListeningPanel
+
+        self.listening = ListeningPanel(self.session)
+        dock = QDockWidget("Listening", self)
+        dock.setObjectName("dock-listening")
+        dock.setAccessibleName("Listening")
+        dock.setWidget(self.listening)
+        dock.setFeatures(self.docks["health"].features())
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.tabifyDockWidget(self.docks["health"], dock)
+        self.docks["health"].raise_()
+        self.docks["listening"] = dock
+        self.listening.sig_reply_drafted.connect(self._open_reply)
+
+    def _open_reply(self, message: object) -> None:
+        self.composer.load_message(message)
+        self.focus_panel(self.docks["composer"], self.composer.body_edit)
 
     def _tabify_promises(self) -> None:
         """Commitments and the change calendar share the composer's column, as tabs."""
@@ -216,7 +237,8 @@ class MainWindow(QMainWindow):
                 ("score health", self.docks["health"], self.health.range_buttons["hour"]),
                 ("alerts", self.docks["health"], self.health.alerts.table),
                 ("commitments", self.docks["commitments"], self.commitments_panel.table),
-                ("change calendar", self.docks["changes"], self.changes_panel.table)]
+                ("change calendar", self.docks["changes"], self.changes_panel.table),
+                ("listening", self.docks["listening"], self.listening.table)]
 
     # --- starting -----------------------------------------------------------
     def start(self, *, sign_in: bool = True) -> None:
