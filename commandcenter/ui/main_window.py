@@ -372,11 +372,15 @@ class MainWindow(QMainWindow):
     def restore_layout(self) -> bool:
         qs = window_settings()
         geometry, state = qs.value("window/geometry"), qs.value("window/state")
-        restored = False
+        # The docks first, and the layout told: with every dock still shown, the
+        # window's minimum size can exceed the saved size, which would then be clamped.
+        restored = isinstance(state, QByteArray) and not state.isEmpty() and bool(
+            self.restoreState(state, LAYOUT_VERSION))
+        self.layout().activate()
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            restored = self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            restored = self.restoreState(state, LAYOUT_VERSION) and restored
+            restored = self.restoreGeometry(geometry) and restored
+        else:
+            restored = False
         return restored
 
     def save_layout(self) -> None:
