@@ -17,8 +17,29 @@ from commandcenter.persistence.uow import UnitOfWork
 def before_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
                    destination: str, now: datetime) -> None:
     """Raise ``PolicyRefused`` to refuse the publication; nothing is written then."""
+    if incident.drill:
+        refuse_during_drill_outage(uow, message, incident, now)
 
 
 def after_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
                   publication: PublicationRow, now: datetime) -> None:
     """Record what this publication settles, in the same transaction as the publication."""
+
+
+def refuse_during_drill_outage(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
+                               now: datetime) -> None:
+    """A drill's injected channel outage: the channel takes nothing until it ends."""
+    from sqlalchemy import select
+
+    from commandcenter.domain.clock import format_utc
+    from commandcenter.domain.errors import PolicyRefused
+    from commandcenter.persistence.drill_models import DrillOutageRow, DrillRunRow
+
+    outage = uow.session.execute(
+        select(DrillOutageRow).join(DrillRunRow, DrillRunRow.id == DrillOutageRow.run_id)
+        .where(DrillRunRow.incident_id == incident.id, DrillOutageRow.channel == message.channel,
+               DrillOutageRow.starts_at <= now, DrillOutageRow.ends_at > now)
+    ).scalars().first()
+    if outage is not None:
+        raise PolicyRefused(f"publish: {message.channel} is unavailable (exercise outage) until "
+                            f"{format_utc(outage.ends_at)}")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from commandcenter.cli import main
+from commandcenter.drills.actions import parse_actions
 from commandcenter.drills.durations import format_offset, parse_offset
 from commandcenter.drills.patterns import plans
 from commandcenter.drills.scenario import ScenarioErrors, parse_scenario
@@ -63,11 +64,14 @@ within = "30m"
 
 
 def test_shipped_scenarios_validate() -> None:
-    files = sorted(SCENARIOS.glob("*.toml"))
+    files = sorted(f for f in SCENARIOS.glob("*.toml") if ".actions-" not in f.name)
     assert len(files) == 2
     for f in files:
         s = parse_scenario(f.read_text(), f.name)
         assert s.objectives and s.injects and s.people
+        for kind in ("meets", "misses"):  # each ships with both sets of scripted players
+            actions = f.with_name(f"{f.stem}.actions-{kind}.toml")
+            assert parse_actions(actions.read_text(), s, actions.name)
 
 
 def test_every_error_at_once_with_line_and_field() -> None:
