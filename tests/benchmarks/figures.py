@@ -344,3 +344,38 @@ ALL = {
     "chart_append_1m": chart_append, "stream_stall": stream_stall, "memory_hour": memory,
     "nab_detector": nab,
 }
+
+
+# --- drills -------------------------------------------------------------------------
+def drill_headless(folder: Path, args: Any) -> dict[str, Any]:
+    from tests.benchmarks import bench_drill
+
+    runs = iter(range(1_000))
+    return {"what": "commandcenter drill run: the 6-hour 'scores halved' scenario, headless, "
+                    "with its scripted players (process start to exit)", "unit": "s",
+            "baseline_what": "commandcenter drill validate of the same scenario (start-up)",
+            "product": lambda: bench_drill.headless(folder / f"p{next(runs)}"),
+            "baseline": lambda: bench_drill.headless(folder / f"b{next(runs)}",
+                                                     validate_only=True),
+            "goal": ("<", 10.0), "runs": 3}
+
+
+def drill_window(folder: Path, args: Any) -> dict[str, Any]:
+    notes: dict[str, Any] = {}
+
+    def product() -> float:
+        out = folder / "drill-window.json"
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "tests.benchmarks.bench_drill", "window",
+                        "--minutes", str(getattr(args, "drill_minutes", 360)), "--json",
+                        str(out)], check=True, capture_output=True, timeout=7200)
+        run = json.loads(out.read_text())
+        notes.update(run)
+        return float(run["max_gap_ms"])
+
+    return {"what": "longest GUI-thread stall, the 6-hour scenario in the drill bar at x60",
+            "unit": "ms", "product": product, "goal": ("<", 50.0), "runs": 1, "notes": notes}
+
+
+ALL["drill_headless"] = drill_headless
+ALL["drill_window"] = drill_window
