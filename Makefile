@@ -17,7 +17,7 @@ XCB_PKGS := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-ra
             libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
 SCREEN_PKGS := xvfb xauth
 # The Prometheus source is tested against a real server on loopback.
-TEST_PKGS := prometheus
+TEST_PKGS := prometheus poppler-utils
 # make package: PyInstaller bundles libpython (Debian ships it apart from python3)
 # and strips with binutils; the checks validate the .desktop file and the
 # metainfo, and run the bundle in a network namespace (unshare).

@@ -77,9 +77,10 @@ def run_headless(scenario_path: Path, actions_path: Path | None, *, speed: float
         result = session.finish()
         result["database"] = str(folder / "drill.sqlite")
         if report is not None:
-            from commandcenter.services.drill_report import write_report
+            from commandcenter.services.drill_report import drill_report
+            from commandcenter.ui.report_pdf import write
 
-            write_report(svc, session.run_id, report)
+            write(drill_report(svc.ctx, session.run_id), report)
             result["report"] = str(report)
     finally:
         svc.close()
@@ -118,6 +119,85 @@ def _run(a: argparse.Namespace, svc: Any) -> Any:
                         speed=a.speed, report=Path(a.report) if a.report else None)
 
 
+def _open_run(target: Path) -> Any:
+    from commandcenter.app import build_drill
+    from commandcenter.domain.clock import SimulatedClock
+    from commandcenter.services.drill_runs import finished_runs
+
+    folder = target.parent if target.suffix == ".sqlite" else target
+    if not (folder / "drill.sqlite").exists():
+        raise InvalidInput(f"drill: {folder} holds no drill database (drill.sqlite)")
+    svc = build_drill(folder, SimulatedClock(datetime_min()))
+    runs = finished_runs(svc.ctx)
+    if not runs:
+        svc.close()
+        raise InvalidInput(f"drill: {folder} holds no drill run")
+    from commandcenter.domain.clock import parse_instant
+
+    last = runs[-1]
+    end = last["result"].get("end")
+    if end:  # the drill's own clock, where it stopped
+        svc.ctx.clock.set(parse_instant(end))  # type: ignore[attr-defined]
+    return svc, last
+
+
+def datetime_min() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _report(a: argparse.Namespace, svc: Any) -> Any:
+    """Reopen a finished drill, record the hot wash (if given), regenerate the report."""
+    from commandcenter.services.drill_report import drill_report
+    from commandcenter.services.drill_runs import record_hot_wash
+
+    out = Path(a.output)
+    if out.suffix.lower() not in (".pdf", ".html", ".htm"):
+        raise InvalidInput(f"--output: {out.name} must end in .pdf or .html")
+    hot = parse_hot_wash(read_text(Path(a.hot_wash)), a.hot_wash) if a.hot_wash else None
+    drill, run = _open_run(Path(a.drill))
+    try:
+        if hot is not None:
+            record_hot_wash(drill.ctx, run["run"], **hot)
+        from commandcenter.ui.report_pdf import write
+
+        write(drill_report(drill.ctx, run["run"]), out)
+    finally:
+        drill.close()
+    print(f"report: {out}")
+    return {"run": run["run"], "report": str(out), "hot_wash": hot is not None}
+
+
+def parse_hot_wash(text: str, source: str) -> dict[str, Any]:
+    """strengths = [...], improvements = [...], by = "NAME", [[plan]] action/owner/due."""
+    from commandcenter.drills.scenario import ScenarioErrors, _Reader, load_toml
+    from commandcenter.drills.toml_lines import key_lines
+
+    doc = load_toml(text, source)
+    r = _Reader(key_lines(text))
+    r.unknown(doc, (), {"strengths", "improvements", "plan", "by"})
+    out: dict[str, Any] = {"by": r.get(doc, (), "by", str, "facilitator")}
+    for key in ("strengths", "improvements"):
+        items = r.get(doc, (), key, list, []) or []
+        if not all(isinstance(i, str) and i.strip() for i in items):
+            r.fail((key,), "a list of sentences")
+            items = []
+        out[key] = [i.strip() for i in items]
+    plan = []
+    for i, row in enumerate(r.get(doc, (), "plan", list, []) or []):
+        if not isinstance(row, dict):
+            r.fail(("plan", i), "each item is a [[plan]] table")
+            continue
+        r.unknown(row, ("plan", i), {"action", "owner", "due"})
+        plan.append({k: r.get(row, ("plan", i), k, str, "", required=True).strip()
+                     for k in ("action", "owner", "due")})
+    out["plan"] = plan
+    if r.problems:
+        raise ScenarioErrors(source, r.problems)
+    return out
+
+
 def register(r: Registry) -> None:
     g = r.group("drill", "tabletop exercises: scenarios, headless runs, reports")
     sp = r.cmd(g, "validate", _validate, "check a scenario file: every error, its line and field")
@@ -130,3 +210,9 @@ def register(r: Registry) -> None:
                     help="pace the run at N x real time (1..60); default: as fast as it goes")
     sp.add_argument("--report", metavar="PATH", help="after-action report: .pdf or .html")
     sp.set_defaults(offline=True)  # a drill runs in its own database, never the live one
+    sp = r.cmd(g, "report", _report, "reopen a finished drill and regenerate its report")
+    sp.add_argument("drill", metavar="DRILL", help="the run's folder (or its drill.sqlite)")
+    sp.add_argument("--output", required=True, metavar="PATH", help=".pdf or .html")
+    sp.add_argument("--hot-wash", metavar="FILE",
+                    help="TOML: strengths, improvements, [[plan]] action/owner/due")
+    sp.set_defaults(offline=True)

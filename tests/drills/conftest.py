@@ -1,0 +1,1 @@
+from tests.services.conftest import people, template_dir  # noqa: F401
