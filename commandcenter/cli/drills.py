@@ -13,12 +13,9 @@ from .common import Registry
 
 
 def read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InvalidInput(f"file: {path} does not exist") from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"file: {path} is not UTF-8 text ({exc.reason})") from None
+    from commandcenter.drills.scenario import read_text as read
+
+    return read(path)
 
 
 def load_scenario(path: Path) -> Any:

@@ -11,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path as Path_
 from typing import Any
 
 from commandcenter.domain.clock import parse_instant
@@ -224,6 +225,16 @@ def _dotted(path: Path) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out or "file"
+
+
+def read_text(path: Path_) -> str:
+    """A scenario, actions or hot-wash file as text; a clear error (exit 2) if unreadable."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InvalidInput(f"file: {path} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"file: {path} is not UTF-8 text ({exc.reason})") from None
 
 
 def load_toml(text: str, source: str) -> dict[str, Any]:

@@ -74,6 +74,7 @@ class DrillStatus:
     objectives_met: int
     objectives_total: int
     finished: bool
+    fired: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class DrillSession:
         self.listeners: list[Callable[[str], None]] = []
         clock.set(scenario.start)
         self.run_id, self.incident_id = self._set_up(scenario_text, source)
+        self.advance_to(timedelta(0))  # the drill starts: what is due at T+0 happens
 
     # --- set-up -------------------------------------------------------------------
     def _set_up(self, text: str, source: str) -> tuple[int, int]:
@@ -367,7 +369,7 @@ class DrillSession:
         return DrillStatus(self.run_id, self.incident_id, self.clock.now(), self.elapsed,
                            self.s.duration, len(self.fired), len(self.s.injects),
                            nxt.at if nxt else None, nxt.describe() if nxt else "",
-                           met, len(self.s.objectives), self.finished)
+                           met, len(self.s.objectives), self.finished, tuple(self.fired))
 
     def finish(self) -> dict[str, Any]:
         """Play to the end, score, and store the result on the run."""
