@@ -75,6 +75,7 @@ class DrillStatus:
     objectives_total: int
     finished: bool
     fired: tuple[int, ...] = ()
+    actions_done: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ class DrillSession:
         self._done_actions = 0
         self._plans = plans(scenario)
         self._baseline_taken = False
+        self._scored: tuple[tuple[int, int], int] | None = None
         self.listeners: list[Callable[[str], None]] = []
         clock.set(scenario.start)
         self.run_id, self.incident_id = self._set_up(scenario_text, source)
@@ -364,12 +366,17 @@ class DrillSession:
 
     def status(self) -> DrillStatus:
         pending = self._pending_injects()
-        met = sum(r.met for r in score_objectives(self.s, self.facts()))
+        # Scoring reads every message: only again once something happened.
+        key = (len(self.outcomes), len(self.fired))
+        if self._scored is None or self._scored[0] != key:
+            self._scored = (key, sum(r.met for r in score_objectives(self.s, self.facts())))
+        met = self._scored[1]
         nxt = pending[0] if pending else None
         return DrillStatus(self.run_id, self.incident_id, self.clock.now(), self.elapsed,
                            self.s.duration, len(self.fired), len(self.s.injects),
                            nxt.at if nxt else None, nxt.describe() if nxt else "",
-                           met, len(self.s.objectives), self.finished, tuple(self.fired))
+                           met, len(self.s.objectives), self.finished, tuple(self.fired),
+                           self._done_actions)
 
     def finish(self) -> dict[str, Any]:
         """Play to the end, score, and store the result on the run."""

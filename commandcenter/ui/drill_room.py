@@ -8,6 +8,7 @@ simulated clock.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtWidgets import QVBoxLayout
@@ -15,6 +16,8 @@ from PySide6.QtWidgets import QVBoxLayout
 from .app import make_application
 from .main_window import MainWindow
 from .widgets.drill_bar import build_bar, load_drill
+
+GUI_SWITCH_INTERVAL_S = 0.001
 
 
 def open_drill_room(scenario_path: Path, actions_path: Path | None, folder: Path
@@ -24,6 +27,9 @@ def open_drill_room(scenario_path: Path, actions_path: Path | None, folder: Path
     from commandcenter.services.drill_runs import DrillSession
 
     scenario, text, actions = load_drill(scenario_path, actions_path)
+    # The drill's worker plays injects and actions in pure Python; the GUI thread must
+    # get the GIL back quickly (1 ms, not the default 5 ms) to paint at x60.
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     clock = SimulatedClock(scenario.start)
     services = build_drill(folder, clock)
     session = DrillSession(services.ctx, clock, scenario, text, str(scenario_path), actions)
@@ -41,25 +47,30 @@ def open_drill_room(scenario_path: Path, actions_path: Path | None, folder: Path
 
 
 class _PanelRefresh:
-    """Injects and scripted players write behind the panels' backs: reload them when an
-    inject fires, and otherwise at most every 2 s of wall time while the clock runs."""
+    """Injects and scripted players write behind the panels' backs: reload the panels when
+    something happened (an inject fired, an action played), at most once a second."""
 
-    EVERY_S = 2.0
+    AT_MOST_EVERY_S = 1.0
 
     def __init__(self, window: MainWindow) -> None:
         self.window = window
-        self.fired = -1
+        self.seen: tuple[int, int] = (-1, -1)
         self.last = 0.0
 
     def on_status(self, status: object) -> None:
         import time
 
         now = time.monotonic()
-        fired = getattr(status, "injects_fired", 0)
-        if fired != self.fired or now - self.last >= self.EVERY_S:
-            self.fired, self.last = fired, now
-            self.window.refresh()
-            self.window.timeline.model.refresh()
+        happened = (getattr(status, "injects_fired", 0), getattr(status, "actions_done", 0))
+        if happened == self.seen or now - self.last < self.AT_MOST_EVERY_S:
+            return
+        self.seen, self.last = happened, now
+        w = self.window  # Score health follows its series by itself (its live tick)
+        w.incidents.reload()
+        w.roster.reload()
+        w.review.reload()
+        w.session.reload_incident()
+        w.timeline.model.refresh()
 
 
 def run_drill_gui(scenario_path: Path, actions_path: Path | None, folder: Path) -> int:
