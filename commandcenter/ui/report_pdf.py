@@ -28,12 +28,18 @@ COLOURS = ("#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad")
 
 
 def ensure_app() -> QGuiApplication:
-    """Text layout needs a QGuiApplication; a CLI process makes an offscreen one."""
+    """Text layout needs an application object; a CLI process makes an offscreen one.
+
+    A QApplication (not only a QGuiApplication), so that widgets made later in the
+    same process (a test session, the window) still work.
+    """
+    from PySide6.QtWidgets import QApplication
+
     app = QGuiApplication.instance()
     if app is None:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication([])
+        app = QApplication([])
     return app  # type: ignore[return-value]
 
 

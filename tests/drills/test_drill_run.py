@@ -31,9 +31,9 @@ def _objectives(result: dict[str, Any]) -> dict[str, tuple[bool, str | None]]:
     return {o["id"]: (o["met"], o["measured"]) for o in result["objectives"]}
 
 
-@pytest.fixture(scope="module")
-def halved_meets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return _run(tmp_path_factory.mktemp("hm"), HALVED, "meets")
+@pytest.fixture
+def halved_meets(halved_meets_run: tuple[Path, dict[str, Any]]) -> dict[str, Any]:
+    return halved_meets_run[1]
 
 
 def test_halved_meets_every_objective(halved_meets: dict[str, Any]) -> None:

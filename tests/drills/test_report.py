@@ -15,7 +15,6 @@ import pytest
 
 from commandcenter.app import Services
 from commandcenter.cli import main
-from commandcenter.cli.drills import run_headless
 from tests.services.support import ALICE, open_incident
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "resources" / "scenarios"
@@ -60,12 +59,9 @@ def ink(page: np.ndarray) -> float:
     return float((page < 200).mean())
 
 
-@pytest.fixture(scope="module")
-def drill(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    folder = tmp_path_factory.mktemp("aar")
-    result = run_headless(HALVED, HALVED.with_name(f"{HALVED.stem}.actions-meets.toml"),
-                          speed=None, report=folder / "report.pdf", folder=folder / "run")
-    return folder, result
+@pytest.fixture
+def drill(halved_meets_run: tuple[Path, dict[str, Any]]) -> tuple[Path, dict[str, Any]]:
+    return halved_meets_run
 
 
 @needs_poppler
