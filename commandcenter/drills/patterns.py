@@ -58,6 +58,10 @@ class SeriesPlan:
         self.ts, self.values = ts[keep], values[keep]
         self._sent = 0
 
+    def skip_to(self, until: datetime) -> None:
+        """Points up to ``until`` count as handed out (a plan rebuilt mid-drill)."""
+        self._sent = int(np.searchsorted(self.ts, until.timestamp(), side="right"))
+
     def due(self, until: datetime) -> tuple[np.ndarray, np.ndarray]:
         """Points up to and including ``until`` not handed out yet."""
         upto = int(np.searchsorted(self.ts, until.timestamp(), side="right"))
@@ -66,9 +70,11 @@ class SeriesPlan:
         return ts, vs
 
 
-def plans(scenario: Scenario) -> list[SeriesPlan]:
+def plans(scenario: Scenario, injects: list[Inject] | None = None) -> list[SeriesPlan]:
+    """One plan per metric series; ``injects`` replaces the scenario's (some moved)."""
     by_series: dict[str, list[Inject]] = {}
-    for inj in scenario.injects:
+    for inj in sorted(injects if injects is not None else scenario.injects,
+                      key=lambda j: (j.at, j.index)):
         if inj.kind == "metric":
             by_series.setdefault(inj.series, []).append(inj)
     return [SeriesPlan(name, injects, scenario.start, scenario.end, scenario.step, scenario.seed)

@@ -109,6 +109,7 @@ class DrillSession:
         self._plans = plans(scenario)
         self._baseline_taken = False
         self._scored: tuple[tuple[int, int], int] | None = None
+        self._moved: dict[int, Inject] = {}  # metric injects fired early by hand
         self.listeners: list[Callable[[str], None]] = []
         clock.set(scenario.start)
         self.run_id, self.incident_id = self._set_up(scenario_text, source)
@@ -227,7 +228,10 @@ class DrillSession:
     def _fire(self, inj: Inject) -> str:
         now, start = self.clock.now(), self.s.start
         if inj.kind == "metric":
-            return f"{inj.series}: {inj.pattern} from {format_offset(inj.at)}"
+            if inj.at > self.elapsed:  # fired by hand, early: the pattern starts now
+                self._move_metric(inj)
+            # No timeline note: players find out from the charts, as they would.
+            return f"{inj.series}: {inj.pattern} from {format_offset(self.elapsed)}"
         if inj.kind == "snapshot":
             if not self._baseline_taken:
                 ids, base = snapshot_scores(inj, self.s.seed, baseline=True)
@@ -260,6 +264,14 @@ class DrillSession:
             return self._control_note(f"Exercise: {inj.channel} is unavailable until "
                                       f"{format_utc(start + inj.until)}", inj)
         return self._control_note(f"Facilitator: {inj.text}", inj, actor=self.s.facilitator)
+
+    def _move_metric(self, inj: Inject) -> None:
+        self._moved[inj.index] = dataclasses.replace(inj, at=self.elapsed)
+        metric = [self._moved.get(j.index, j) for j in self.s.injects
+                  if j.kind == "metric" and j.series == inj.series]
+        (plan,) = plans(self.s, metric)
+        plan.skip_to(self.clock.now())
+        self._plans = [plan if p.name == inj.series else p for p in self._plans]
 
     def _control_note(self, text: str, inj: Inject, actor: str = EXERCISE_CONTROL) -> str:
         now = self.clock.now()

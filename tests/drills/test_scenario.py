@@ -126,3 +126,31 @@ def test_patterns_drop_and_stale() -> None:
     at = {round((t - start) / 60): v for t, v in zip(mean.ts, mean.values, strict=True)}
     assert at[170] == pytest.approx(31.5, abs=1.5)
     assert at[300] == pytest.approx(15.75, abs=1.5)  # lost half over the hour after T+3h
+
+
+def test_a_metric_pattern_fired_early_starts_then(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from commandcenter.app import build_drill
+    from commandcenter.domain.clock import SimulatedClock
+    from commandcenter.services.drill_runs import DrillSession
+
+    path = SCENARIOS / "scores-halved-overnight.toml"
+    s = parse_scenario(path.read_text())
+    clock = SimulatedClock(s.start)
+    svc = build_drill(tmp_path, clock)
+    try:
+        session = DrillSession(svc.ctx, clock, s, path.read_text())
+        session.advance_to(timedelta(minutes=30))
+        fix = next(j for j in s.injects if j.kind == "metric" and j.series == "score_mean"
+                   and j.pattern == "step")
+        session.fire(fix.index)  # the facilitator restores the scores at T+30m, not T+3h
+        session.advance_to(timedelta(minutes=40))
+        data = svc.health.points("score_mean", s.start, s.start + timedelta(hours=1))
+        at = {round((t - s.start.timestamp()) / 60): v
+              for t, v in zip(data.ts, data.value, strict=True)}
+        assert at[20] == pytest.approx(31.5, abs=1.5)
+        assert at[35] == pytest.approx(42, abs=1.5)
+        assert 40 in at and 41 not in at  # nothing from the future
+    finally:
+        svc.close()
