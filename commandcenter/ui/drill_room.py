@@ -10,32 +10,45 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QVBoxLayout
 
 from .app import make_application
 from .main_window import MainWindow
-from .widgets.drill_bar import build_bar, load_drill
+from .widgets.drill_bar import DrillController, build_bar, load_drill
+
+if TYPE_CHECKING:
+    from commandcenter.app import Services
 
 GUI_SWITCH_INTERVAL_S = 0.001
 
 
 def open_drill_room(scenario_path: Path, actions_path: Path | None, folder: Path
-                    ) -> tuple[MainWindow, object, object]:
+                    ) -> tuple[MainWindow, DrillController, Services]:
+    """Both files validated, the engine started and the drill set up, then the window."""
     from commandcenter.app import build_drill
     from commandcenter.domain.clock import SimulatedClock
-    from commandcenter.services.drill_runs import DrillSession
 
-    scenario, text, actions = load_drill(scenario_path, actions_path)
-    # The drill's worker plays injects and actions in pure Python; the GUI thread must
-    # get the GIL back quickly (1 ms, not the default 5 ms) to paint at x60.
+    scenario, _text, _actions = load_drill(scenario_path, actions_path)
+    # The panels follow the drill with bursts of reads on the window's worker thread;
+    # the GUI thread must get the interpreter back within 1 ms (not 5) to paint.
     sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
+    controller = DrillController(scenario_path, actions_path, folder)
+    try:
+        controller.wait_ready()
+    except Exception:
+        controller.close()
+        raise
+    # The window's clock is the engine's: set from every status the engine sends.
     clock = SimulatedClock(scenario.start)
+    controller.sig_status.connect(lambda status: clock.set(status.now))
+    if controller.status is not None:
+        clock.set(controller.status.now)
     services = build_drill(folder, clock)
-    session = DrillSession(services.ctx, clock, scenario, text, str(scenario_path), actions)
     window = MainWindow(services)
     window.setWindowTitle(f"Command Center — DRILL: {scenario.name}")
-    bar, controller = build_bar(scenario, lambda: session)
+    bar = build_bar(scenario, controller)
     layout = window.centralWidget().layout()
     assert isinstance(layout, QVBoxLayout)
     layout.insertWidget(0, bar)
@@ -43,6 +56,7 @@ def open_drill_room(scenario_path: Path, actions_path: Path | None, folder: Path
     follow = _PanelRefresh(window)
     controller.sig_status.connect(follow.on_status)
     window.drill_refresh = follow  # type: ignore[attr-defined]
+    window.drill_bar = bar  # type: ignore[attr-defined]
     return window, controller, services
 
 
@@ -81,6 +95,6 @@ def run_drill_gui(scenario_path: Path, actions_path: Path | None, folder: Path) 
         window.start()
         return app.exec()
     finally:
-        controller.close()  # type: ignore[attr-defined]
+        controller.close()
         window.tasks.shutdown()
-        services.close()  # type: ignore[attr-defined]
+        services.close()

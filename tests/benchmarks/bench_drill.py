@@ -61,7 +61,7 @@ def window(folder: Path, minutes: int, *, health: bool = True) -> dict[str, Any]
     # The figure is the drill running, not the window opening: wait until its panels
     # (charts included) are built and loaded, then start the clock.
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (controller.session is None or not room.tasks.idle()
+    while time.monotonic() < deadline and (not room.tasks.idle()
                                            or room.health.charts_pending()):
         app.processEvents()
         time.sleep(0.01)
@@ -83,9 +83,9 @@ def window(folder: Path, minutes: int, *, health: bool = True) -> dict[str, Any]
         if now - last[0] > 50:
             slow.append((round(now / 1000, 2), now - last[0]))
         last[0] = now
-        session = controller.session
-        if session is not None and (session.elapsed.total_seconds() >= minutes * 60
-                                    or session.finished):
+        status = controller.status
+        if status is not None and (status.elapsed.total_seconds() >= minutes * 60
+                                   or status.finished):
             app.quit()
 
     timer = QTimer()
@@ -96,7 +96,7 @@ def window(folder: Path, minutes: int, *, health: bool = True) -> dict[str, Any]
     began = time.perf_counter()
     app.exec()
     wall = time.perf_counter() - began
-    status = controller.session.status()
+    status = controller.status
     controller.close()
     room.tasks.shutdown()
     services.close()

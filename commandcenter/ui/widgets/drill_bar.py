@@ -1,15 +1,15 @@
 """The facilitator's drill bar: simulated clock, pause/resume, speed x1..x60, next inject,
 firing an inject by hand, injects fired, objectives met, observer notes.
 
-The drill session lives on its own worker thread (it writes to the drill's
-database); the GUI thread only keeps time and paints what the worker reports,
-so a 6-hour scenario at x60 never stalls the window.
+The drill engine runs in a process of its own (``commandcenter/drill_worker.py``):
+it owns the simulated clock and paces itself; the GUI thread only sends commands
+and paints the statuses it sends back, so a 6-hour scenario at x60 does not
+compete with the window for the interpreter.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +28,8 @@ from PySide6.QtWidgets import (
 from commandcenter.domain.clock import format_utc
 from commandcenter.drills.durations import format_offset
 
-from ..tasks import TaskManager
-
 SPEEDS = (1, 2, 5, 10, 30, 60)
-TICK_MS = 250
+POLL_MS = 30  # how often the window reads the engine's messages
 BAR_STYLE = ("DrillBar { background: #f4ecf7; border: 2px dashed #6c3483; }"
              "QLabel#clock { font-size: 16px; font-weight: bold; color: #4a235a; }"
              "QLabel#tag { background: #6c3483; color: white; font-weight: bold; "
@@ -39,93 +37,110 @@ BAR_STYLE = ("DrillBar { background: #f4ecf7; border: 2px dashed #6c3483; }"
 
 
 class DrillController(QObject):
-    """Steps a :class:`DrillSession` in simulated time on a worker; one step in flight."""
+    """Drives the drill engine, which runs in a process of its own
+    (``commandcenter/drill_worker.py``): commands go down a pipe, statuses come back
+    and are read by a timer, so the GUI thread never waits on the engine."""
 
     sig_status = Signal(object)  # DrillStatus
     sig_fired = Signal(str)  # what an inject did, in words
     sig_error = Signal(str)
 
-    def __init__(self, make_session: Any, parent: QObject | None = None) -> None:
+    def __init__(self, scenario_path: Path, actions_path: Path | None, folder: Path,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.tasks = TaskManager(self)
-        self.session: Any = None
-        self.speed = 1
-        self.running = False
-        self._busy = False
-        self._wall = time.monotonic()
-        self._owed = 0.0  # simulated seconds the clock owes the session
-        self.timer = QTimer(self, interval=TICK_MS)
-        self.timer.timeout.connect(self._tick)
-        self.tasks.run(make_session, self._ready, self._failed)
+        import multiprocessing
 
-    def _ready(self, session: Any) -> None:
-        self.session = session
-        session.listeners.append(self.sig_fired.emit)  # called on the worker: queued
-        self.refresh()
+        from commandcenter.drill_worker import serve
+
+        context = multiprocessing.get_context("spawn")  # nothing of Qt is inherited
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=serve, args=(child, str(scenario_path),
+                                str(actions_path) if actions_path else None, str(folder)),
+            daemon=True, name="commandcenter-drill")
+        self._process.start()
+        child.close()
+        self.status: Any = None
+        self.info: dict[str, Any] | None = None
+        self.failed: str | None = None
+        self.running = False
+        self.timer = QTimer(self, interval=POLL_MS)
+        self.timer.timeout.connect(self._poll)
         self.timer.start()
 
-    def _failed(self, exc: BaseException) -> None:
-        self._busy = False
-        self.sig_error.emit(str(exc))
+    def wait_ready(self, timeout_s: float = 120.0) -> dict[str, Any]:
+        """Block until the engine has set the drill up (its database exists then)."""
+        from commandcenter.domain.errors import InvalidInput
+
+        deadline = time.monotonic() + timeout_s
+        while self.info is None:
+            if self.failed is not None:
+                raise InvalidInput(f"drill: {self.failed}")
+            if not self._conn.poll(max(0.0, deadline - time.monotonic())):
+                raise InvalidInput("drill: the drill engine did not start")
+            self._dispatch(self._conn.recv())
+        return self.info
+
+    def _poll(self) -> None:
+        try:
+            while self._conn.poll():
+                self._dispatch(self._conn.recv())
+        except (EOFError, OSError):
+            self.timer.stop()
+
+    def _dispatch(self, message: tuple[str, Any]) -> None:
+        kind, payload = message
+        if kind == "ready":
+            self.info = payload
+        elif kind == "failed":
+            self.failed = payload
+            self.timer.stop()
+            self.sig_error.emit(f"the drill could not start: {payload}")
+        elif kind == "status":
+            self.status = payload
+            if payload.finished:
+                self.running = False
+            self.sig_status.emit(payload)
+        elif kind == "fired":
+            self.sig_fired.emit(payload)
+        elif kind == "error":
+            self.sig_error.emit(payload)
+
+    def _send(self, command: str, arg: Any = None) -> None:
+        try:
+            self._conn.send((command, arg))
+        except (BrokenPipeError, OSError):
+            self.sig_error.emit("the drill engine has stopped")
 
     # --- controls ----------------------------------------------------------------
     def set_speed(self, speed: int) -> None:
-        self.speed = max(1, min(60, int(speed)))
+        self._send("speed", max(1, min(60, int(speed))))
 
     def pause(self) -> None:
         self.running = False
+        self._send("run", False)
 
     def resume(self) -> None:
-        self._wall = time.monotonic()
         self.running = True
-
-    def _submit(self, work: Any) -> None:
-        if self.session is None:
-            return
-        self._busy = True
-        session = self.session
-
-        def step() -> Any:
-            work(session)
-            return session.status()
-
-        self.tasks.run(step, self._stepped, self._failed)
+        self._send("run", True)
 
     def jump_to_next(self) -> None:
-        self._submit(lambda s: s.jump_to_next())
+        self._send("next")
 
     def fire(self, index: int) -> None:
-        self._submit(lambda s: s.fire(index))
+        self._send("fire", index)
 
     def observe(self, author: str, text: str) -> None:
-        self._submit(lambda s: s.observe(author, text))
-
-    def refresh(self) -> None:
-        self._submit(lambda s: None)
-
-    # --- time ----------------------------------------------------------------------
-    def _tick(self) -> None:
-        now = time.monotonic()
-        if self.running:
-            self._owed += (now - self._wall) * self.speed
-        self._wall = now
-        if self._busy or not self.running or self._owed < 1.0:
-            return
-        owed, self._owed = self._owed, 0.0
-        self._submit(lambda s: s.advance_to(s.elapsed + timedelta(seconds=owed)))
-
-    def _stepped(self, status: Any) -> None:
-        self._busy = False
-        if status.finished:
-            self.running = False
-        self.sig_status.emit(status)
+        self._send("observe", (author, text))
 
     def close(self) -> None:
         self.timer.stop()
-        self.tasks.shutdown()
-        services = getattr(self, "services_holder", {}).get("services")
-        if services is not None:
-            services.close()
+        self._send("stop")
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(5)
+        self._conn.close()
 
 
 class DrillBar(QFrame):
@@ -257,30 +272,16 @@ def load_drill(scenario_path: Path, actions_path: Path | None) -> tuple[Any, str
     return scenario, text, actions
 
 
-def build_bar(scenario: Any, make_session: Any) -> tuple[DrillBar, DrillController]:
-    controller = DrillController(make_session)
+def build_bar(scenario: Any, controller: DrillController) -> DrillBar:
     injects = [(j.index, f"{format_offset(j.at)} {j.describe()}") for j in scenario.injects]
     people = [p.name for p in sorted(scenario.people, key=lambda p: (
         p.role is None or p.role.value not in ("observer", "facilitator"), p.name))]
-    return DrillBar(controller, people, injects), controller
+    return DrillBar(controller, people, injects)
 
 
 def open_drill_window(scenario_path: Path, actions_path: Path | None, folder: Path
                       ) -> tuple[DrillBar, DrillController]:
-    """A drill bar alone over a new drill database in ``folder`` (benchmarks, tests)."""
-    from commandcenter.app import build_drill
-    from commandcenter.domain.clock import SimulatedClock
-    from commandcenter.services.drill_runs import DrillSession
-
-    scenario, text, actions = load_drill(scenario_path, actions_path)
-    clock = SimulatedClock(scenario.start)
-    holder: dict[str, Any] = {}
-
-    def make() -> Any:
-        svc = build_drill(folder, clock)
-        holder["services"] = svc
-        return DrillSession(svc.ctx, clock, scenario, text, str(scenario_path), actions)
-
-    bar, controller = build_bar(scenario, make)
-    controller.services_holder = holder  # type: ignore[attr-defined]
-    return bar, controller
+    """A drill bar alone over a new drill database in ``folder`` (files validated first)."""
+    scenario, _text, _actions = load_drill(scenario_path, actions_path)
+    controller = DrillController(scenario_path, actions_path, folder)
+    return build_bar(scenario, controller), controller
