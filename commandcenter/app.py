@@ -21,6 +21,8 @@ from commandcenter.services.context import Passphrases, ServiceContext
 
 if TYPE_CHECKING:  # each imported when first used: a CLI call loads only what it runs
     from commandcenter.services.audit import AuditService
+    from commandcenter.services.changes import ChangeService
+    from commandcenter.services.commitments import CommitmentService
     from commandcenter.services.health import HealthService
     from commandcenter.services.incidents import IncidentService
     from commandcenter.services.messages import MessageService
@@ -131,6 +133,18 @@ class Services:
         from commandcenter.services.health import HealthService
 
         return HealthService(self.ctx)
+
+    @_once
+    def commitments(self) -> CommitmentService:
+        from commandcenter.services.commitments import CommitmentService
+
+        return CommitmentService(self.ctx)
+
+    @_once
+    def changes(self) -> ChangeService:
+        from commandcenter.services.changes import ChangeService
+
+        return ChangeService(self.ctx)
 
     def close(self) -> None:
         self.engine.dispose()

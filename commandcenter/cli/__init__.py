@@ -22,13 +22,24 @@ from typing import Any
 from commandcenter.domain.errors import CommandCenterError, ConflictError
 from commandcenter.jsonable import jsonable
 
-from . import admin, audit, drills, export, health, incidents, messages, roster
+from . import (
+    admin,
+    audit,
+    changes,
+    commitments,
+    drills,
+    export,
+    health,
+    incidents,
+    messages,
+    roster,
+)
 from .common import ENV_NEW_PASSPHRASE, ENV_PASSPHRASE, Parser, Registry, UsageError
 
 __all__ = ["ENV_NEW_PASSPHRASE", "ENV_PASSPHRASE", "UsageError", "build_parser", "main"]
 
 # In the order `commandcenter --help` lists them.
-GROUPS = (admin, roster, incidents, messages, health, audit, drills, export)
+GROUPS = (admin, roster, incidents, messages, health, audit, commitments, changes, drills, export)
 
 
 def _gui(a: argparse.Namespace, settings: Any) -> int:

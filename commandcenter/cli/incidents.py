@@ -42,6 +42,9 @@ def _incident_show(a: argparse.Namespace, svc: Any) -> Any:
     print(f"time to declare {format_duration(f.time_to_declare)}, first public "
           f"acknowledgement {format_duration(f.time_to_first_public_ack)}, explanation "
           f"{format_duration(f.time_to_explanation)}, resolve {format_duration(f.time_to_resolve)}")
+    c = i.commitments
+    print(f"commitments {c.made}: {c.open} open, {c.kept_on_time} kept on time, "
+          f"{c.kept_late} kept late, {c.broken} broken")
     return i
 
 

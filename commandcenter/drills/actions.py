@@ -19,13 +19,14 @@ from .scenario import Scenario, ScenarioErrors, _Reader, load_toml
 from .toml_lines import Path, key_lines
 
 VERBS = ("declare", "note", "decision", "status", "draft", "edit", "submit", "approve",
-         "reject", "publish", "reply", "delegate")
+         "reject", "publish", "reply", "delegate", "commit", "keep")
 _KEYS: dict[str, set[str]] = {
     "declare": set(), "note": {"text"}, "decision": {"text"}, "status": {"status", "text"},
     "draft": {"ref", "channel", "purpose", "body", "title", "template"},
     "edit": {"message", "body", "title"}, "submit": {"message"}, "approve": {"message"},
     "reject": {"message", "reason"}, "publish": {"message"},
     "reply": {"ref", "mention", "body"}, "delegate": {"chain", "to", "until", "reason"},
+    "commit": {"ref", "text", "due", "message"}, "keep": {"commitment", "message"},
 }
 
 
@@ -63,6 +64,7 @@ def parse_actions(text: str, scenario: Scenario, source: str = "actions") -> lis
         r.fail(("scenario",), f"written for {named!r}, not for {scenario.name!r}")
     rows = r.get(doc, (), "actions", list, [], required=True) or []
     refs: set[str] = set()
+    promises: set[str] = set()
     authors = {name_key(j.author) for j in scenario.injects if j.kind == "mention"}
     out: list[Action] = []
     for i, row in enumerate(rows):
@@ -91,7 +93,17 @@ def parse_actions(text: str, scenario: Scenario, source: str = "actions") -> lis
             elif ref in refs:
                 r.fail((*path, "ref"), f"{ref!r} is used twice")
             refs.add(ref)
+        if do == "commit":
+            if not ref:
+                r.fail(path, "a commit needs 'ref', the name a later keep uses")
+            elif ref in promises:
+                r.fail((*path, "ref"), f"{ref!r} is used twice")
+            promises.add(ref)
+        if do == "keep" and f.get("ref") and f["ref"] not in promises:
+            r.fail((*path, "commitment"), f"no earlier commit has ref {f['ref']!r}")
         message = f.get("message", "")
+        if do in ("commit", "keep") and message and message not in refs:
+            r.fail((*path, "message"), f"no earlier draft or reply has ref {message!r}")
         if do in ("edit", "submit", "approve", "reject", "publish"):
             if not message:
                 r.fail(path, f"{do} needs 'message' (the ref of a draft or reply)")
@@ -147,6 +159,14 @@ def _fields(r: _Reader, row: dict[str, Any], path: Path, do: str) -> dict[str, A
     if do == "reply":
         f["mention"] = r.get(row, path, "mention", str, "", required=True)
         f["body"] = r.get(row, path, "body", str, "", required=True)
+    if do == "commit":
+        f["ref"] = r.get(row, path, "ref", str, "")
+        f["text"] = r.get(row, path, "text", str, "", required=True)
+        f["until"] = r.offset(row, path, "due", required=True)
+        f["message"] = r.get(row, path, "message", str, "")
+    if do == "keep":
+        f["ref"] = r.get(row, path, "commitment", str, "", required=True)
+        f["message"] = r.get(row, path, "message", str, "")
     if do == "delegate":
         f["chain"] = r.get(row, path, "chain", str, "communications")
         f["to"] = r.get(row, path, "to", str, "", required=True)

@@ -71,7 +71,9 @@ class AlertRow(Base):
         Index("ix_alerts_onset", "onset_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    series_id: Mapped[int] = mapped_column(ForeignKey("metric_series.id", ondelete="CASCADE"))
+    # None: an alert about no series (an overdue commitment, migration 0011).
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("metric_series.id", ondelete="CASCADE"), nullable=True)
     detector: Mapped[str] = mapped_column(String(40))
     level: Mapped[str] = mapped_column(String(20), default="critical")
     state: Mapped[str] = mapped_column(String(20))

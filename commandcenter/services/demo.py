@@ -77,6 +77,7 @@ def load_demo(svc: object) -> dict[str, object]:
     _past_incident(ctx, now - timedelta(days=30))
     _availability(roster, now)
     _open_incident(ctx, now)
+    _commitments_and_changes(ctx, now)
     _metrics(svc)
     return {"contacts": len(PEOPLE), "incidents": 2, "passphrase": DEMO_PASSPHRASE,
             "operators": [p[0] for p in PEOPLE if p[6] is not None]}
@@ -233,3 +234,54 @@ def _snapshots(health: object, last: float) -> None:
                                (taken, tonight, "demo-batch-2291.csv")):
         health.ingest_snapshot(ids, scores, at=at, source=source,  # type: ignore[attr-defined]
                                evaluate=False)
+
+
+def _commitments_and_changes(ctx: object, now: datetime) -> None:
+    """The open incident's promises (one kept, two open) and the change calendar.
+
+    Model v7 went out without notice (released by override: the story of the
+    open incident); widening it to all traffic is inside its notice period and
+    not announced, so the calendar warns; a later change is announced.
+    """
+    from .changes import ChangeService
+    from .commitments import CommitmentService
+
+    clock = SimulatedClock(now - timedelta(minutes=70))
+    past = dataclasses.replace(ctx, clock=clock)  # type: ignore[type-var]
+    changes, commitments = ChangeService(past), CommitmentService(past)
+    messages, incidents = MessageService(past), IncidentService(past)
+    inc = next(i for i in incidents.list() if i.resolved_at is None and not i.drill)
+    v7 = changes.add("Model v7: engagement weighting", now - timedelta(minutes=55),
+                     "Sam Lindqvist", effect="Low-activity profiles fall 5-10 points")
+    clock.set(now - timedelta(minutes=55))
+    changes.release(v7.id, "Sam Lindqvist", override="Shipped at 30% of traffic on the old "
+                    "process, before the change calendar was in use")
+    changes.add("Model v7 to 100% of traffic", now + timedelta(days=4), "Sam Lindqvist",
+                effect="The v7 drop reaches every profile")
+    decay = changes.add("Inactive-profile decay (half-life 90 days)", now + timedelta(days=20),
+                        "Sam Lindqvist", notice_days=14,
+                        effect="Profiles silent for months drift down slowly")
+    clock.set(now - timedelta(minutes=30))  # each _publish takes six minutes
+    _publish(messages, clock, inc.id, Channel.X, Purpose.ACKNOWLEDGEMENT,
+             "Some of you saw your score fall after today's model update. We have held the "
+             "rollout. Next update in 10 minutes.", "Priya Nair", "Daniel Reyes", "Priya Nair")
+    ack = messages.list(inc.id)[-1]
+    (s,) = commitments.suggest(ack.body, at=clock.now(), author="Priya Nair")
+    update_due = commitments.add(inc.id, s.text, s.due_at, "Priya Nair", message_id=ack.id)
+    commitments.add(inc.id, "Reply to the ten biggest complainers, picked by Omar Haddad",
+                    clock.now() + timedelta(hours=2), "Priya Nair")
+    clock.advance(timedelta(minutes=1))
+    _publish(messages, clock, inc.id, Channel.STATUS_PAGE, Purpose.UPDATE,
+             "Update: the model v7 rollout is held at 30% of traffic and affected scores are "
+             "being recomputed. A full explanation within 24 hours.", "Priya Nair",
+             "Daniel Reyes", "Priya Nair", title="Rollout held")
+    update = messages.list(inc.id)[-1]
+    commitments.keep(update_due.id, "Priya Nair", message_id=update.id)
+    (s,) = commitments.suggest(update.body, at=clock.now(), author="Priya Nair")
+    commitments.add(inc.id, s.text, s.due_at, "Priya Nair", message_id=update.id)
+    clock.advance(timedelta(minutes=1))
+    _publish(messages, clock, inc.id, Channel.BLOG, Purpose.ADVANCE_NOTICE,
+             f"From {decay.effective_at:%d %B} (change #{decay.id}), scores of profiles with no "
+             "activity for months will decay slowly, with a half-life of 90 days. Active "
+             "profiles are not affected.", "Priya Nair", "Daniel Reyes", "Priya Nair",
+             title="Advance notice: inactive-profile decay")

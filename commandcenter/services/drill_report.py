@@ -151,6 +151,20 @@ def _objectives_table(result: dict[str, Any]) -> str:
                   rows)
 
 
+def _commitments(c: dict[str, Any] | None) -> str:
+    if not c:
+        return "<p class='muted'>No commitments recorded.</p>"
+    rows = [[esc(i["text"]), esc(i["owner"]), format_utc(parse_instant(i["due_at"])),
+             esc(i["state"] + (" (late)" if i.get("kept_late") else "")),
+             format_utc(parse_instant(i["kept_at"])) if i.get("kept_at") else "-"]
+            for i in c.get("items", [])]
+    summary = (f"<p>Made {c.get('commitments_made', 0)}, kept on time "
+               f"{c.get('commitments_kept_on_time', 0)}, kept late "
+               f"{c.get('commitments_kept_late', 0)}, broken {c.get('commitments_broken', 0)}, "
+               f"open {c.get('commitments_open', 0)}.</p>")
+    return summary + _table(["commitment", "owner", "due", "state", "kept"], rows)
+
+
 def _list(items: list[str], empty: str) -> str:
     if not items:
         return f"<p class='muted'>{esc(empty)}</p>"
@@ -208,9 +222,8 @@ Objectives met: <b>{met} of {len(result['objectives'])}</b>.</p>
         approvals)}
 <h2>7. Refused actions</h2>
 {_table(["at", "who", "action", "refusal"], refused)}
-<h2>8. Commitments</h2>
-<p class='muted'>{'Not scored yet: commitments arrive with the listening and commitments work.'
-                  if commitments is None else esc(commitments)}</p>
+<h2>8. Commitments made and kept</h2>
+{_commitments(commitments)}
 <h2>9. Analysis: strengths</h2>
 {_list(hot_wash.get("strengths", []), "No hot wash recorded yet.")}
 <h2>10. Analysis: areas for improvement</h2>

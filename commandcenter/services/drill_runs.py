@@ -46,6 +46,7 @@ from commandcenter.persistence.drill_models import (
 )
 
 from .authority import Credentials
+from .commitments import CommitmentService
 from .context import ServiceContext
 from .drill_mentions import deliver_mention
 from .health import HealthService
@@ -99,6 +100,8 @@ class DrillSession:
         self.incidents = IncidentService(ctx)
         self.messages = MessageService(ctx)
         self.health = HealthService(ctx)
+        self.commitments = CommitmentService(ctx)
+        self.commitment_refs: dict[str, int] = {}
         self.actions = list(actions or [])
         self.outcomes: list[ActionOutcome] = []
         self.refs: dict[str, int] = {}
@@ -176,6 +179,7 @@ class DrillSession:
             for inj in [j for j in self._pending_injects() if j.at <= due]:
                 self.fire(inj.index)
                 happened += 1
+            self.commitments.sweep()
             while self._done_actions < len(self.actions) and \
                     self.actions[self._done_actions].at <= due:
                 self._perform(self.actions[self._done_actions])
@@ -183,6 +187,7 @@ class DrillSession:
                 happened += 1
         self.clock.set(max(self.clock.now(), self.s.start + offset))
         self._ingest_due()
+        self.commitments.sweep()  # promises made in the drill fall due on the drill's clock
         self._save_clock()
         return happened
 
@@ -327,6 +332,19 @@ class DrillSession:
             self.refs[a.ref] = m.id
             self.replies[m.id] = mention.id
             return f"message {m.id} replies to {mention.author}"
+        if a.do == "commit":
+            assert a.until is not None
+            mid = self.refs.get(a.message) if a.message else None
+            c = self.commitments.add(inc, a.text, self.s.start + a.until, who, message_id=mid)
+            self.commitment_refs[a.ref] = c.id
+            return f"commitment {c.id} due {format_offset(a.until)}"
+        if a.do == "keep":
+            cid = self.commitment_refs.get(a.ref)
+            if cid is None:
+                raise InvalidInput(f"keep: commitment {a.ref!r} was never made")
+            mid = self.refs.get(a.message) if a.message else None
+            self.commitments.keep(cid, who, message_id=mid)
+            return f"commitment {cid} kept"
         if a.do == "delegate":
             assert a.until is not None
             self.roster.delegate(a.chain, a.to, self.clock.now(), self.s.start + a.until,
@@ -390,6 +408,9 @@ class DrillSession:
                            met, len(self.s.objectives), self.finished, tuple(self.fired),
                            self._done_actions)
 
+    def _commitments_result(self) -> dict[str, Any]:
+        return _commitments_result_of(self)
+
     def finish(self) -> dict[str, Any]:
         """Play to the end, score, and store the result on the run."""
         self.advance_to(self.s.duration)
@@ -414,8 +435,7 @@ class DrillSession:
                           "reach": m.reach, "at": m.at.isoformat()} for m in self.mentions],
             "replies": {str(k): v for k, v in self.replies.items()},
             "injects_fired": len(self.fired),
-            # Seam: commitments kept, once the commitments work (issue 9) lands.
-            "commitments": None,
+            "commitments": self._commitments_result(),
         }
         with self.ctx.uow() as uow:
             row = uow.session.get(DrillRunRow, self.run_id)
@@ -426,6 +446,15 @@ class DrillSession:
                                     "objectives": len(result["objectives"])})
             uow.commit()
         return result
+
+
+def _commitments_result_of(session: DrillSession) -> dict[str, Any]:
+    figures = session.commitments.figures(session.incident_id)
+    items = [{"id": c.id, "text": c.text, "owner": c.owner, "due_at": c.due_at.isoformat(),
+              "state": c.state.value, "kept_at": c.kept_at.isoformat() if c.kept_at else None,
+              "kept_late": c.kept_late}
+             for c in session.commitments.list(session.incident_id)]
+    return {**figures.as_dict(), "items": items}
 
 
 def finished_runs(ctx: ServiceContext) -> list[dict[str, Any]]:

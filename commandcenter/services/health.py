@@ -301,7 +301,8 @@ class HealthService:
         only that many of the newest resolved ones (the live view never grows with history).
         """
         with self.ctx.uow() as uow:
-            stmt = select(AlertRow, MetricSeriesRow.name).join(
+            # Outer: an overdue commitment's alert belongs to no series.
+            stmt = select(AlertRow, MetricSeriesRow.name).outerjoin(
                 MetricSeriesRow, MetricSeriesRow.id == AlertRow.series_id)
             newest = (AlertRow.onset_at.desc(), AlertRow.id.desc())
             if firing_only or resolved_limit is not None:
@@ -314,7 +315,7 @@ class HealthService:
                 rows.sort(key=lambda r: (-r[0].onset_at.timestamp(), -r[0].id))
             else:
                 rows = uow.session.execute(stmt.order_by(*newest)).all()
-            return [alert_view(a, n) for a, n in rows]
+            return [alert_view(a, n or a.detector) for a, n in rows]
 
     def acknowledge_alert(self, alert_id: int, actor: str) -> AlertView:
         now = self.ctx.clock.now()
@@ -407,12 +408,12 @@ class HealthService:
     @staticmethod
     def _alert(uow: UnitOfWork, alert_id: int) -> tuple[AlertRow, str]:
         found = uow.session.execute(
-            select(AlertRow, MetricSeriesRow.name).join(
+            select(AlertRow, MetricSeriesRow.name).outerjoin(
                 MetricSeriesRow, MetricSeriesRow.id == AlertRow.series_id)
             .where(AlertRow.id == alert_id)).first()
         if found is None:
             raise NotFound(f"alert: no alert {alert_id}")
-        return found[0], found[1]
+        return found[0], found[1] or found[0].detector
 
     @staticmethod
     def _series_rows(uow: UnitOfWork, names: Iterable[str] | None) -> list[MetricSeriesRow]:

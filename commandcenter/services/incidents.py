@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from commandcenter.domain.clock import as_utc
+from commandcenter.domain.commitments import CommitmentFigures
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
 from commandcenter.domain.incidents import (
     IncidentStatus,
@@ -28,6 +29,8 @@ from commandcenter.persistence.uow import UnitOfWork
 
 from .context import ServiceContext, acting, find_contact
 from .timeline import append, entry_view, initial_owners, record_ownership_changes
+
+NO_COMMITMENTS = CommitmentFigures()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,8 @@ class IncidentView:
     figures: ResponseFigures
     allowed_next: tuple[IncidentStatus, ...]
     version: int
+    # Made, open, kept on time, kept late, broken (services/commitments.py); filled by get().
+    commitments: CommitmentFigures = NO_COMMITMENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +216,10 @@ class IncidentService:
     def get(self, incident_id: int) -> IncidentView:
         with self.ctx.uow() as uow:
             row = load_incident(uow, incident_id)
-            return incident_view(row, commander_name(uow, row))
+            from .commitments import incident_figures
+
+            return replace(incident_view(row, commander_name(uow, row)),
+                           commitments=incident_figures(uow, row.id))
 
     def catch_up(self, incident_id: int) -> int:
         """Write chain hand-overs that happened since the last look (GUI timer, CLI)."""

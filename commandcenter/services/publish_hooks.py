@@ -24,6 +24,9 @@ def before_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
 def after_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
                   publication: PublicationRow, now: datetime) -> None:
     """Record what this publication settles, in the same transaction as the publication."""
+    from .changes import record_publication
+
+    record_publication(uow, message, incident, publication, now)  # announces / explains changes
 
 
 def refuse_during_drill_outage(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,

@@ -52,6 +52,9 @@ def record_ownership_changes(uow: UnitOfWork, incident: IncidentRow, now: dateti
     Ownership moves with time (a flight boards, a delegation expires), not
     with a write, so each use case touching an open incident catches up first.
     """
+    from .commitments import record_due_commitments
+
+    record_due_commitments(uow, incident, now)  # promises fall due with time too
     if not is_open(IncidentStatus(incident.status)):
         return 0
     since = incident.ownership_checked_at or incident.detected_at

@@ -16,6 +16,8 @@ from .dialogs.new_incident import NewIncidentDialog
 from .dialogs.sign_in import SignInDialog
 from .session import Session
 from .tasks import TaskManager
+from .widgets.changes_panel import ChangesPanel
+from .widgets.commitments_panel import CommitmentsPanel
 from .widgets.composer_panel import ComposerPanel
 from .widgets.health_panel import HealthPanel
 from .widgets.incidents_panel import IncidentsPanel
@@ -90,6 +92,8 @@ class MainWindow(QMainWindow):
                                                        / "autosave"))
         self.review = ReviewPanel(s)
         self.health = HealthPanel(s)
+        self.commitments_panel = CommitmentsPanel(s)
+        self.changes_panel = ChangesPanel(s)
         self.docks: dict[str, QDockWidget] = {}
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         for key, title, widget, area in (
@@ -98,6 +102,8 @@ class MainWindow(QMainWindow):
             ("review", "Review queue", self.review, left),
             ("composer", "Composer", self.composer, right),
             ("health", "Score health", self.health, Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("commitments", "Commitments", self.commitments_panel, right),
+            ("changes", "Change calendar", self.changes_panel, right),
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock-{key}")
@@ -108,6 +114,7 @@ class MainWindow(QMainWindow):
                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
+        self._tabify_promises()
         # The left column (who and what) runs the full height; Score health takes
         # the rest of the width below the timeline and the composer, where its
         # charts and alerts have room side by side.
@@ -115,6 +122,18 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.TopDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+
+    def _tabify_promises(self) -> None:
+        """Commitments and the change calendar share the composer's column, as tabs."""
+        d = self.docks
+        self.tabifyDockWidget(d["composer"], d["commitments"])
+        self.tabifyDockWidget(d["commitments"], d["changes"])
+        d["composer"].raise_()
+        self.changes_panel.sig_warnings.connect(
+            lambda n: d["changes"].setWindowTitle("Change calendar" + (f" (⚠ {n})" if n else "")))
+        self.commitments_panel.sig_offers_changed.connect(
+            lambda n: d["commitments"].setWindowTitle("Commitments" + (f" ({n} to confirm)"
+                                                                       if n else "")))
 
     def apply_default_sizes(self) -> None:
         """Dock sizes for the default layout, scaled to the window (made for 1600x1000)."""
@@ -143,7 +162,9 @@ class MainWindow(QMainWindow):
                 ("composer", self.docks["composer"], self.composer.template_combo),
                 ("review queue", self.docks["review"], self.review.queue),
                 ("score health", self.docks["health"], self.health.range_buttons["hour"]),
-                ("alerts", self.docks["health"], self.health.alerts.table)]
+                ("alerts", self.docks["health"], self.health.alerts.table),
+                ("commitments", self.docks["commitments"], self.commitments_panel.table),
+                ("change calendar", self.docks["changes"], self.changes_panel.table)]
 
     # --- starting -----------------------------------------------------------
     def start(self, *, sign_in: bool = True) -> None:
@@ -158,6 +179,8 @@ class MainWindow(QMainWindow):
         self.roster.reload()
         self.review.reload()
         self.health.reload()
+        self.commitments_panel.reload()
+        self.changes_panel.reload()
         self.session.reload_incident()
         self.reload_audit_head()
 
@@ -303,6 +326,8 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.clock_timer.stop()
         self.roster.timer.stop()
+        self.commitments_panel.timer.stop()
+        self.changes_panel.timer.stop()
         self.health.stop_live()
         self.tasks.shutdown()
         super().closeEvent(event)

@@ -118,7 +118,20 @@ def _shoot(out: Path, folder: Path) -> int:
         window.health.alerts.select_alert(alert.id)
         settle()
     save("health.png", health)
+    save("change-lines.png", window.health.charts["score_mean"])  # the change calendar's lines
     health.setFloating(False)
+
+    # The commander at the desk: planning and releasing changes enabled.
+    window.commitments_panel.table.setCurrentIndex(window.commitments_panel.model.index(1, 0))
+    window.changes_panel.table.setCurrentIndex(window.changes_panel.model.index(1, 0))
+    for key, name in (("commitments", "commitments.png"), ("changes", "change-calendar.png")):
+        dock = window.docks[key]
+        dock.setFloating(True)
+        dock.resize(900, 520)
+        dock.show()
+        settle()
+        save(name, dock)
+        dock.setFloating(False)
 
     drill = incidents.open("Tabletop: a bad batch halves scores", Severity.SEV1, "Sam Lindqvist",
                            drill=True)

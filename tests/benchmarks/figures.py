@@ -330,11 +330,15 @@ def nab(folder: Path, args: Any) -> dict[str, Any]:
             notes["error"] = str(exc)
             return float("nan")
         data = json.loads(out.read_text())
-        notes.update({"rows": data["rows"], "seconds": round(data["seconds"], 1)})
-        return float(data["profiles"]["standard"]["normalised"])
+        notes.update({"rows": data["meta"]["rows"], "seconds": data["meta"]["seconds"]})
+        for name in run_nab.PROFILES:
+            notes[name] = {"held_out": data[name]["held_out"],
+                           "in_sample": data[name]["in_sample"]}
+        return float(data["standard"]["held_out"])
 
-    return {"what": "NAB standard score of the detector (issue 12 owns it)", "unit": "",
-            "product": product, "goal": (">=", 50.0), "runs": 1, "notes": notes}
+    # The held-out figure is the one that counts (issue 12: >= 70 standard).
+    return {"what": "NAB standard score, held out by leave-one-category-out (issue 12)",
+            "unit": "", "product": product, "goal": (">=", 70.0), "runs": 1, "notes": notes}
 
 
 ALL = {

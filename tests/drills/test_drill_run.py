@@ -53,6 +53,10 @@ def test_halved_meets_every_objective(halved_meets: dict[str, Any]) -> None:
     assert figures["first_public_message"] == (17 * 60.0, 3600.0, True)
     assert figures["explanation"] == ((3 * 60 + 12) * 60.0, 3.5 * 3600, True)
     assert figures["declared"][0] == 180.0
+    c = halved_meets["commitments"]
+    assert (c["commitments_made"], c["commitments_kept_on_time"], c["commitments_broken"]) == \
+        (1, 1, 0)
+    assert c["items"][0]["text"] == "Next update by 10:00 UTC"
 
 
 def test_drill_messages_never_reach_a_live_channel(halved_meets: dict[str, Any]) -> None:
@@ -87,6 +91,9 @@ def test_halved_misses_are_reported(tmp_path: Path) -> None:
     assert "nobody approves their own words" in refused["T+40m"]
     assert "x is unavailable (exercise outage)" in refused["T+1h05m"]
     assert result["refused_approvals"][0]["who"] == "Tom Becker"
+    c = result["commitments"]  # broken on the drill's clock at T+3h30m, never kept
+    assert (c["commitments_made"], c["commitments_broken"]) == (1, 1)
+    assert c["items"][0]["state"] == "broken"
 
 
 def test_backlash_meets_and_misses(tmp_path: Path) -> None:

@@ -14,8 +14,9 @@ a copy of the whole series.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -323,3 +324,48 @@ class SeriesChart(QWidget):
             super().keyPressEvent(event)
             return
         self._manual_range()
+
+
+# --- planned scoring changes (the change calendar) ------------------------------
+CHANGE_PEN = {True: pg.mkPen("#1f618d", width=1, style=Qt.PenStyle.DashLine),
+              False: pg.mkPen("#c0392b", width=1, style=Qt.PenStyle.DashLine)}
+
+
+def set_change_marks(chart: SeriesChart, marks: Sequence[Any],
+                     on_click: Callable[[Any], None] | None = None) -> list[pg.InfiniteLine]:
+    """Draw each change (``.at``, ``.label``, ``.announced``, ``.explanation_link``) as a
+    labelled vertical line; lines are reused, never deleted. Clicking one calls
+    ``on_click(mark)`` (the window opens its published explanation)."""
+    lines: list[pg.InfiniteLine] = chart.__dict__.setdefault("change_lines", [])
+    while len(lines) < len(marks):
+        # The label ends at its line: new changes sit at the right, by "now".
+        line = pg.InfiniteLine(angle=90, movable=False, label="change",
+                               labelOpts={"position": 0.92, "color": "#1b2631",
+                                          "fill": (255, 255, 255, 210),
+                                          "anchors": [(1, 0), (1, 0)]})
+        line.setZValue(15)
+        line.sigClicked.connect(lambda ln, _ev=None: _clicked(chart, ln))
+        chart.plot_item.addItem(line, ignoreBounds=True)
+        lines.append(line)
+    chart.__dict__["change_marks"] = list(marks)
+    chart.__dict__["change_click"] = on_click
+    for i, line in enumerate(lines):
+        if i >= len(marks):
+            line.hide()
+            continue
+        m = marks[i]
+        line.setPos(m.at.timestamp())
+        line.setPen(CHANGE_PEN[bool(m.announced)])
+        line.label.setFormat(m.label + (" · explained, click" if m.explanation_link else ""))
+        line.setToolTip(f"{m.label}\n" + (f"Published explanation: {m.explanation_link}"
+                                           if m.explanation_link else "No published explanation"))
+        line.show()
+    return lines[:len(marks)]
+
+
+def _clicked(chart: SeriesChart, line: pg.InfiniteLine) -> None:
+    lines = chart.__dict__.get("change_lines", [])
+    marks = chart.__dict__.get("change_marks", [])
+    callback = chart.__dict__.get("change_click")
+    if callback is not None and line in lines and lines.index(line) < len(marks):
+        callback(marks[lines.index(line)])

@@ -171,6 +171,7 @@ class HealthPanel(QWidget):
         self._generation = 0  # bumped by every range load; stale replies are dropped
         self._live_pending = False
         self._ticks = 0
+        self.change_marks: list[Any] = []  # planned scoring changes (services/changes.py)
         self._build()
         self.timer = QTimer(self, interval=LIVE_MS)
         self.timer.timeout.connect(self.tick)
@@ -291,6 +292,7 @@ class HealthPanel(QWidget):
                               key if fresh else None)
 
         self.session.read(read, self._meta_loaded)
+        self.session.read(lambda: services.changes.chart_marks(), self._change_marks_loaded)
 
     def _meta_loaded(self, meta: HealthMeta) -> None:
         self.meta = meta
@@ -350,6 +352,7 @@ class HealthPanel(QWidget):
         # All built: their points, alerts and spans, and (first time) the histogram.
         self._show_alerts()
         self._show_spans()
+        self._show_change_marks()
         self.load_range(*self.current_window())
         if self._histogram_key is None:
             self.reload()
@@ -488,6 +491,28 @@ class HealthPanel(QWidget):
                  i.closed_at) else now) for i in self.meta.incidents]
         for chart in self.charts.values():
             chart.set_spans(spans)
+
+    def _change_marks_loaded(self, marks: list[Any]) -> None:
+        self.change_marks = list(marks)
+        self._show_change_marks()
+
+    def _show_change_marks(self) -> None:
+        """Every planned change as a labelled line on every chart, linked to its explanation."""
+        if not self.charts:
+            return
+        from ..charts.series_chart import set_change_marks
+
+        for chart in self.charts.values():
+            set_change_marks(chart, self.change_marks, self.open_change_explanation)
+
+    def open_change_explanation(self, mark: Any) -> None:
+        if mark.explanation_link:
+            from PySide6.QtCore import QUrl
+            from PySide6.QtGui import QDesktopServices
+
+            QDesktopServices.openUrl(QUrl.fromLocalFile(mark.explanation_link))
+        else:
+            self.session.sig_info.emit(f"{mark.label}: no published explanation yet")
 
     def _show_snapshot(self) -> None:
         latest = {s.series: s for s in self.meta.status}

@@ -26,6 +26,17 @@ from ..session import Session
 from .timeline_panel import compact_rows, labelled
 
 
+def commitments_line(inc: Any) -> str:
+    """The incident's promises, part of its response figures."""
+    c = getattr(inc, "commitments", None)
+    if c is None or not c.made:
+        return ""
+    broken = f" · <span style='color:#c0392b'>{c.broken} broken</span>" if c.broken else ""
+    late = f" · {c.kept_late} kept late" if c.kept_late else ""
+    return (f"<br>commitments {c.made}: {c.open} open · {c.kept_on_time} kept on time"
+            f"{late}{broken}")
+
+
 class IncidentsPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,7 +121,7 @@ class IncidentsPanel(QWidget):
                 f"declare {format_duration(f.time_to_declare)} · first ack "
                 f"{format_duration(f.time_to_first_public_ack)} · explain "
                 f"{format_duration(f.time_to_explanation)} · resolve "
-                f"{format_duration(f.time_to_resolve)}")
+                f"{format_duration(f.time_to_resolve)}" + commitments_line(inc))
         self._update_controls()
 
     def _update_controls(self) -> None:
