@@ -19,7 +19,16 @@ from typing import Any
 STEP_S = 0.25  # wall seconds between steps while the clock runs
 
 
+# The engine yields the CPU to the window: on a busy machine the GUI thread comes first.
+ENGINE_NICENESS = 10
+
+
 def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str) -> None:
+    import contextlib
+    import os
+
+    with contextlib.suppress(AttributeError, OSError):  # no nice() on Windows
+        os.nice(ENGINE_NICENESS)
     from commandcenter.app import build_drill
     from commandcenter.domain.clock import SimulatedClock
     from commandcenter.domain.errors import CommandCenterError
