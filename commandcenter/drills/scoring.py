@@ -87,9 +87,9 @@ def _matches(o: Objective, p: Publication) -> bool:
 def _measure(o: Objective, f: Facts) -> tuple[datetime | None, str]:
     pubs = sorted(f.publications, key=lambda p: p.published_at)
     if o.measure == "declared":
-        return f.declared_at, "incident declared"
+        return f.declared_at, "incident declared" if f.declared_at else "never declared"
     if o.measure == "resolved":
-        return f.resolved_at, "incident resolved"
+        return f.resolved_at, "incident resolved" if f.resolved_at else "never resolved"
     if o.measure == "first_public_message":
         first = next((p for p in pubs if p.public), None)
         return (first.published_at, f"message {first.message_id} on {first.channel}") if first \
