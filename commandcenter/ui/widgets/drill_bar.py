@@ -76,9 +76,13 @@ class DrillController(QObject):
         while self.info is None:
             if self.failed is not None:
                 raise InvalidInput(f"drill: {self.failed}")
-            if not self._conn.poll(max(0.0, deadline - time.monotonic())):
-                raise InvalidInput("drill: the drill engine did not start")
-            self._dispatch(self._conn.recv())
+            try:
+                if not self._conn.poll(max(0.0, deadline - time.monotonic())):
+                    raise InvalidInput("drill: the drill engine did not start in time")
+                self._dispatch(self._conn.recv())
+            except (EOFError, OSError):
+                raise InvalidInput("drill: the drill engine stopped before the drill was "
+                                   "set up") from None
         return self.info
 
     def _poll(self) -> None:
