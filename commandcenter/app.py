@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # each imported when first used: a CLI call loads only what i
     from commandcenter.services.commitments import CommitmentService
     from commandcenter.services.health import HealthService
     from commandcenter.services.incidents import IncidentService
+    from commandcenter.services.mentions import MentionService
     from commandcenter.services.messages import MessageService
     from commandcenter.services.roster import RosterService
 
@@ -145,6 +146,12 @@ class Services:
         from commandcenter.services.changes import ChangeService
 
         return ChangeService(self.ctx)
+
+    @_once
+    def mentions(self) -> MentionService:
+        from commandcenter.services.mentions import MentionService
+
+        return MentionService(self.ctx)
 
     def close(self) -> None:
         self.engine.dispose()

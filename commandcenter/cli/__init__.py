@@ -31,6 +31,7 @@ from . import (
     export,
     health,
     incidents,
+    mentions,
     messages,
     roster,
 )
@@ -39,7 +40,8 @@ from .common import ENV_NEW_PASSPHRASE, ENV_PASSPHRASE, Parser, Registry, UsageE
 __all__ = ["ENV_NEW_PASSPHRASE", "ENV_PASSPHRASE", "UsageError", "build_parser", "main"]
 
 # In the order `commandcenter --help` lists them.
-GROUPS = (admin, roster, incidents, messages, health, audit, commitments, changes, drills, export)
+GROUPS = (admin, roster, incidents, messages, health, audit, commitments, changes,
+          mentions, drills, export)
 
 
 def _gui(a: argparse.Namespace, settings: Any) -> int:
@@ -92,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     want_json = "--json" in (argv if argv is not None else sys.argv[1:])
     try:
+        _utf8_arguments(argv if argv is not None else sys.argv[1:])
         args = parser.parse_args(argv)
         from commandcenter.config import load_settings
 
@@ -124,6 +127,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     return _emit(result, args.json)
+
+
+def _utf8_arguments(argv: Sequence[str]) -> None:
+    """Bytes that are not UTF-8 arrive as lone surrogates, which no database stores."""
+    for number, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"usage: argument {number} ({os.fsencode(arg)[:60]!r})"
+                             " is not UTF-8 text") from None
 
 
 def _run(args: argparse.Namespace, svc: Any) -> Any:

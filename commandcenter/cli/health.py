@@ -14,7 +14,8 @@ from .common import Registry, credentials
 
 def _health_ingest(a: argparse.Namespace, svc: Any) -> Any:
     at = parse_instant(a.at, "at") if a.at else None
-    r = svc.health.ingest_file(Path(a.file), series=a.series, at=at)
+    r = svc.health.ingest_file(Path(a.file), series=a.series, at=at,
+                               skip_bad_lines=a.skip_bad_lines)
     for line, reason in r.errors:
         print(f"{a.file}: line {line}: {reason} (skipped)", file=sys.stderr)
     if r.snapshot is not None:
@@ -97,6 +98,9 @@ def register(r: Registry) -> None:
     sp.add_argument("file")
     sp.add_argument("--series", metavar="NAME")
     sp.add_argument("--at", metavar="ISO", help="when a snapshot was taken (default: now)")
+    sp.add_argument("--skip-bad-lines", action="store_true",
+                    help="store a metric file's good lines and name the bad ones on stderr "
+                         "(default: a file with a bad line is refused whole)")
     sp = cmd(health, "snapshot", _health_snapshot,
              "score-snapshot health computed in a database (SQL; aggregates only)")
     sp.add_argument("--table", required=True, metavar="T",

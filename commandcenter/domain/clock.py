@@ -52,9 +52,13 @@ def parse_instant(text: str, field: str = "time") -> datetime:
     if cleaned.endswith(("Z", "z")):
         cleaned = cleaned[:-1] + "+00:00"
     try:
-        return as_utc(datetime.fromisoformat(cleaned))
+        parsed = datetime.fromisoformat(cleaned)
     except ValueError:
         raise InvalidInput(f"{field}: {text!r} is not an ISO 8601 date-time") from None
+    try:
+        return as_utc(parsed)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
+        raise InvalidInput(f"{field}: {text!r} is outside years 1 to 9999 in UTC") from None
 
 
 def format_utc(instant: datetime | None) -> str:

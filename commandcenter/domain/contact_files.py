@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInput
+from .limits import CSV_FIELD_LIMIT, LATEST, check_text, csv_field_index
 from .names import name_key, skeleton
 from .roster import AvailabilityStatus, ContactFields, validate_contact
 
@@ -26,6 +28,8 @@ def parse_contacts_csv(text: str) -> list[ContactFields]:
         header = next(reader)
     except StopIteration:
         raise InvalidInput("line 1: the file is empty") from None
+    except csv.Error as exc:
+        raise _csv_error(text, 0, (), exc) from None
     header = [h.strip().lower().lstrip("\ufeff") for h in header]
     if "name" not in header:
         raise InvalidInput(f"line 1: no 'name' column (expected {','.join(CSV_COLUMNS)})")
@@ -33,7 +37,14 @@ def parse_contacts_csv(text: str) -> list[ContactFields]:
     if unknown:
         raise InvalidInput(f"line 1: unknown column {unknown[0]!r}")
     out: list[ContactFields] = []
-    for row in reader:
+    while True:
+        ended = reader.line_num
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise _csv_error(text, ended, header, exc) from None
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
@@ -42,6 +53,16 @@ def parse_contacts_csv(text: str) -> list[ContactFields]:
         values = dict(zip(header, row, strict=True))
         out.append(validate_contact(ContactFields(**values, line=line), where=f"line {line}: "))
     return _no_duplicates(out)
+
+
+def _csv_error(text: str, ended: int, header: Sequence[str], exc: csv.Error) -> InvalidInput:
+    """The record after line ``ended`` broke the csv module: name its line and field."""
+    rest = "".join(text.splitlines(keepends=True)[ended:])
+    at = csv_field_index(rest)
+    if at is None:
+        return InvalidInput(f"line {ended + 1}: not CSV ({exc})")
+    name = header[at] if at < len(header) else f"field {at + 1}"
+    return InvalidInput(f"line {ended + 1}: {name}: longer than {CSV_FIELD_LIMIT} characters")
 
 
 def _no_duplicates(contacts: list[ContactFields]) -> list[ContactFields]:
@@ -110,10 +131,23 @@ def parse_vcards(text: str) -> list[ContactFields]:
             key = name.split(".")[-1]
             if key == "TZ" and params.get("VALUE", "").lower() == "utc-offset":
                 continue
-            card[key] = _vcard_text(value)
+            text_value = _vcard_text(value)
+            if key == "TEL" and (params.get("VALUE", "").lower() == "uri"
+                                 or text_value.lower().startswith("tel:")):
+                text_value = _tel_uri(text_value)
+            card[key] = text_value
     if card is not None:
         raise InvalidInput(f"line {start}: BEGIN:VCARD without END")
     return _no_duplicates(out)
+
+
+def _tel_uri(value: str) -> str:
+    """vCard 4.0's ``TEL;VALUE=uri:tel:+1-555-0100;ext=7`` as the number it holds."""
+    number = value[4:] if value.lower().startswith("tel:") else value
+    return number.split(";", 1)[0].strip()
+
+
+MAX_SUMMARY = 10_000  # stored as the window's note, cut to its first 500 characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,14 +174,23 @@ def _ics_time(value: str, params: dict[str, str], number: int, local: str) -> da
             return datetime.combine(day, time(), ZoneInfo(local)).astimezone(UTC)
         stamp = datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
     except ValueError:
-        raise InvalidInput(f"line {number}: {value!r} is not an iCalendar date-time") from None
+        raise InvalidInput(f"line {number}: {value[:40]!r} is not an iCalendar date-time"
+                           ) from None
+    except OverflowError:  # 00010101 east of Greenwich is in year 0 in UTC
+        raise InvalidInput(f"line {number}: {value!r} is outside years 1 to 9999 in UTC"
+                           ) from None
     if value.endswith("Z"):
         return stamp.replace(tzinfo=UTC)
     tzid = params.get("TZID", local)
     try:
-        return stamp.replace(tzinfo=ZoneInfo(tzid)).astimezone(UTC)
+        zone = ZoneInfo(tzid)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"line {number}: unknown time zone {tzid!r}") from None
+        raise InvalidInput(f"line {number}: unknown time zone {tzid[:40]!r}") from None
+    try:
+        return stamp.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput(f"line {number}: {value!r} is outside years 1 to 9999 in UTC"
+                           ) from None
 
 
 def parse_ics(text: str, local_timezone: str = "UTC") -> list[CalendarBusy]:
@@ -161,18 +204,35 @@ def parse_ics(text: str, local_timezone: str = "UTC") -> list[CalendarBusy]:
     lines = _unfold(text)
     if not lines or lines[0][1].strip().upper() != "BEGIN:VCALENDAR":
         raise InvalidInput("line 1: not an iCalendar file (no BEGIN:VCALENDAR)")
+    closed = False
     for number, line in lines:
         try:
             name, params, value = _split(line)
         except ValueError:
             raise InvalidInput(f"line {number}: not an iCalendar property") from None
+        if closed:
+            raise InvalidInput(f"line {number}: after END:VCALENDAR")
         if name == "BEGIN" and value.upper() == "VEVENT":
+            if event is not None:
+                raise InvalidInput(f"line {start_line}: BEGIN:VEVENT without END:VEVENT")
             event, start_line = {}, number
-        elif name == "END" and value.upper() == "VEVENT" and event is not None:
+        elif name == "END" and value.upper() == "VEVENT":
+            if event is None:
+                raise InvalidInput(f"line {number}: END:VEVENT without BEGIN:VEVENT")
             out.extend(_event(event, start_line, local_timezone))
             event = None
+        elif name == "END" and value.upper() == "VCALENDAR":
+            closed = event is None
+            if not closed:
+                raise InvalidInput(f"line {start_line}: BEGIN:VEVENT without END:VEVENT")
         elif event is not None:
             event[name] = (params, value, number)
+    if event is not None:  # a truncated file: its last event never ended
+        raise InvalidInput(f"line {start_line}: BEGIN:VEVENT without END:VEVENT "
+                           "(the file is cut short)")
+    if not closed:
+        raise InvalidInput(f"line {lines[-1][0]}: the file ends before END:VCALENDAR "
+                           "(cut short?)")
     return out
 
 
@@ -188,14 +248,23 @@ def _event(event: dict[str, tuple[dict[str, str], str, int]], line: int,
         p, v, n = event["DTEND"]
         end = _ics_time(v, p, n, local)
     elif "DURATION" in event:
-        end = start + _duration(event["DURATION"][1], event["DURATION"][2])
+        _p, v, n = event["DURATION"]
+        length = _duration(v, n)
+        if length > LATEST - start:
+            raise InvalidInput(f"line {n}: DURATION: {v[:40]!r} ends after year 9999")
+        end = start + length
     else:
-        end = start + timedelta(days=1 if len(event["DTSTART"][1]) == 8 else 0)
+        length = timedelta(days=1 if len(v) == 8 else 0)
+        if length > LATEST - start:
+            raise InvalidInput(f"line {n}: DTSTART: {v!r} is an all-day event ending after "
+                               "year 9999")
+        end = start + length
     if end < start:
         raise InvalidInput(f"line {line}: the event ends before it starts")
     if end == start:
         return []  # RFC 5545: a timed event without an end takes no time
-    summary = _vcard_text(event.get("SUMMARY", ({}, "", 0))[1])
+    _p, raw_summary, n = event.get("SUMMARY", ({}, "", line))
+    summary = check_text(_vcard_text(raw_summary), "SUMMARY", MAX_SUMMARY, where=f"line {n}: ")
     status = AvailabilityStatus.UNAVAILABLE
     for pattern, candidate in _KEYWORDS:
         if pattern.search(summary):
@@ -208,5 +277,9 @@ def _duration(value: str, number: int) -> timedelta:
     m = re.fullmatch(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", value)
     if not m:
         raise InvalidInput(f"line {number}: {value!r} is not an iCalendar duration")
-    w, d, h, mi, s = (int(x or 0) for x in m.groups())
-    return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
+    try:
+        w, d, h, mi, s = (int(x or 0) for x in m.groups())
+        return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
+    except (OverflowError, ValueError):  # over 999,999,999 days; over 4,300 digits
+        raise InvalidInput(f"line {number}: DURATION: {value[:40]!r} ends after year 9999"
+                           ) from None

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from .errors import InvalidInput, PolicyRefused, parse_choice
+from .limits import check_text
 
 
 class Channel(StrEnum):
@@ -120,7 +121,9 @@ def check_body(channel: Channel, body: str, title: str | None = None) -> str:
         raise InvalidInput(f"body: {length} {unit}, over the {channel.value} limit of {limit}")
     if title is not None and len(title) > 300:
         raise InvalidInput("title: longer than 300 characters")
-    return body
+    if title is not None:
+        check_text(title, "title", 300)
+    return check_text(body, "body", len(body))
 
 
 def exercise_body(body: str) -> str:

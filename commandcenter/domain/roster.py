@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .clock import as_utc, format_utc
 from .errors import InvalidInput, parse_choice
+from .limits import text_problem
 from .names import clean_name
 
 
@@ -117,6 +118,9 @@ def check_window(starts_at: datetime, ends_at: datetime) -> None:
 
 
 NAME_MAX = 120
+# The longest each contact field may be (the contacts table's columns, on every database).
+FIELD_MAX = {"name": NAME_MAX, "title": 200, "email": 200, "phone": 60, "handle": 120,
+             "timezone": 64}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ().-]{5,}$")
 
@@ -150,6 +154,11 @@ def validate_contact(fields: ContactFields, where: str = "") -> ContactFields:
     def bad(message: str) -> InvalidInput:
         return InvalidInput(f"{where}{message}")
 
+    for field_name, limit in FIELD_MAX.items():
+        value = getattr(fields, field_name)
+        problem = text_problem(value.strip(), max(limit, 1000) if field_name == "name" else limit)
+        if problem is not None:
+            raise bad(f"{field_name}: {problem}")
     name = clean_name(fields.name)
     if not name:
         raise bad("name: must not be empty")

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from .errors import InvalidInput, parse_choice
+from .limits import check_text
 
 
 class EntryKind(StrEnum):
@@ -79,4 +80,4 @@ def clean_text(text: str, field_name: str = "text") -> str:
         raise InvalidInput(f"{field_name}: must not be empty")
     if len(cleaned) > MAX_TEXT:
         raise InvalidInput(f"{field_name}: longer than {MAX_TEXT} characters")
-    return cleaned
+    return check_text(cleaned, field_name, MAX_TEXT)

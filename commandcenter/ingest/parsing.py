@@ -1,7 +1,11 @@
 """Metric text formats: CSV ``timestamp,value``, CSV ``timestamp,series,value``, NDJSON.
 
 Malformed lines are skipped and reported with their line number; one bad
-line never costs the rest of a file.
+line never costs the rest of a file. A line longer than ``MAX_LINE_BYTES`` is
+not a malformed line but a hostile file: it is refused whole, before it is read
+into memory (``bounded_lines``). Timestamps outside years 1 to 9999, values
+beyond +-``MAX_VALUE``, and series names that could not be stored (NUL, over
+200 characters) are malformed lines.
 """
 
 from __future__ import annotations
@@ -14,13 +18,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 import numpy as np
+
+from commandcenter.domain.errors import InvalidInput
+from commandcenter.domain.limits import (
+    CSV_FIELD_LIMIT,
+    MAX_LINE_BYTES,
+    csv_field_index,
+    epoch_problem,
+    text_problem,
+)
 
 # Epoch numbers above this are milliseconds: as seconds they would be past year 5000.
 EPOCH_MS_THRESHOLD = 1e11
 SNAPSHOT_HEADER = ("profile_id", "score")
+MAX_VALUE = 1e15  # beyond it the detector's sums would overflow
+MAX_SERIES_NAME = 200  # metric_series.name
+MAX_COLUMNS = 1000
 
 
 class Point(NamedTuple):
@@ -48,7 +64,10 @@ def parse_timestamp(raw: object) -> float:
     if isinstance(raw, bool):
         raise ValueError("timestamp: not a time")
     if isinstance(raw, int | float):
-        number = float(raw)
+        try:
+            number = float(raw)
+        except OverflowError:  # a 400-digit integer
+            raise ValueError("timestamp: outside years 1 to 9999") from None
     else:
         text = str(raw).strip().strip('"')
         if not text:
@@ -61,13 +80,25 @@ def parse_timestamp(raw: object) -> float:
             try:
                 moment = datetime.fromisoformat(text)
             except ValueError:
-                raise ValueError(f"timestamp: {raw!r} is neither ISO 8601 nor epoch") from None
+                raise ValueError(f"timestamp: {str(raw)[:40]!r} is neither ISO 8601 nor epoch"
+                                 ) from None
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)
-            return moment.timestamp()
+            try:
+                number = moment.timestamp()
+            except (OverflowError, ValueError):
+                number = math.inf
+            problem = epoch_problem(number)
+            if problem is not None:
+                raise ValueError(f"timestamp: {text[:40]!r} is outside years 1 to 9999") from None
+            return number
     if not math.isfinite(number):
         raise ValueError("timestamp: not finite")
-    return number / 1000.0 if abs(number) > EPOCH_MS_THRESHOLD else number
+    seconds = number / 1000.0 if abs(number) > EPOCH_MS_THRESHOLD else number
+    problem = epoch_problem(seconds)
+    if problem is not None:
+        raise ValueError(f"timestamp: {number:.6g} is {problem}")
+    return seconds
 
 
 def parse_value(raw: object) -> float:
@@ -76,10 +107,21 @@ def parse_value(raw: object) -> float:
     try:
         number = float(raw.strip().strip('"') if isinstance(raw, str) else raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValueError(f"value: {raw!r} is not a number") from None
+        raise ValueError(f"value: {str(raw)[:40]!r} is not a number") from None
+    except OverflowError:
+        raise ValueError(f"value: beyond +-{MAX_VALUE:g}") from None
     if not math.isfinite(number):
         raise ValueError("value: not a finite number")
+    if abs(number) > MAX_VALUE:
+        raise ValueError(f"value: {number:.6g} is beyond +-{MAX_VALUE:g}")
     return number
+
+
+def check_series(name: str) -> str:
+    problem = text_problem(name, MAX_SERIES_NAME)
+    if problem is not None:
+        raise ValueError(f"series: {problem}")
+    return name
 
 
 @dataclass(slots=True)
@@ -108,10 +150,17 @@ class ParseResult:
         return out
 
 
-def _split(line: str) -> list[str]:
+def _split(line: str, names: tuple[str, ...] = ()) -> list[str]:
     if '"' not in line:
         return [f.strip() for f in line.split(",")]
-    return [f.strip() for f in next(csv.reader([line]))]
+    try:
+        return [f.strip() for f in next(csv.reader([line]))]
+    except csv.Error as exc:  # a field over csv's limit (131,072 characters)
+        at = csv_field_index(line)
+        if at is None:
+            raise ValueError(f"not CSV ({exc})") from None
+        name = names[at] if at < len(names) else f"field {at + 1}"
+        raise ValueError(f"{name}: longer than {CSV_FIELD_LIMIT} characters") from None
 
 
 def detect_format(header: str) -> tuple[Format, tuple[int, ...]]:
@@ -119,6 +168,8 @@ def detect_format(header: str) -> tuple[Format, tuple[int, ...]]:
     text = header.strip().lstrip("\ufeff")
     if text.startswith("{"):
         return Format.NDJSON, ()
+    if text.count(",") >= MAX_COLUMNS:
+        raise ValueError(f"header: {text.count(',') + 1} columns; at most {MAX_COLUMNS}")
     names = [n.lower() for n in _split(text)]
     if names[:2] == list(SNAPSHOT_HEADER) or set(SNAPSHOT_HEADER) <= set(names):
         return Format.SNAPSHOT, ()
@@ -209,12 +260,12 @@ class LineParser:
         if self.format is Format.NDJSON:
             try:
                 obj = json.loads(line)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 raise ValueError("not a JSON object") from None
             point = point_from_object(obj)
             self._stamp = str(obj["timestamp"])
             return point
-        fields = _split(line)
+        fields = _split(line, self._names())
         if len(fields) < len(self._columns):
             raise ValueError(f"expected {len(self._columns)} fields, found {len(fields)}")
         if self.format is Format.CSV:
@@ -226,7 +277,16 @@ class LineParser:
         name = fields[s].strip('"')
         if not name:
             raise ValueError("series: empty")
-        return Point(parse_timestamp(fields[t]), parse_value(fields[v]), name)
+        return Point(parse_timestamp(fields[t]), parse_value(fields[v]), check_series(name))
+
+    def _names(self) -> tuple[str, ...]:
+        """Column names by position, for errors."""
+        names = ["timestamp", "series", "value"] if self.format is Format.CSV_SERIES else [
+            "timestamp", "value"]
+        out = [""] * (max(self._columns, default=0) + 1)
+        for name, at in zip(names, self._columns, strict=False):
+            out[at] = name
+        return tuple(n or f"field {i + 1}" for i, n in enumerate(out))
 
 
 def point_from_object(obj: object) -> Point:
@@ -239,7 +299,7 @@ def point_from_object(obj: object) -> Point:
     if series is not None and (not isinstance(series, str) or not series.strip()):
         raise ValueError("series: not a name")
     return Point(parse_timestamp(obj["timestamp"]), parse_value(obj["value"]),
-                 series.strip() if series else None)
+                 check_series(series.strip()) if series else None)
 
 
 def parse_text(text: str) -> ParseResult:
@@ -248,10 +308,24 @@ def parse_text(text: str) -> ParseResult:
     return result
 
 
+def bounded_lines(fh: IO[str], max_chars: int = MAX_LINE_BYTES) -> Iterator[tuple[int, str]]:
+    """``enumerate(fh, start=1)``, refusing (InvalidInput) a line over ``max_chars``
+    after reading ``max_chars + 2`` of it: a 2 GB line costs a megabyte."""
+    number = 0
+    while True:
+        line = fh.readline(max_chars + 2)  # the line and its \r\n
+        if not line:
+            return
+        number += 1
+        if len(line) > max_chars and len(line.rstrip("\r\n")) > max_chars:
+            raise InvalidInput(f"line {number}: longer than {max_chars} characters")
+        yield number, line
+
+
 def parse_file(path: Path) -> ParseResult:
     result = ParseResult()
     with Path(path).open(encoding="utf-8", errors="replace", newline="") as fh:
-        LineParser().feed(enumerate(fh, start=1), result)
+        LineParser().feed(bounded_lines(fh), result)
     return result
 
 
@@ -261,7 +335,7 @@ def sniff_format(path: Path) -> Format | None:
     if path.suffix.lower() == ".parquet":
         return Format.SNAPSHOT
     with path.open(encoding="utf-8", errors="replace") as fh:
-        for line in fh:
+        for _number, line in bounded_lines(fh):
             if line.strip():
                 try:
                     return detect_format(line)[0]

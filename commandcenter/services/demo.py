@@ -79,6 +79,7 @@ def load_demo(svc: object) -> dict[str, object]:
     _open_incident(ctx, now)
     _commitments_and_changes(ctx, now)
     _metrics(svc)
+    _mentions(svc)
     return {"contacts": len(PEOPLE), "incidents": 2, "passphrase": DEMO_PASSPHRASE,
             "operators": [p[0] for p in PEOPLE if p[6] is not None]}
 
@@ -285,3 +286,115 @@ def _commitments_and_changes(ctx: object, now: datetime) -> None:
              "activity for months will decay slowly, with a half-life of 90 days. Active "
              "profiles are not affected.", "Priya Nair", "Daniel Reyes", "Priya Nair",
              title="Advance notice: inactive-profile decay")
+
+
+# --- listening: the backlash after the model rollout, as mentions ---------------------
+
+MENTION_VOICES = [
+    # author, channel, reach, text: the seed story's voices first
+    ("@PamMktgNut", "x", 48_000, "I have all metrics going up: blog traffic is up, retweets are "
+     "up, followers up. Yet my score dropped 19 points today. Why?"),
+    ("Richard Mackney", "facebook", 12_500, "Update the history too: anyone viewing my graphs "
+     "will see a massive plummet with no explanation. If I was job hunting I'd be concerned."),
+    ("Kalani Kirk Hausman", "blog", 31_000, "You have retroactively altered the history of our "
+     "scores, which has created financial and employment hardships already this morning."),
+    ("@socialsavvy", "x", 260_000, "WTF happened to my score overnight?! Unacceptable, no "
+     "warning at all"),
+]
+MENTION_OPENINGS = (
+    "Why did my score drop", "My score went from {a} to {b} overnight", "This is a joke",
+    "No warning, no explanation", "Anyone else see their number fall?", "Scores look fine here",
+    "Reputon changed the algorithm again", "I rely on this for work and it is broken",
+    "Thanks for the quick acknowledgement", "Transparency, please", "Clients ask me why my "
+    "rank fell", "Is this a glitch or the new model?")
+MENTION_ENDINGS = ("", "!!", " - fix it", " #reputon", "?", ". Disappointed.", " today",
+                   ". Not happy.", " @reputon")
+MENTION_CHANNELS = ("x", "x", "x", "facebook", "blog", "forum")
+MENTION_COUNT = 320
+
+
+def _joined(opening: str, ending: str) -> str:
+    if opening.endswith("?") and ending[:1] in ".?!":
+        return opening + ending.lstrip(".?") if ending[:1] != "!" else opening + ending
+    return opening + ending
+
+
+def _mentions(services: object) -> None:
+    """A few hundred mentions on the open incident; the named voices' profiles (and a
+    third of the others) are real demo profiles, most of them halved in batch 2291, so
+    the data check confirms their complaints. One is answered (its reply approved and
+    published), one has a reply drafted, two are assigned, two set aside as spam."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from .mention_checks import check_against, recent_snapshots
+    from .mentions import MentionService
+
+    ctx = services.ctx  # type: ignore[attr-defined]
+    current = next(i for i in services.incidents.list()  # type: ignore[attr-defined]
+                   if i.resolved_at is None and not i.drill)
+    with ctx.uow() as uow:
+        snapshots = recent_snapshots(uow)
+    candidates = [(str(pid), "") for pid in range(1, 3001)]
+    checks = check_against(snapshots, candidates)
+    fell = [int(p) for (p, _), c in checks.items() if c.fell]
+    held = [int(p) for (p, _), c in checks.items() if c.found and not c.fell]
+    rng = np.random.default_rng(9)
+    now = ctx.clock.now()
+    start = current.detected_at
+    span = max((now - start).total_seconds() - 60, 600.0)
+    rows = []
+    for i, (author, channel, reach, text) in enumerate(MENTION_VOICES):
+        rows.append({"channel": channel, "author": author, "reach": reach, "text": text,
+                     "at": (start + timedelta(minutes=4 + 3 * i)).isoformat(),
+                     "profile_id": str(fell[i])})
+    for i in range(MENTION_COUNT - len(MENTION_VOICES)):
+        who = int(rng.integers(0, 140))
+        opening = MENTION_OPENINGS[int(rng.integers(0, len(MENTION_OPENINGS)))]
+        pid = (fell[10 + who] if who % 3 == 0 else held[who] if who % 3 == 1 else None)
+        check = checks.get((str(pid), "")) if pid else None
+        a, b = ((round(check.before), round(check.after)) if check and check.found
+                else (int(rng.integers(40, 70)), int(rng.integers(15, 40))))
+        row = {"channel": MENTION_CHANNELS[who % len(MENTION_CHANNELS)],
+               "author": f"@{('creator', 'brandpro', 'growthhacker', 'mktg', 'influ')[who % 5]}"
+                         f"{who}",
+               "reach": int(min(rng.pareto(1.1) * 400 + 20, 2_000_000)),
+               "text": _joined(opening.format(a=a, b=b), MENTION_ENDINGS[int(rng.integers(
+                   0, len(MENTION_ENDINGS)))]),
+               "at": (start + timedelta(seconds=float(rng.uniform(60, span)))).isoformat()}
+        if pid is not None:
+            row["profile_id"] = str(pid)
+        if i % 7 == 0:
+            row["link"] = f"https://social.example/p/{1000 + i}"
+        rows.append(row)
+    rows.append({"channel": "x", "author": "@cheapfollowers", "reach": 90_000,
+                 "text": "Buy 10k followers and boost your score fast!",
+                 "at": (now - timedelta(minutes=7)).isoformat()})
+    rows.append({"channel": "x", "author": "@cheapfollowers", "reach": 90_000,
+                 "text": "Score dropped? Buy followers and get it back today!",
+                 "at": (now - timedelta(minutes=3)).isoformat()})
+    mentions = MentionService(ctx)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "demo-mentions.ndjson"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        mentions.import_file(current.id, path, "Priya Nair")
+    ranked = mentions.list(current.id, "open", limit=400)
+    by_author = {m.author: m for m in reversed(ranked)}
+    spam = [m.id for m in ranked if m.author == "@cheapfollowers"]
+    mentions.set_aside_many(spam, "spam: selling followers", "Priya Nair")
+    mentions.assign(by_author["Kalani Kirk Hausman"].id, "Omar Haddad", "Priya Nair")
+    mentions.assign(by_author["Richard Mackney"].id, "Tom Becker", "Priya Nair")
+    # Answered the normal way: drafted from the mention, approved by the owner of the
+    # communications chain, published; one more, to @socialsavvy, waits as a draft.
+    pam = by_author["@PamMktgNut"]
+    reply = mentions.reply(pam.id, "@PamMktgNut you're right, and we're sorry: today's model "
+                           "update lowered your score. We're reviewing it and will explain "
+                           "what changed here within the hour.", "Priya Nair")
+    messages = MessageService(ctx)
+    messages.submit(reply.message.id, "Priya Nair")
+    messages.approve(reply.message.id, messages.owner_now(), DEMO_PASSPHRASE)
+    messages.publish(reply.message.id, "Priya Nair")
+    mentions.reply(by_author["@socialsavvy"].id, "@socialsavvy sorry for the shock, and for "
+                   "the missing warning: the new model lowered some scores. We've paused it "
+                   "and will explain here today.", "Tom Becker")

@@ -23,7 +23,7 @@ from commandcenter.domain.clock import SimulatedClock, format_utc
 from commandcenter.domain.compose import TEMPLATE_BY_KEY, fill, placeholders
 from commandcenter.domain.errors import CommandCenterError, InvalidInput
 from commandcenter.domain.incidents import IncidentStatus
-from commandcenter.domain.messages import Channel, MessageState, Purpose
+from commandcenter.domain.messages import MessageState
 from commandcenter.domain.operators import Role
 from commandcenter.domain.roster import ContactFields
 from commandcenter.domain.timeline import EntryKind
@@ -48,7 +48,7 @@ from commandcenter.persistence.drill_models import (
 from .authority import Credentials
 from .commitments import CommitmentService
 from .context import ServiceContext
-from .drill_mentions import deliver_mention
+from .drill_mentions import deliver_mention, reply_to_mention
 from .health import HealthService
 from .incidents import IncidentService, load_incident
 from .messages import MessageService
@@ -327,11 +327,10 @@ class DrillSession:
                            None)
             if mention is None:
                 raise InvalidInput(f"reply: no mention by {a.mention!r} has arrived yet")
-            m = self.messages.draft(inc, Channel.DIRECT_REPLY, a.body, who, purpose=Purpose.REPLY,
-                                    title=None)
-            self.refs[a.ref] = m.id
-            self.replies[m.id] = mention.id
-            return f"message {m.id} replies to {mention.author}"
+            mid = reply_to_mention(self.ctx, mention.id, a.body, who)
+            self.refs[a.ref] = mid
+            self.replies[mid] = mention.id
+            return f"message {mid} replies to {mention.author}"
         if a.do == "commit":
             assert a.until is not None
             mid = self.refs.get(a.message) if a.message else None

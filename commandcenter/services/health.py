@@ -75,6 +75,18 @@ __all__ = ["Detection", "HealthService", "HealthSettings"]
 INGEST_ACTOR = "ingest"
 
 
+BAD_LINES_SHOWN = 20
+
+
+def refusal_naming_lines(name: str, errors: tuple[tuple[int, str], ...] | list) -> str:
+    """One message for a file refused whole: each bad line with its field."""
+    shown = "; ".join(f"line {n}: {reason}" for n, reason in errors[:BAD_LINES_SHOWN])
+    more = len(errors) - BAD_LINES_SHOWN
+    tail = f"; and {more} more" if more > 0 else ""
+    return (f"{shown}{tail} ({len(errors)} bad line{'s' if len(errors) != 1 else ''} in "
+            f"{name}: nothing imported; --skip-bad-lines imports the others)")
+
+
 class HealthService:
     def __init__(self, ctx: ServiceContext, settings: HealthSettings | None = None) -> None:
         self.ctx = ctx
@@ -84,7 +96,14 @@ class HealthService:
     # --- ingest ---------------------------------------------------------------
 
     def ingest_file(self, path: Path | str, series: str | None = None,
-                    at: datetime | None = None, *, evaluate: bool = True) -> IngestReport:
+                    at: datetime | None = None, *, evaluate: bool = True,
+                    skip_bad_lines: bool = False) -> IngestReport:
+        """Import a metric file or a score snapshot, whole or not at all.
+
+        A metric file with a malformed line is refused, naming every bad line (up to
+        20) and storing nothing, unless ``skip_bad_lines``: then the good lines are
+        stored and the bad ones reported in ``errors`` (live sources always skip).
+        """
         path = Path(path)
         if not path.is_file():
             raise InvalidInput(f"file: {path} does not exist")
@@ -102,6 +121,8 @@ class HealthService:
         if not result.points:
             first = result.errors[0] if result.errors else (1, "no data")
             raise InvalidInput(f"line {first[0]}: {first[1]} (no point in {path.name})")
+        if result.errors and not skip_bad_lines:
+            raise InvalidInput(refusal_naming_lines(path.name, result.errors))
         return self.ingest_parsed(result, source=path.name, series=series or path.stem,
                                   evaluate=evaluate)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from commandcenter.domain.anomaly import AnomalyDetector, AnomalySettings
 from commandcenter.domain.errors import InvalidInput
-from commandcenter.ingest.parsing import Format, LineParser, parse_file
+from commandcenter.ingest.parsing import Format, LineParser, bounded_lines, parse_file
 from commandcenter.ingest.parsing import sniff_format as sniff
 
 __all__ = ["CHUNK", "Detection", "detect_file"]
@@ -55,7 +55,7 @@ class Detection:
             stamps.clear(), ts.clear(), values.clear()
 
         with self.path.open(encoding="utf-8", errors="replace", newline="") as fh:
-            for row in LineParser().rows(enumerate(fh, start=1)):
+            for row in LineParser().rows(bounded_lines(fh)):
                 point = row.point
                 if point is None:
                     self.errors.append((row.line, row.error))

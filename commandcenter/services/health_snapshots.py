@@ -108,10 +108,12 @@ def reference_for(uow: UnitOfWork, at: datetime, age: timedelta) -> SnapshotRow 
     one small step at a time; a reference a week back lets it add up.
     """
     healthy = select(SnapshotRow).where(SnapshotRow.healthy.is_(True), SnapshotRow.taken_at < at)
-    row = uow.session.execute(
-        healthy.where(SnapshotRow.taken_at <= at - age)
-        .order_by(SnapshotRow.taken_at.desc(), SnapshotRow.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    row = None
+    if at - datetime.min.replace(tzinfo=at.tzinfo) > age:  # else nothing can be that old
+        row = uow.session.execute(
+            healthy.where(SnapshotRow.taken_at <= at - age)
+            .order_by(SnapshotRow.taken_at.desc(), SnapshotRow.id.desc()).limit(1)
+        ).scalar_one_or_none()
     if row is None:
         row = uow.session.execute(
             healthy.order_by(SnapshotRow.taken_at, SnapshotRow.id).limit(1)).scalar_one_or_none()
@@ -124,12 +126,19 @@ def array_chunks(profile_id: np.ndarray, score: np.ndarray) -> Iterator[Snapshot
         snap = ScoreSnapshot(profile_id, score)
     except ValueError as exc:
         raise InvalidInput(f"snapshot: {exc}") from None
-    for lo in range(0, len(snap), 1 << 22):
-        ids, scores = snap.profile_id[lo:lo + (1 << 22)], snap.score[lo:lo + (1 << 22)]
-        problem = score_problem(np.where(np.isnan(scores), 0.0, scores))
+    step = 1 << 22
+    for lo in range(0, len(snap), step):  # rows as given, before sorting
+        problem = score_problem(np.where(np.isnan(snap.score[lo:lo + step]), 0.0,
+                                         snap.score[lo:lo + step]))
         if problem is not None:
             raise InvalidInput(f"row {lo + problem[0] + 1}: score: {problem[1]}")
-        yield SnapshotChunk(ids, scores, lo + 1, None, "row")
+    try:
+        snap = snap.by_id()  # the merge join with the previous snapshot needs ascending ids
+    except ValueError as exc:
+        raise InvalidInput(f"snapshot: {exc}") from None
+    for lo in range(0, len(snap), step):
+        yield SnapshotChunk(snap.profile_id[lo:lo + step], snap.score[lo:lo + step], lo + 1,
+                            None, "row")
 
 
 def prefetched(items: Iterable[T], depth: int = 2) -> Iterator[T]:

@@ -22,6 +22,7 @@ from commandcenter.domain.incidents import (
     check_transition,
     response_figures,
 )
+from commandcenter.domain.limits import check_text
 from commandcenter.domain.operators import Action, require
 from commandcenter.domain.timeline import MANUAL_KINDS, EntryKind, TimelineEntry, clean_text
 from commandcenter.persistence.models import ContactRow, IncidentRow, TimelineRow
@@ -185,7 +186,8 @@ class IncidentService:
         require(op, Action.RUN_DRILL if drill and op.role.value == "facilitator"
                 else Action.RUN_INCIDENT)
         row = IncidentRow(
-            title=title, kind=kind.strip() or "scoring", severity=severity.value,
+            title=title, kind=check_text(kind.strip(), "kind", 80) or "scoring",
+            severity=severity.value,
             status=status.value, drill=drill, commander_id=op.contact_id,
             detected_at=detected, created_at=now,
             declared_at=now if status is IncidentStatus.DECLARED else None,

@@ -20,6 +20,7 @@ from commandcenter.domain.errors import (
     NotFound,
     PolicyRefused,
 )
+from commandcenter.domain.limits import check_text
 from commandcenter.domain.messages import (
     WITHDRAWABLE,
     Channel,
@@ -144,30 +145,38 @@ class MessageService:
     # --- writing -----------------------------------------------------------
     def draft(self, incident_id: int, channel: Channel, body: str, actor: str, *,
               title: str | None = None, purpose: Purpose = Purpose.OTHER) -> MessageView:
-        now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
-            op = acting(uow, actor)
-            require(op, Action.DRAFT)
-            inc = load_incident(uow, incident_id, for_update=True)
-            if inc.status == "closed":
-                raise PolicyRefused(f"incident: {inc.id} is closed")
-            text = exercise_body(body) if inc.drill else body
-            text = check_body(channel, text, title)
-            title = title.strip() or None if title else None
-            digest = content_hash(channel, title, text)
-            m = MessageRow(incident_id=inc.id, channel=channel.value, purpose=purpose.value,
-                           title=title, body=text, state=MessageState.DRAFT.value, revision=1,
-                           content_hash=digest, author_id=op.contact_id, created_at=now,
-                           updated_at=now)
-            uow.session.add(m)
-            uow.flush()
-            self._revision(uow, m, op.contact_id, now)
-            record_ownership_changes(uow, inc, now)
-            append(uow, inc, EntryKind.MESSAGE_DRAFTED, op.name,
-                   f"{channel.value} {purpose.value} drafted (message {m.id})", occurred_at=now,
-                   recorded_at=now, data={"message": m.id, "hash": digest})
+            m, inc = self.draft_in(uow, incident_id, channel, body, actor, title=title,
+                                   purpose=purpose)
             uow.commit()
             return self._view(uow, m, inc.drill)
+
+    def draft_in(self, uow: UnitOfWork, incident_id: int, channel: Channel, body: str,
+                 actor: str, *, title: str | None = None, purpose: Purpose = Purpose.OTHER
+                 ) -> tuple[MessageRow, IncidentRow]:
+        """:meth:`draft` inside the caller's transaction (a reply drafted from a mention)."""
+        now = self.ctx.clock.now()
+        op = acting(uow, actor)
+        require(op, Action.DRAFT)
+        inc = load_incident(uow, incident_id, for_update=True)
+        if inc.status == "closed":
+            raise PolicyRefused(f"incident: {inc.id} is closed")
+        text = exercise_body(body) if inc.drill else body
+        text = check_body(channel, text, title)
+        title = title.strip() or None if title else None
+        digest = content_hash(channel, title, text)
+        m = MessageRow(incident_id=inc.id, channel=channel.value, purpose=purpose.value,
+                       title=title, body=text, state=MessageState.DRAFT.value, revision=1,
+                       content_hash=digest, author_id=op.contact_id, created_at=now,
+                       updated_at=now)
+        uow.session.add(m)
+        uow.flush()
+        self._revision(uow, m, op.contact_id, now)
+        record_ownership_changes(uow, inc, now)
+        append(uow, inc, EntryKind.MESSAGE_DRAFTED, op.name,
+               f"{channel.value} {purpose.value} drafted (message {m.id})", occurred_at=now,
+               recorded_at=now, data={"message": m.id, "hash": digest})
+        return m, inc
 
     @staticmethod
     def _revision(uow: UnitOfWork, m: MessageRow, by: int, at: datetime) -> None:
@@ -294,6 +303,7 @@ class MessageService:
         reason = reason.strip()
         if not reason:
             raise InvalidInput("reason: must not be empty")
+        check_text(reason, "reason", 1000)
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             op = acting(uow, actor)

@@ -13,6 +13,8 @@ from datetime import datetime
 from commandcenter.persistence.models import IncidentRow, MessageRow, PublicationRow
 from commandcenter.persistence.uow import UnitOfWork
 
+from .mention_replies import answer_replied_mention
+
 
 def before_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
                    destination: str, now: datetime) -> None:
@@ -24,6 +26,7 @@ def before_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
 def after_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
                   publication: PublicationRow, now: datetime) -> None:
     """Record what this publication settles, in the same transaction as the publication."""
+    answer_replied_mention(uow, message, incident, publication, now)
     from .changes import record_publication
 
     record_publication(uow, message, incident, publication, now)  # announces / explains changes

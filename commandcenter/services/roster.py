@@ -16,6 +16,7 @@ from commandcenter.domain.chains import Ownership, check_chain
 from commandcenter.domain.clock import as_utc, format_utc
 from commandcenter.domain.contact_files import parse_contacts_csv, parse_ics, parse_vcards
 from commandcenter.domain.errors import InvalidInput, PolicyRefused
+from commandcenter.domain.limits import MAX_TEXT_FILE_BYTES, check_text
 from commandcenter.domain.names import check_new_names, name_key, skeleton
 from commandcenter.domain.operators import Action, OperatorView, Role
 from commandcenter.domain.roster import (
@@ -66,12 +67,23 @@ def passphrase_fingerprint(digest: str) -> str:
 
 
 def read_file(path: Path) -> str:
+    """A whole imported text file, refused unread past ``MAX_TEXT_FILE_BYTES``."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_TEXT_FILE_BYTES + 1)
     except FileNotFoundError:
         raise InvalidInput(f"file: {path} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"file: {path} is a folder") from None
+    if len(data) > MAX_TEXT_FILE_BYTES:
+        raise InvalidInput(f"file: {path.name} is over {MAX_TEXT_FILE_BYTES >> 20} MiB; "
+                           "split it")
+    try:
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"file: {path} is not UTF-8 text ({exc.reason})") from None
+        line = data[:exc.start].count(b"\n") + 1
+        raise InvalidInput(f"line {line}: {path.name} is not UTF-8 text ({exc.reason})"
+                           ) from None
 
 
 class RosterService:
@@ -326,6 +338,7 @@ class RosterService:
         check_window(starts_at, ends_at)
         if len(note) > 500:
             raise InvalidInput("note: longer than 500 characters")
+        check_text(note, "note", 500)
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             c = find_contact(uow, name)
@@ -394,7 +407,7 @@ class RosterService:
     # --- chains -------------------------------------------------------------------
     def set_chain(self, chain: str, names: list[str], by: Credentials | None = None,
                   cosigner: Credentials | None = None) -> list[Contact]:
-        chain = " ".join(chain.split()).lower()
+        chain = check_text(" ".join(chain.split()).lower(), "chain", 80)
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             op = self._changing(uow, by, "set a chain")
@@ -427,6 +440,7 @@ class RosterService:
         """The chain's owner now (or a delegate the owner named) hands it to someone else."""
         starts_at, expires_at = as_utc(starts_at), as_utc(expires_at)
         check_window(starts_at, expires_at)
+        check_text(reason.strip(), "reason", 500)
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             op = authenticate(self.ctx, uow, by.name, by.passphrase)

@@ -112,7 +112,7 @@ def build_menus(w: MainWindow) -> dict[str, QAction]:
     view = bar.addMenu("&View")
     for i, (name, dock, target) in enumerate(w.panel_targets(), start=1):
         _action(w, view, f"Go to {name}", lambda d=dock, t=target: w.focus_panel(d, t),
-                f"Alt+{i}")
+                f"Alt+{i % 10}" if i <= 10 else None)  # the tenth is Alt+0
     view.addSeparator()
     for dock in w.docks.values():
         view.addAction(dock.toggleViewAction())

@@ -120,6 +120,7 @@ def _shoot(out: Path, folder: Path) -> int:
     save("health.png", health)
     save("change-lines.png", window.health.charts["score_mean"])  # the change calendar's lines
     health.setFloating(False)
+    _listening(window, services, settle, save)
 
     # The commander at the desk: planning and releasing changes enabled.
     window.commitments_panel.table.setCurrentIndex(window.commitments_panel.model.index(1, 0))
@@ -144,6 +145,24 @@ def _shoot(out: Path, folder: Path) -> int:
     window.close()
     services.close()
     return 0
+
+
+def _listening(window: object, services: object, settle: object, save: object) -> None:
+    """The listening panel on the backlash incident, floated to the window's width."""
+    current = next(i for i in services.incidents.list()  # type: ignore[attr-defined]
+                   if i.resolved_at is None and not i.drill)
+    window.incidents.select_incident(current.id)  # type: ignore[attr-defined]
+    settle()  # type: ignore[operator]
+    dock = window.docks["listening"]  # type: ignore[attr-defined]
+    dock.setFloating(True)
+    dock.resize(WIDTH, int(HEIGHT * 0.7))
+    dock.show()
+    settle()  # type: ignore[operator]
+    table = window.listening.table  # type: ignore[attr-defined]
+    table.selectRow(1)
+    settle()  # type: ignore[operator]
+    save("listening.png", dock)  # type: ignore[operator]
+    dock.setFloating(False)
 
 
 if __name__ == "__main__":

@@ -341,12 +341,120 @@ def nab(folder: Path, args: Any) -> dict[str, Any]:
             "unit": "", "product": product, "goal": (">=", 70.0), "runs": 1, "notes": notes}
 
 
+# --- mentions ------------------------------------------------------------------------
+
+BASELINE_MENTIONS = """
+import csv, sqlite3, sys, time
+db, path = sys.argv[1], sys.argv[2]
+con = sqlite3.connect(db, isolation_level=None)
+con.execute("PRAGMA journal_mode=WAL"); con.execute("PRAGMA synchronous=FULL")
+con.execute("CREATE TABLE m (id INTEGER PRIMARY KEY, incident_id INT, channel TEXT, "
+            "author TEXT, reach INT, text TEXT, at TEXT, link TEXT, profile_id TEXT, "
+            "state TEXT, rank REAL)")
+con.execute("CREATE UNIQUE INDEX u ON m(incident_id, at, author, channel, text)")
+con.execute("CREATE INDEX r ON m(incident_id, state, rank)")
+start = time.perf_counter()
+with open(path, newline="") as fh:
+    rows = csv.reader(fh); next(rows)
+    con.execute("BEGIN")
+    batch = []
+    for c, a, r, t, at, link, pid in rows:
+        batch.append((1, c, a, int(r), t, at, link or None, pid or None, "new", float(r)))
+        if len(batch) == 20000:
+            con.executemany("INSERT OR IGNORE INTO m (incident_id, channel, author, reach, "
+                            "text, at, link, profile_id, state, rank) VALUES "
+                            "(?,?,?,?,?,?,?,?,?,?)", batch); batch = []
+    con.executemany("INSERT OR IGNORE INTO m (incident_id, channel, author, reach, text, at, "
+                    "link, profile_id, state, rank) VALUES (?,?,?,?,?,?,?,?,?,?)", batch)
+    con.execute("COMMIT")
+print(time.perf_counter() - start)
+"""
+
+
+def _mention_fixture(folder: Path, args: Any) -> tuple[Path, int]:
+    from tests.benchmarks import bench_mentions
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "mentions.csv"
+    if not path.exists():
+        bench_mentions.write_file(path, args.ingest_rows)
+    return path, args.ingest_rows
+
+
+def mention_import(folder: Path, args: Any) -> dict[str, Any]:
+    from tests.benchmarks import bench_mentions
+
+    path, rows = _mention_fixture(folder.parent / "mentions-fixture", args)
+    counter = [0]
+    notes: dict[str, Any] = {"rows": rows, "seconds": [], "baseline_seconds": []}
+
+    def product() -> float:
+        counter[0] += 1
+        svc, incident = bench_mentions.prepare(folder / f"run-{counter[0]}")
+        try:
+            rate = bench_mentions.measure_import(svc, incident, path, rows)
+        finally:
+            svc.close()
+        notes["seconds"].append(round(rows / rate, 2))
+        return rate
+
+    def baseline() -> float:
+        db = folder / "baseline.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        out = subprocess.run([sys.executable, "-c", BASELINE_MENTIONS, str(db), str(path)],
+                             check=True, capture_output=True, text=True, timeout=1200)
+        seconds = float(out.stdout.strip())
+        notes["baseline_seconds"].append(round(seconds, 2))
+        return rows / seconds
+
+    return {"what": f"MentionService.import_file of a {rows:,}-mention CSV (checked whole, "
+                    "ranked, data check against two 1,000,000-profile snapshots, stored)",
+            "unit": "rows/s",
+            "baseline_what": "python: csv.reader + sqlite3 executemany into a table with the "
+                             "same two indexes (no checks, no ranking)",
+            "product": product, "baseline": baseline, "goal": (">=", 100_000.0),
+            "higher_is_better": True, "runs": args.ingest_runs, "notes": notes}
+
+
+def mention_first_screen(folder: Path, args: Any) -> dict[str, Any]:
+    import sqlite3
+
+    from tests.benchmarks import bench_mentions
+
+    path, rows = _mention_fixture(folder.parent / "mentions-fixture", args)
+    svc, incident = bench_mentions.prepare(folder / "db")
+    svc.mentions.import_file(incident, path)
+    db = folder / "db" / "mentions.sqlite"
+
+    def product() -> float:
+        start = time.perf_counter()
+        page = svc.mentions.list(incident, "open", limit=200)
+        assert len(page) == 200
+        return (time.perf_counter() - start) * 1000
+
+    def baseline() -> float:
+        con = sqlite3.connect(db)
+        start = time.perf_counter()
+        con.execute("SELECT * FROM mentions WHERE incident_id = ? AND state = 'new' "
+                    "ORDER BY rank DESC LIMIT 200", (incident,)).fetchall()
+        ms = (time.perf_counter() - start) * 1000
+        con.close()
+        return ms
+
+    return {"what": f"the listening panel's first screen (open mentions, ranked, 200 rows "
+                    f"with their reasons) over {rows:,} mentions", "unit": "ms",
+            "baseline_what": "the raw indexed SQLite query of the same 200 rows",
+            "product": product, "baseline": baseline, "goal": ("<", 100.0)}
+
+
 ALL = {
     "startup": startup, "cli_cpu": cli, "ingest": ingest, "snapshot_health": snapshot,
     "timeline_rare_word": timeline_word, "timeline_common_word": timeline_common,
     "timeline_two_letters": timeline_two_letters, "timeline_no_filter": timeline_no_filter,
     "chart_append_1m": chart_append, "stream_stall": stream_stall, "memory_hour": memory,
-    "nab_detector": nab,
+    "nab_detector": nab, "mention_import": mention_import,
+    "mention_first_screen": mention_first_screen,
 }
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.benchmarks import figures
+from tests.benchmarks.bench_live import FIGURES as LIVE_FIGURES
 
 
 @dataclass
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, Figure] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for name, make in figures.ALL.items():
+        for name, make in {**figures.ALL, **LIVE_FIGURES}.items():
             if args.only and name not in args.only:
                 continue
             print(f"measuring {name} ...", file=sys.stderr, flush=True)

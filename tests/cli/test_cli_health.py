@@ -73,3 +73,21 @@ def test_detect_needs_no_database(cli: Cli, tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "0 []"
+
+
+def test_a_metric_file_with_a_bad_line_is_refused_whole(cli: Cli, company: Services,
+                                                        tmp_path: Path) -> None:
+    path = tmp_path / "feed.csv"
+    now = int(datetime.now(UTC).timestamp())
+    path.write_text("timestamp,series,value\n"
+                    f"{now - 120},score_mean,41\n{now - 60},score_mean,forty\n"
+                    f"{now - 30},score_mean,1e999\n{now},score_mean,43\n")
+    r = cli("health", "ingest", str(path))
+    assert r.code == 2, r.err
+    assert "line 3: value: 'forty' is not a number" in r.error_line
+    assert "line 4: value" in r.error_line and "nothing imported" in r.error_line
+    assert "score_mean" not in cli("health", "status").out
+    r = cli("health", "ingest", str(path), "--skip-bad-lines")
+    assert r.code == 0, r.err
+    assert "line 3: value: 'forty' is not a number (skipped)" in r.err
+    assert "score_mean: 2 points added" in r.out

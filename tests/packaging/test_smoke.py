@@ -36,7 +36,7 @@ def test_smoke_renders_every_panel_of_a_throwaway_demo_in_the_data_dir(tmp_path:
     assert report["database"].startswith(f"sqlite:///{data_dir}/smoke-")
     assert report["incidents"] > 0 and report["contacts"] > 0 and report["revision"]
     assert set(report["panels"]) == {"timeline", "incidents", "roster", "review", "composer",
-                                     "health", "commitments", "changes"}
+                                     "health", "commitments", "changes", "listening"}
     assert all(w > 0 and h > 0 for w, h in report["panels"].values())
     assert list(data_dir.iterdir()) == [], "the throw-away database was left behind"
 

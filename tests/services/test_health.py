@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from commandcenter.app import Services
 from commandcenter.domain.clock import SimulatedClock
-from commandcenter.domain.errors import InvalidInput, PolicyRefused
+from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
 from commandcenter.domain.incidents import IncidentStatus, Severity
 from commandcenter.domain.operators import Role
 from commandcenter.domain.roster import ContactFields
@@ -180,14 +180,21 @@ def test_bad_csv_line_is_reported_and_nothing_else_lost(
     rows.insert(4, "2026-03-02T08:24:00,score_mean,forty")
     path = tmp_path / "feed.csv"
     path.write_text("timestamp,series,value\n" + "\n".join(rows) + "\n")
-    report = health.ingest_file(path)
+    counts = audit_actions(services).count("metrics.ingest")
+    with pytest.raises(InvalidInput, match=r"line 6: value: 'forty' is not a number.*"
+                                           r"nothing imported"):
+        health.ingest_file(path)  # refused whole by default
+    with pytest.raises(NotFound):  # not even the series was created
+        health.points("score_mean", t0, clock.now())
+    assert audit_actions(services).count("metrics.ingest") == counts
+    report = health.ingest_file(path, skip_bad_lines=True)
     assert report.errors == ((6, "value: 'forty' is not a number"),)
     assert report.inserted == 10
     data = health.points("score_mean", t0, clock.now())
     assert data.resolution == 0 and data.value.tolist() == [40.0 + i for i in range(10)]
-    again = health.ingest_file(path)  # re-ingest: duplicates, not double counting
+    again = health.ingest_file(path, skip_bad_lines=True)  # duplicates, not double counting
     assert again.inserted == 0 and again.series[0].duplicates == 10
-    assert audit_actions(services).count("metrics.ingest") == 2
+    assert audit_actions(services).count("metrics.ingest") == counts + 2
 
 
 def test_long_ranges_read_rollups(health: HealthService, clock: SimulatedClock) -> None:

@@ -172,3 +172,20 @@ def test_any_csv_imports_whole_or_is_refused_naming_line_and_field(
     count, names = stored(services)
     assert count == before[0] + 1 and len(names) == len(before[1]) + 1
     services.ctx.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+
+
+def test_arrays_given_in_any_order_join_the_previous_snapshot(services: Services,
+                                                              clock: SimulatedClock) -> None:
+    rng = np.random.default_rng(7)
+    ids = np.arange(1, 5001)
+    scores = rng.gamma(4.0, 10.0, ids.size)
+    services.health.ingest_snapshot(ids, scores, at=clock.now() - DAY)
+    order = rng.permutation(ids.size)  # it used to loop for ever here
+    halved = np.where(ids % 2 == 0, scores * 0.4, scores)
+    report = services.health.ingest_snapshot(ids[order], halved[order])
+    assert report.snapshot is not None
+    assert report.snapshot.metrics["drop_share_50"] == pytest.approx(0.5)
+    dup = ids[order].copy()
+    dup[10] = dup[11]
+    with pytest.raises(InvalidInput, match=f"profile_id {dup[11]} appears more than once"):
+        services.health.ingest_snapshot(dup, scores, at=clock.now() - DAY / 2)

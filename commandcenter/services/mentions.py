@@ -1,0 +1,412 @@
+"""Use cases for listening: import and record mentions, rank them, triage, reply.
+
+An import is checked whole before the first write (``domain.mention_files``),
+its authors are looked up in our snapshots once (``mention_checks``), and its
+rows go in through Core ``executemany`` in one transaction, duplicates
+skipped by the unique (incident, instant, dedupe) key. A reply is a ``direct_reply``
+message on the normal approval path; the mention becomes answered when that
+message is published (``publish_hooks.after_publish`` -> ``mention_replies``).
+"""
+
+from __future__ import annotations
+
+import heapq
+import marshal
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import func, select
+
+from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
+from commandcenter.domain.mention_files import BadLines, Row, check_fields, dedupe_key, parse
+from commandcenter.domain.mentions import (
+    OPEN_STATES,
+    ImportReport,
+    MentionState,
+    MentionView,
+    ScoreCheck,
+    TopVoice,
+    check_can_assign,
+    check_can_reply,
+    check_can_set_aside,
+    epoch_utc,
+    priority_at,
+    rank_inputs,
+    reasons,
+)
+from commandcenter.domain.messages import Channel, MessageState, MessageView, Purpose
+from commandcenter.domain.operators import Action, require
+from commandcenter.persistence.mention_models import MentionReplyRow, MentionRow
+from commandcenter.persistence.models import IncidentRow, MessageRow
+from commandcenter.persistence.uow import UnitOfWork
+
+from .context import ServiceContext, acting, find_contact
+from .incidents import load_incident
+from .mention_authors import (
+    Tally,
+    add_new,
+    move,
+    state_counts,
+    tally,
+    tally_stored_since,
+    top_voices,
+)
+from .mention_checks import Snapshot, Who, check_against, recent_snapshots, score_checks
+
+BATCH = 20_000
+FIRST_SCREEN = 200
+IMPORT_CACHE_KIB = -65536
+IMPORT_ACTOR = "mention-import"
+INSERT_COLUMNS = ("incident_id", "channel", "author", "reach", "text", "at_ts", "link",
+                  "profile_id", "dedupe", "negativity", "own_score", "confirmed", "data_check",
+                  "rank", "state", "source", "version")
+
+
+def _facts(checks: dict[Who, ScoreCheck]) -> dict[Who, tuple[bool, str]]:
+    return {who: (c.fell, c.text()) for who, c in checks.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class MentionReply:
+    mention: MentionView
+    message: MessageView
+
+
+class MentionService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    # --- storing -----------------------------------------------------------
+    def import_file(self, incident_id: int, path: Path | str, actor: str | None = None
+                    ) -> ImportReport:
+        """Every row or none: a bad line anywhere refuses the file, naming the lines.
+
+        One read of the file: each batch of good rows is ranked (its new authors
+        looked up in the snapshots) and spilled to a temporary file; only when the
+        whole file has been read without a bad line do the batches go into the
+        database, in one transaction. ``actor`` None: a feed, as metric files are
+        ingested (audited as ``IMPORT_ACTOR``); a named operator needs the right to
+        write to the timeline.
+        """
+        path = Path(path)
+        with self.ctx.uow() as uow:  # checked first: a wrong incident costs no read
+            if actor is not None:
+                require(acting(uow, actor), Action.WRITE_TIMELINE)
+            inc_id = self._open_incident(uow, incident_id).id
+            snapshots = recent_snapshots(uow)
+        bad = BadLines(path.name)
+        facts: dict[Who, tuple[bool, str]] = {}
+        counts: Tally = {}
+        count = confirmed = 0
+        with tempfile.TemporaryFile() as spill:
+            pending: list[Row] = []
+            for line, row, error in parse(path):
+                if row is None:
+                    bad.add(line, error)
+                    continue
+                count += 1
+                if bad.count:
+                    continue  # refused already: only the bad lines are still wanted
+                pending.append(row)
+                if len(pending) >= BATCH:
+                    confirmed += self._spill(spill, inc_id, pending, snapshots, facts, counts)
+                    pending = []
+            bad.raise_if_any(count)
+            if pending:
+                confirmed += self._spill(spill, inc_id, pending, snapshots, facts, counts)
+            spill.seek(0)
+            now = self.ctx.clock.now()
+            with self.ctx.uow() as uow:  # the role as it is now, not when the read began
+                who = IMPORT_ACTOR
+                if actor is not None:
+                    op = acting(uow, actor)
+                    require(op, Action.WRITE_TIMELINE)
+                    who = op.name
+                inc = self._open_incident(uow, inc_id)
+                before = self._count(uow, inc.id)
+                last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
+                self._insert_spilled(uow, spill)
+                stored = self._count(uow, inc.id) - before
+                if stored != count:  # duplicates: tally what was stored, not what was read
+                    counts = tally_stored_since(uow, inc.id, last_id)
+                add_new(uow, inc.id, counts)
+                uow.audit(now, who, "mention.import", "incident", inc.id,
+                          {"file": path.name, "rows": count, "stored": stored,
+                           "duplicates": count - stored, "confirmed": confirmed})
+                uow.commit()
+        return ImportReport(incident_id, count, stored, count - stored, confirmed, path.name)
+
+    def record(self, incident_id: int, *, channel: str, author: str, reach: int, text: str,
+               at: datetime, link: str | None = None, profile_id: str | None = None,
+               actor: str = "drill") -> MentionView:
+        """One mention (a drill inject); a duplicate gives back the one already stored."""
+        row = check_fields(channel, author, reach, text, at, link, profile_id)
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            inc = self._open_incident(uow, incident_id)
+            key = dedupe_key(row[1], row[2], row[5], row[4])
+            found = self._by_dedupe(uow, inc.id, row[5], key)
+            if found is None:
+                checks = score_checks(uow, [(row[7], row[2])])
+                prepared, _ = self._prepared(inc.id, [row], _facts(checks),
+                                             "drill" if inc.drill else "record")
+                self._insert(uow, prepared)
+                counts: Tally = {}
+                tally(counts, ((r[1], r[2], r[3], r[11]) for r in prepared))
+                add_new(uow, inc.id, counts)
+                found = self._by_dedupe(uow, inc.id, row[5], key)
+                assert found is not None
+                uow.audit(now, actor, "mention.record", "mention", found.id,
+                          {"incident": inc.id, "channel": row[1], "author": row[2],
+                           "at": epoch_utc(row[5]).isoformat()})
+                uow.commit()
+            return self._view(found, now, inc.drill)
+
+    @staticmethod
+    def _open_incident(uow: UnitOfWork, incident_id: int) -> IncidentRow:
+        inc = load_incident(uow, incident_id, for_update=True)
+        if inc.status == "closed":
+            raise PolicyRefused(f"incident: {inc.id} is closed")
+        return inc
+
+    @staticmethod
+    def _by_dedupe(uow: UnitOfWork, incident_id: int, at_ts: float, key: int
+                   ) -> MentionRow | None:
+        return uow.session.execute(select(MentionRow).where(
+            MentionRow.incident_id == incident_id, MentionRow.at_ts == at_ts,
+            MentionRow.dedupe == key)).scalar_one_or_none()
+
+    @staticmethod
+    def _count(uow: UnitOfWork, incident_id: int) -> int:
+        return uow.session.execute(select(func.count()).select_from(MentionRow).where(
+            MentionRow.incident_id == incident_id)).scalar_one()
+
+    @staticmethod
+    def _prepared(incident_id: int, batch: Iterable[Row], facts: dict[Who, tuple[bool, str]],
+                  source: str) -> tuple[list[tuple[object, ...]], int]:
+        """The insert tuples of ``batch`` (rank inputs computed) and how many are confirmed.
+        ``facts``: (the data shows a fall, the check's text) of each (profile_id, author)."""
+        new = MentionState.NEW.value
+        confirmed_count = 0
+        out: list[tuple[object, ...]] = []
+        append = out.append
+        for _line, channel, author, reach, body, at_ts, link, profile_id in batch:
+            fell, check_text = facts[(profile_id, author)]
+            neg, own, confirmed, rank = rank_inputs(reach, body, at_ts, fell)
+            confirmed_count += confirmed
+            append((incident_id, channel, author, reach, body, at_ts, link, profile_id,
+                    dedupe_key(channel, author, at_ts, body), neg, own, confirmed,
+                    check_text, rank, new, source, 1))
+        return out, confirmed_count
+
+    def _spill(self, spill: IO[bytes], incident_id: int, batch: list[Row],
+               snapshots: list[Snapshot], facts: dict[Who, tuple[bool, str]],
+               counts: Tally) -> int:
+        unseen = {(r[7], r[2]) for r in batch} - facts.keys()
+        if unseen:
+            facts.update(_facts(check_against(snapshots, unseen)))
+        prepared, confirmed = self._prepared(incident_id, batch, facts, "import")
+        tally(counts, ((r[1], r[2], r[3], r[11]) for r in prepared))
+        blob = marshal.dumps(prepared)
+        spill.write(len(blob).to_bytes(8, "little"))
+        spill.write(blob)
+        return confirmed
+
+    def _insert_spilled(self, uow: UnitOfWork, spill: IO[bytes]) -> None:
+        conn = uow.session.connection()
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # the indexes of a big import stay in memory: 64 MB, not the default 2
+            kept = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            conn.exec_driver_sql(f"PRAGMA cache_size = {IMPORT_CACHE_KIB}")
+        try:
+            while size := int.from_bytes(spill.read(8), "little"):
+                self._insert(uow, marshal.loads(spill.read(size)))
+        finally:
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA cache_size = {int(kept)}")
+
+    @staticmethod
+    def _insert(uow: UnitOfWork, batch: list[tuple[object, ...]]) -> None:
+        """Core executemany; an (incident, instant, dedupe) clash is skipped, not stored."""
+        conn = uow.session.connection()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = (f"INSERT INTO mentions ({', '.join(INSERT_COLUMNS)}) VALUES "
+               f"({', '.join([mark] * len(INSERT_COLUMNS))}) "
+               "ON CONFLICT (incident_id, at_ts, dedupe) DO NOTHING")
+        conn.exec_driver_sql(sql, batch)
+
+    # --- reading -----------------------------------------------------------
+    def list(self, incident_id: int, state: str | MentionState | None = None, *,
+             limit: int = FIRST_SCREEN, search: str = "") -> list[MentionView]:
+        """Ranked, highest priority first. ``state`` is a state, "open" (new or assigned)
+        or None (all). Each state is one indexed walk; the walks are merged."""
+        states = self._states(state)
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            inc = load_incident(uow, incident_id)
+            walks = []
+            for s in states:
+                stmt = (select(MentionRow).where(MentionRow.incident_id == incident_id,
+                                                 MentionRow.state == s.value)
+                        .order_by(MentionRow.rank.desc(), MentionRow.id.desc()).limit(limit))
+                if search.strip():
+                    like = f"%{search.strip()}%"
+                    stmt = stmt.where(MentionRow.text.ilike(like) | MentionRow.author.ilike(like))
+                walks.append(list(uow.session.execute(stmt).scalars()))
+            merged = heapq.merge(*walks, key=lambda r: (-r.rank, -r.id))
+            return [self._view(r, now, inc.drill) for _, r in zip(range(limit), merged,
+                                                                   strict=False)]
+
+    @staticmethod
+    def _states(state: str | MentionState | None) -> Sequence[MentionState]:
+        if state is None or state == "all":
+            return list(MentionState)
+        if isinstance(state, MentionState):
+            return [state]
+        if state.strip().lower() == "open":
+            return OPEN_STATES
+        return [MentionState.parse(state)]
+
+    def counts(self, incident_id: int) -> dict[str, int]:
+        with self.ctx.uow() as uow:
+            return state_counts(uow, incident_id)
+
+    def get(self, mention_id: int) -> MentionView:
+        with self.ctx.uow() as uow:
+            row = self._load(uow, mention_id)
+            return self._view(row, self.ctx.clock.now(),
+                              load_incident(uow, row.incident_id).drill)
+
+    def top_voices(self, incident_id: int, limit: int = 10) -> list[TopVoice]:
+        """The highest-reach authors not answered yet (no mention of theirs answered, at
+        least one still open), with how many mentions they made."""
+        with self.ctx.uow() as uow:
+            load_incident(uow, incident_id)
+            return top_voices(uow, incident_id, limit)
+
+    @staticmethod
+    def _load(uow: UnitOfWork, mention_id: int, *, for_update: bool = False) -> MentionRow:
+        stmt = select(MentionRow).where(MentionRow.id == mention_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = uow.session.execute(stmt).scalar_one_or_none()
+        if row is None:
+            raise NotFound(f"mention: no mention {mention_id}")
+        return row
+
+    @staticmethod
+    def _view(r: MentionRow, now: datetime, drill: bool) -> MentionView:
+        at = epoch_utc(r.at_ts)
+        return MentionView(
+            r.id, r.incident_id, r.channel, r.author, int(r.reach), r.text, at, r.link,
+            r.profile_id, MentionState(r.state), r.assigned_to, r.set_aside_reason,
+            r.reply_message_id, r.answered_at, float(r.negativity), bool(r.own_score),
+            bool(r.confirmed), r.data_check, round(priority_at(r.rank, now), 1),
+            reasons(int(r.reach), r.text, at, now, r.data_check, bool(r.confirmed)),
+            drill, r.version)
+
+    # --- triage ------------------------------------------------------------
+    def assign(self, mention_id: int, name: str, actor: str) -> MentionView:
+        return self.assign_many([mention_id], name, actor)[0]
+
+    def assign_many(self, mention_ids: Sequence[int], name: str, actor: str
+                    ) -> list[MentionView]:
+        """Assign each to the contact called ``name``; one transaction, all or none."""
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            op = acting(uow, actor)
+            require(op, Action.WRITE_TIMELINE)
+            person = find_contact(uow, name)
+            found = self._triage(uow, mention_ids)
+            for row in found:
+                check_can_assign(MentionState(row.state))
+                move(uow, row.incident_id, row.author, MentionState(row.state),
+                     MentionState.ASSIGNED)
+                row.state = MentionState.ASSIGNED.value
+                row.assigned_to = person.name
+                uow.audit(now, op.name, "mention.assign", "mention", row.id,
+                          {"incident": row.incident_id, "to": person.name})
+            uow.flush()
+            views = self._views(uow, found, now)
+            uow.commit()
+            return views
+
+    def set_aside(self, mention_id: int, reason: str, actor: str) -> MentionView:
+        return self.set_aside_many([mention_id], reason, actor)[0]
+
+    def set_aside_many(self, mention_ids: Sequence[int], reason: str, actor: str
+                       ) -> list[MentionView]:
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            op = acting(uow, actor)
+            require(op, Action.WRITE_TIMELINE)
+            found = self._triage(uow, mention_ids)
+            for row in found:
+                why = check_can_set_aside(MentionState(row.state), reason)
+                move(uow, row.incident_id, row.author, MentionState(row.state),
+                     MentionState.SET_ASIDE)
+                row.state = MentionState.SET_ASIDE.value
+                row.set_aside_reason = why
+                uow.audit(now, op.name, "mention.set_aside", "mention", row.id,
+                          {"incident": row.incident_id, "reason": why})
+            uow.flush()
+            views = self._views(uow, found, now)
+            uow.commit()
+            return views
+
+    def _triage(self, uow: UnitOfWork, mention_ids: Sequence[int]) -> list[MentionRow]:
+        if not mention_ids:
+            raise InvalidInput("mention: no mention given")
+        found = [self._load(uow, i, for_update=True) for i in dict.fromkeys(mention_ids)]
+        for inc_id in {r.incident_id for r in found}:
+            inc = load_incident(uow, inc_id)
+            if inc.status == "closed":
+                raise PolicyRefused(f"incident: {inc.id} is closed")
+        return found
+
+    def _views(self, uow: UnitOfWork, found: list[MentionRow], now: datetime
+               ) -> list[MentionView]:
+        drill = {i: load_incident(uow, i).drill for i in {r.incident_id for r in found}}
+        return [self._view(r, now, drill[r.incident_id]) for r in found]
+
+    # --- replying ----------------------------------------------------------
+    def reply(self, mention_id: int, body: str, actor: str) -> MentionReply:
+        """Draft a ``direct_reply`` linked to the mention; it is answered once that is
+        published, after approval by the owner of the communications chain."""
+        from .messages import MessageService
+
+        messages = MessageService(self.ctx)
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            row = self._load(uow, mention_id, for_update=True)
+            check_can_reply(MentionState(row.state))
+            self._refuse_second_reply(uow, row)
+            m, inc = messages.draft_in(uow, row.incident_id, Channel.DIRECT_REPLY, body, actor,
+                                       purpose=Purpose.REPLY)
+            uow.session.add(MentionReplyRow(message_id=m.id, mention_id=row.id))
+            row.reply_message_id = m.id
+            if row.state == MentionState.NEW.value:
+                move(uow, row.incident_id, row.author, MentionState.NEW, MentionState.ASSIGNED)
+                row.state = MentionState.ASSIGNED.value
+                row.assigned_to = row.assigned_to or actor
+            uow.flush()
+            uow.audit(now, actor, "mention.reply", "mention", row.id,
+                      {"incident": row.incident_id, "message": m.id})
+            view = self._view(row, now, inc.drill)
+            message = messages._view(uow, m, inc.drill)
+            uow.commit()
+            return MentionReply(view, message)
+
+    @staticmethod
+    def _refuse_second_reply(uow: UnitOfWork, row: MentionRow) -> None:
+        if row.reply_message_id is None:
+            return
+        state = uow.session.execute(select(MessageRow.state).where(
+            MessageRow.id == row.reply_message_id)).scalar_one_or_none()
+        if state is not None and state != MessageState.WITHDRAWN.value:
+            raise PolicyRefused(f"mention: reply message {row.reply_message_id} is already "
+                                f"{state.replace('_', ' ')}; withdraw it to draft another")
