@@ -18,7 +18,7 @@ XCB_PKGS := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-ra
 SCREEN_PKGS := xvfb xauth
 # The Prometheus source is tested against a real server on loopback; service, persistence,
 # CLI and health tests also run on a throw-away PostgreSQL server (tests/pg.py).
-TEST_PKGS := prometheus postgresql
+TEST_PKGS := prometheus postgresql poppler-utils
 # make package: PyInstaller bundles libpython (Debian ships it apart from python3)
 # and strips with binutils; the checks validate the .desktop file and the
 # metainfo, and run the bundle in a network namespace (unshare).

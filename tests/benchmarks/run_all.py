@@ -99,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--profiles", type=int, default=10_000_000)
     parser.add_argument("--stream-minutes", type=int, default=60)
+    parser.add_argument("--drill-minutes", type=int, default=360,
+                        help="simulated minutes the drill-window figure plays at x60")
     args = parser.parse_args(argv)
     out: dict[str, Figure] = {}
     with tempfile.TemporaryDirectory() as tmp:
