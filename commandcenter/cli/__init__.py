@@ -27,6 +27,8 @@ from . import (
     audit,
     changes,
     commitments,
+    drills,
+    export,
     health,
     incidents,
     mentions,
@@ -40,10 +42,12 @@ __all__ = ["ENV_NEW_PASSPHRASE", "ENV_PASSPHRASE", "UsageError", "build_parser",
 
 # In the order `commandcenter --help` lists them.
 GROUPS = (admin, roster, incidents, messages, health, audit, commitments, changes,
-          mentions, paging)
+          mentions, drills, export, paging)
 
 
 def _gui(a: argparse.Namespace, settings: Any) -> int:
+    if getattr(a, "drill", None):
+        return _drill_gui(a)
     from commandcenter.ui.app import run_gui
 
     if getattr(a, "wall", False):
@@ -51,6 +55,19 @@ def _gui(a: argparse.Namespace, settings: Any) -> int:
 
         return run_wall(settings, demo=getattr(a, "demo", False))
     return run_gui(settings, demo=getattr(a, "demo", False), smoke=getattr(a, "smoke", False))
+
+
+def _drill_gui(a: argparse.Namespace) -> int:
+    """``gui --drill SCENARIO``: the incident room on a new drill database and its clock."""
+    from pathlib import Path
+
+    from commandcenter.cli.drills import new_run_folder
+    from commandcenter.drills.scenario import parse_scenario, read_text
+    from commandcenter.ui.drill_room import run_drill_gui
+
+    scenario = Path(a.drill)
+    name = parse_scenario(read_text(scenario), str(scenario)).name
+    return run_drill_gui(scenario, Path(a.actions) if a.actions else None, new_run_folder(name))
 
 
 def build_parser() -> Parser:
@@ -65,6 +82,9 @@ def build_parser() -> Parser:
                         "render each panel, print one JSON line and exit")
     g.add_argument("--wall", action="store_true",
                    help="the wall display: full screen, read-only, no sign-in")
+    g.add_argument("--drill", metavar="SCENARIO",
+                   help="run a drill: the window on the drill's own database and clock")
+    g.add_argument("--actions", metavar="FILE", help="with --drill: scripted player actions")
     for module in GROUPS:
         module.register(registry)
     return p
