@@ -23,7 +23,7 @@ BODY = "We know scores look wrong. We're sorry. We're investigating. Next update
 
 
 @pytest.fixture
-def company(services: Services) -> Services:
+def sample(services: Services) -> Services:
     load_sample(services)  # communications: Maya (flying) > Priya Raman > Omar Haddad
     for m in services.messages.review_queue():  # the sample's own waiting message
         services.messages.withdraw(m.id, m.author)
@@ -47,20 +47,20 @@ def _entries(svc: Services, incident_id: int, kind: EntryKind) -> list[str]:
 
 
 def test_a_submission_pages_the_owner_saying_what_waits_since_when_with_a_link(  # type: ignore[no-untyped-def]
-    company, clock: SimulatedClock,
+    sample, clock: SimulatedClock,
 ):
-    mid = _submit(company)
-    pages = [p for p in company.paging.pages_for("Priya Raman") if p.message_id == mid]
+    mid = _submit(sample)
+    pages = [p for p in sample.paging.pages_for("Priya Raman") if p.message_id == mid]
     assert len(pages) == 1
     page = pages[0]
     assert page.kind == "review" and page.link == f"commandcenter://review/{mid}"
     assert f"Message {mid} (x holding) by Tom Becker" in page.subject
     assert "waits for your approval since 2026-03-02 08:30 UTC (0 min)" in page.body
     assert "escalates" in page.body and page.link in page.body
-    assert company.paging.pages_for("Omar Haddad") == []  # nobody else is bothered
-    paged = _entries(company, _current(company), EntryKind.APPROVER_PAGED)
+    assert sample.paging.pages_for("Omar Haddad") == []  # nobody else is bothered
+    paged = _entries(sample, _current(sample), EntryKind.APPROVER_PAGED)
     assert any(f"Priya Raman paged to approve message {mid}" in t for t in paged)
-    (request,) = [r for r in company.paging.waiting() if r.message_id == mid]
+    (request,) = [r for r in sample.paging.waiting() if r.message_id == mid]
     assert request.owner == "Priya Raman" and request.severity is Severity.SEV1
     assert request.deadline_at - request.requested_at == timedelta(minutes=15)
 
@@ -88,10 +88,10 @@ def smtp_server() -> Iterator[tuple[SmtpSettings, list]]:
         controller.stop()
 
 
-def test_the_page_goes_out_by_email_through_the_smtp_server(company, smtp_server):  # type: ignore[no-untyped-def]
+def test_the_page_goes_out_by_email_through_the_smtp_server(sample, smtp_server):  # type: ignore[no-untyped-def]
     settings, received = smtp_server
-    company.paging.smtp = settings
-    mid = _submit(company)
+    sample.paging.smtp = settings
+    mid = _submit(sample)
     assert len(received) == 1
     envelope = received[0]
     assert envelope.rcpt_tos == ["priya.raman@scorely.example"]
@@ -100,117 +100,117 @@ def test_the_page_goes_out_by_email_through_the_smtp_server(company, smtp_server
     assert f"Approval waits: Message {mid}" in mail["Subject"]
     text = mail.get_payload(decode=True).decode()
     assert f"commandcenter://review/{mid}" in text and "since 2026-03-02 08:30 UTC" in text
-    (page,) = [p for p in company.paging.pages(mid)]
+    (page,) = [p for p in sample.paging.pages(mid)]
     assert page.email_state == "sent" and page.email_error == ""
 
 
-def test_a_server_that_is_down_keeps_the_mail_pending_with_the_reason(company):  # type: ignore[no-untyped-def]
+def test_a_server_that_is_down_keeps_the_mail_pending_with_the_reason(sample):  # type: ignore[no-untyped-def]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nobody listens here
-    company.paging.smtp = SmtpSettings("127.0.0.1", port, timeout_s=2)
-    mid = _submit(company)
-    (page,) = company.paging.pages(mid)
+    sample.paging.smtp = SmtpSettings("127.0.0.1", port, timeout_s=2)
+    mid = _submit(sample)
+    (page,) = sample.paging.pages(mid)
     assert page.email_state == "pending" and f"127.0.0.1:{port}" in page.email_error
-    assert company.messages.get(mid).state is MessageState.IN_REVIEW  # submitted all the same
+    assert sample.messages.get(mid).state is MessageState.IN_REVIEW  # submitted all the same
 
 
 def test_no_decision_in_time_escalates_as_a_recorded_time_limited_delegation(  # type: ignore[no-untyped-def]
-    company, clock: SimulatedClock,
+    sample, clock: SimulatedClock,
 ):
-    mid = _submit(company)
-    inc = _current(company)
+    mid = _submit(sample)
+    inc = _current(sample)
     clock.advance(timedelta(minutes=14, seconds=59))
-    assert company.paging.tick().escalated == 0
-    assert company.messages.owner_now() == "Priya Raman"
+    assert sample.paging.tick().escalated == 0
+    assert sample.messages.owner_now() == "Priya Raman"
     clock.advance(timedelta(seconds=1))  # SEV1: 15 minutes
-    assert company.paging.tick().escalated >= 1
-    assert company.paging.tick().escalated == 0  # once
+    assert sample.paging.tick().escalated >= 1
+    assert sample.paging.tick().escalated == 0  # once
 
-    owner = company.roster.owner("communications")
+    owner = sample.roster.owner("communications")
     assert owner.owner.name == "Omar Haddad" and owner.delegation is not None
     assert owner.delegation.expires_at == clock.now() + timedelta(minutes=120)
     assert owner.delegation.granted_by == "escalation policy v0"
-    changes = _entries(company, inc, EntryKind.AUTHORITY_CHANGE)
+    changes = _entries(sample, inc, EntryKind.AUTHORITY_CHANGE)
     assert any("escalated from Priya Raman to Omar Haddad" in t and f"message {mid}" in t
                for t in changes)
-    to_omar = [p for p in company.paging.pages_for("Omar Haddad") if p.message_id == mid]
+    to_omar = [p for p in sample.paging.pages_for("Omar Haddad") if p.message_id == mid]
     assert [p.kind for p in to_omar] == ["escalated"]
     assert "Escalated to you: Priya Raman did not decide in time" in to_omar[0].body
-    told = [p for p in company.paging.pages_for("Priya Raman") if p.message_id == mid]
+    told = [p for p in sample.paging.pages_for("Priya Raman") if p.message_id == mid]
     assert [p.kind for p in told] == ["review", "escalated_away"]
     assert "passed to Omar Haddad" in told[1].subject
 
     # The new owner approves with his passphrase; the one passed over cannot.
     with pytest.raises(PolicyRefused, match="Omar Haddad"):
-        company.messages.approve(mid, "Priya Raman", PASSPHRASE)
-    approved = company.messages.approve(mid, "Omar Haddad", PASSPHRASE)
+        sample.messages.approve(mid, "Priya Raman", PASSPHRASE)
+    approved = sample.messages.approve(mid, "Omar Haddad", PASSPHRASE)
     assert approved.state is MessageState.APPROVED
-    company.paging.tick()
-    assert company.paging.pages_for("Omar Haddad") == [] or all(
-        p.message_id != mid for p in company.paging.pages_for("Omar Haddad"))
+    sample.paging.tick()
+    assert sample.paging.pages_for("Omar Haddad") == [] or all(
+        p.message_id != mid for p in sample.paging.pages_for("Omar Haddad"))
 
 
-def test_the_policy_in_force_at_request_time_stays_in_force(company, clock):  # type: ignore[no-untyped-def]
-    first = _submit(company)
-    company.paging.set_policy({Severity.SEV1: 5, Severity.SEV2: 10, Severity.SEV3: 60,
+def test_the_policy_in_force_at_request_time_stays_in_force(sample, clock):  # type: ignore[no-untyped-def]
+    first = _submit(sample)
+    sample.paging.set_policy({Severity.SEV1: 5, Severity.SEV2: 10, Severity.SEV3: 60,
                                Severity.SEV4: 120}, delegation_minutes=30,
                               by=Credentials("Alex Moreau", PASSPHRASE))
-    changes = _entries(company, _current(company), EntryKind.AUTHORITY_CHANGE)
+    changes = _entries(sample, _current(sample), EntryKind.AUTHORITY_CHANGE)
     assert any("Escalation policy v1: escalate after SEV1 5 min" in t for t in changes)
-    second = _submit(company, author="Omar Haddad")
+    second = _submit(sample, author="Omar Haddad")
     clock.advance(timedelta(minutes=5))
-    company.paging.tick()
-    requests = {r.message_id: r for r in company.paging.waiting()}
+    sample.paging.tick()
+    requests = {r.message_id: r for r in sample.paging.waiting()}
     assert requests[first].escalations == 0  # made under the default: 15 minutes
     assert requests[second].policy.version == 1
     assert requests[second].state == "stuck"  # Omar wrote it: nobody else to escalate to
     clock.advance(timedelta(minutes=10))
-    company.paging.tick()
-    assert {r.message_id: r for r in company.paging.waiting()}[first].escalations == 1
+    sample.paging.tick()
+    assert {r.message_id: r for r in sample.paging.waiting()}[first].escalations == 1
 
 
-def test_setting_the_policy_needs_a_signed_in_commander(company):  # type: ignore[no-untyped-def]
+def test_setting_the_policy_needs_a_signed_in_commander(sample):  # type: ignore[no-untyped-def]
     with pytest.raises(PolicyRefused):
-        company.paging.set_policy({s: 1 for s in Severity}, delegation_minutes=30,
+        sample.paging.set_policy({s: 1 for s in Severity}, delegation_minutes=30,
                                   by=Credentials("Tom Becker", PASSPHRASE))  # a spokesperson
     with pytest.raises(PolicyRefused):
-        company.paging.set_policy({s: 1 for s in Severity}, delegation_minutes=30,
+        sample.paging.set_policy({s: 1 for s in Severity}, delegation_minutes=30,
                                   by=Credentials("Alex Moreau", "wrong"))
-    assert company.paging.policy().version == 0
+    assert sample.paging.policy().version == 0
 
 
-def test_escalation_never_hands_someone_his_own_words(company, clock):  # type: ignore[no-untyped-def]
-    mid = _submit(company, author="Omar Haddad")  # Omar is next in the chain after Priya
+def test_escalation_never_hands_someone_his_own_words(sample, clock):  # type: ignore[no-untyped-def]
+    mid = _submit(sample, author="Omar Haddad")  # Omar is next in the chain after Priya
     clock.advance(timedelta(minutes=15))
-    assert company.paging.tick().escalated == 0
-    assert company.roster.owner("communications").owner.name == "Priya Raman"
-    assert any("not escalated" in t for t in _entries(company, _current(company),
+    assert sample.paging.tick().escalated == 0
+    assert sample.roster.owner("communications").owner.name == "Priya Raman"
+    assert any("not escalated" in t for t in _entries(sample, _current(sample),
                                                       EntryKind.APPROVER_PAGED))
-    assert [r.state for r in company.paging.waiting() if r.message_id == mid] == ["stuck"]
+    assert [r.state for r in sample.paging.waiting() if r.message_id == mid] == ["stuck"]
 
 
-def test_a_drill_pages_but_never_delegates_live_authority(company, clock):  # type: ignore[no-untyped-def]
-    drill = company.incidents.open("Exercise: scores halved", Severity.SEV2, "Alex Moreau",
+def test_a_drill_pages_but_never_delegates_live_authority(sample, clock):  # type: ignore[no-untyped-def]
+    drill = sample.incidents.open("Exercise: scores halved", Severity.SEV2, "Alex Moreau",
                                    drill=True).id
-    mid = _submit(company, incident=drill)
-    (page,) = [p for p in company.paging.pages_for("Priya Raman") if p.message_id == mid]
+    mid = _submit(sample, incident=drill)
+    (page,) = [p for p in sample.paging.pages_for("Priya Raman") if p.message_id == mid]
     assert page.subject.startswith("EXERCISE")
     clock.advance(timedelta(minutes=30))  # SEV2
-    company.paging.tick()
-    assert company.roster.owner("communications").owner.name == "Priya Raman"
+    sample.paging.tick()
+    assert sample.roster.owner("communications").owner.name == "Priya Raman"
     assert any("EXERCISE: would escalate from Priya Raman to Omar Haddad" in t
-               for t in _entries(company, drill, EntryKind.AUTHORITY_CHANGE))
+               for t in _entries(sample, drill, EntryKind.AUTHORITY_CHANGE))
 
 
-def test_a_second_request_follows_the_chain_to_its_new_owner(company, clock):  # type: ignore[no-untyped-def]
-    first = _submit(company)
+def test_a_second_request_follows_the_chain_to_its_new_owner(sample, clock):  # type: ignore[no-untyped-def]
+    first = _submit(sample)
     clock.advance(timedelta(minutes=10))
-    second = _submit(company)
+    second = _submit(sample)
     clock.advance(timedelta(minutes=5))
-    company.paging.tick()  # the first escalates to Omar; the second follows him
-    to_omar = {p.message_id: p.kind for p in company.paging.pages_for("Omar Haddad")}
+    sample.paging.tick()  # the first escalates to Omar; the second follows him
+    to_omar = {p.message_id: p.kind for p in sample.paging.pages_for("Omar Haddad")}
     assert to_omar == {first: "escalated", second: "review"}
-    (req,) = [r for r in company.paging.waiting() if r.message_id == second]
+    (req,) = [r for r in sample.paging.waiting() if r.message_id == second]
     assert req.owner == "Omar Haddad" and req.escalations == 0
     assert req.deadline_at == clock.now() + timedelta(minutes=15)
