@@ -22,7 +22,15 @@ from typing import IO
 from sqlalchemy import func, select
 
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
-from commandcenter.domain.mention_files import BadLines, Row, check_fields, dedupe_key, parse
+from commandcenter.domain.mention_files import (
+    BadLines,
+    Row,
+    check_fields,
+    dedupe_from,
+    dedupe_key,
+    parse,
+    who_crc,
+)
 from commandcenter.domain.mentions import (
     OPEN_STATES,
     ImportReport,
@@ -194,12 +202,16 @@ class MentionService:
         confirmed_count = 0
         out: list[tuple[object, ...]] = []
         append = out.append
+        whos: dict[tuple[str, str], int] = {}
         for _line, channel, author, reach, body, at_ts, link, profile_id in batch:
             fell, check_text = facts[(profile_id, author)]
             neg, own, confirmed, rank = rank_inputs(reach, body, at_ts, fell)
             confirmed_count += confirmed
+            who = whos.get((channel, author))
+            if who is None:
+                who = whos[(channel, author)] = who_crc(channel, author)
             append((incident_id, channel, author, reach, body, at_ts, link, profile_id,
-                    dedupe_key(channel, author, at_ts, body), neg, own, confirmed,
+                    dedupe_from(who, body), neg, own, confirmed,
                     check_text, rank, new, source, 1))
         return out, confirmed_count
 
