@@ -141,14 +141,20 @@ def hours(at: datetime | float) -> float:
     return float(ts) / 3600.0
 
 
-def rank_inputs(reach: int, text: str, at_ts: float, fell: bool
-                ) -> tuple[float, bool, bool, float]:
-    """(negativity, own score, confirmed, rank): the import's inner loop, kept lean."""
+def reach_term(reach: int) -> float:
+    """The reach points as the rank adds them (``reach`` not negative)."""
+    return REACH_POINTS * min(1.0, math.log10(1.0 + reach) / REACH_FULL)
+
+
+def rank_inputs(reach: int, text: str, at_ts: float, fell: bool,
+                reach_pts: float | None = None) -> tuple[float, bool, bool, float]:
+    """(negativity, own score, confirmed, rank): the import's inner loop, kept lean.
+    ``reach_pts``: :func:`reach_term` of ``reach`` when the caller has it already."""
     low = text.lower()
     neg = negativity_lower(text, low)
     own = own_score_lower(low)
     confirmed = fell and (neg > 0.0 or own)
-    rank = (REACH_POINTS * min(1.0, math.log10(1.0 + reach) / REACH_FULL)
+    rank = ((reach_term(reach) if reach_pts is None else reach_pts)
             + NEGATIVITY_POINTS * neg + (OWN_SCORE_POINTS if own else 0.0)
             + (DATA_POINTS if confirmed else 0.0) + RECENCY_PER_HOUR * at_ts / 3600.0)
     return neg, own, confirmed, rank

@@ -44,6 +44,7 @@ from commandcenter.domain.mentions import (
     epoch_utc,
     priority_at,
     rank_inputs,
+    reach_term,
     reasons,
 )
 from commandcenter.domain.messages import Channel, MessageState, MessageView, Purpose
@@ -59,7 +60,6 @@ from .mention_authors import (
     add_new,
     move,
     state_counts,
-    tally,
     tally_stored_since,
     top_voices,
 )
@@ -69,9 +69,10 @@ BATCH = 20_000
 FIRST_SCREEN = 200
 IMPORT_CACHE_KIB = -65536
 IMPORT_ACTOR = "mention-import"
-INSERT_COLUMNS = ("incident_id", "channel", "author", "reach", "text", "at_ts", "link",
-                  "profile_id", "dedupe", "negativity", "own_score", "confirmed", "data_check",
-                  "rank", "state", "source", "version")
+ROW_COLUMNS = ("channel", "author", "reach", "text", "at_ts", "link", "profile_id", "dedupe",
+               "negativity", "own_score", "confirmed", "data_check", "rank")
+SHARED_COLUMNS = ("incident_id", "state", "source", "version")
+SOURCES = frozenset({"import", "drill", "record"})
 
 
 def _facts(checks: dict[Who, ScoreCheck]) -> dict[Who, tuple[bool, str]]:
@@ -109,6 +110,7 @@ class MentionService:
         bad = BadLines(path.name)
         facts: dict[Who, tuple[bool, str]] = {}
         counts: Tally = {}
+        whos: dict[tuple[str, str], int] = {}
         count = confirmed = 0
         with tempfile.TemporaryFile() as spill:
             pending: list[Row] = []
@@ -121,11 +123,11 @@ class MentionService:
                     continue  # refused already: only the bad lines are still wanted
                 pending.append(row)
                 if len(pending) >= BATCH:
-                    confirmed += self._spill(spill, inc_id, pending, snapshots, facts, counts)
+                    confirmed += self._spill(spill, pending, snapshots, facts, counts, whos)
                     pending = []
             bad.raise_if_any(count)
             if pending:
-                confirmed += self._spill(spill, inc_id, pending, snapshots, facts, counts)
+                confirmed += self._spill(spill, pending, snapshots, facts, counts, whos)
             spill.seek(0)
             now = self.ctx.clock.now()
             with self.ctx.uow() as uow:  # the role as it is now, not when the read began
@@ -137,7 +139,7 @@ class MentionService:
                 inc = self._open_incident(uow, inc_id)
                 before = self._count(uow, inc.id)
                 last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
-                self._insert_spilled(uow, spill)
+                self._insert_spilled(uow, inc.id, spill)
                 stored = self._count(uow, inc.id) - before
                 if stored != count:  # duplicates: tally what was stored, not what was read
                     counts = tally_stored_since(uow, inc.id, last_id)
@@ -160,11 +162,9 @@ class MentionService:
             found = self._by_dedupe(uow, inc.id, row[5], key)
             if found is None:
                 checks = score_checks(uow, [(row[7], row[2])])
-                prepared, _ = self._prepared(inc.id, [row], _facts(checks),
-                                             "drill" if inc.drill else "record")
-                self._insert(uow, prepared)
                 counts: Tally = {}
-                tally(counts, ((r[1], r[2], r[3], r[11]) for r in prepared))
+                prepared, _ = self._prepared([row], _facts(checks), counts, {})
+                self._insert(uow, inc.id, "drill" if inc.drill else "record", prepared)
                 add_new(uow, inc.id, counts)
                 found = self._by_dedupe(uow, inc.id, row[5], key)
                 assert found is not None
@@ -194,41 +194,51 @@ class MentionService:
             MentionRow.incident_id == incident_id)).scalar_one()
 
     @staticmethod
-    def _prepared(incident_id: int, batch: Iterable[Row], facts: dict[Who, tuple[bool, str]],
-                  source: str) -> tuple[list[tuple[object, ...]], int]:
-        """The insert tuples of ``batch`` (rank inputs computed) and how many are confirmed.
-        ``facts``: (the data shows a fall, the check's text) of each (profile_id, author)."""
-        new = MentionState.NEW.value
+    def _prepared(batch: Iterable[Row], facts: dict[Who, tuple[bool, str]], counts: Tally,
+                  whos: dict[tuple[str, str], int]) -> tuple[list[tuple[object, ...]], int]:
+        """The insert tuples of ``batch`` (``ROW_COLUMNS``, rank inputs computed) and how
+        many are confirmed; each row is added to the author ``counts`` (as ``tally``).
+        ``facts``: (the data shows a fall, the check's text) of each (profile_id, author);
+        ``whos``: the dedupe key's channel/author half, kept across batches."""
         confirmed_count = 0
         out: list[tuple[object, ...]] = []
         append = out.append
-        whos: dict[tuple[str, str], int] = {}
+        points: dict[int, float] = {}
         for _line, channel, author, reach, body, at_ts, link, profile_id in batch:
             fell, check_text = facts[(profile_id, author)]
-            neg, own, confirmed, rank = rank_inputs(reach, body, at_ts, fell)
+            reach_pts = points.get(reach)
+            if reach_pts is None:
+                reach_pts = points[reach] = reach_term(reach)
+            neg, own, confirmed, rank = rank_inputs(reach, body, at_ts, fell, reach_pts)
             confirmed_count += confirmed
             who = whos.get((channel, author))
             if who is None:
                 who = whos[(channel, author)] = who_crc(channel, author)
-            append((incident_id, channel, author, reach, body, at_ts, link, profile_id,
-                    dedupe_from(who, body), neg, own, confirmed,
-                    check_text, rank, new, source, 1))
+            append((channel, author, reach, body, at_ts, link, profile_id,
+                    dedupe_from(who, body), neg, own, confirmed, check_text, rank))
+            found = counts.get(author)
+            if found is None:
+                counts[author] = [channel, reach, 1, confirmed]
+            else:
+                if reach > found[1]:
+                    found[0], found[1] = channel, reach
+                found[2] += 1
+                found[3] = found[3] or confirmed
         return out, confirmed_count
 
-    def _spill(self, spill: IO[bytes], incident_id: int, batch: list[Row],
-               snapshots: list[Snapshot], facts: dict[Who, tuple[bool, str]],
-               counts: Tally) -> int:
+    def _spill(self, spill: IO[bytes], batch: list[Row], snapshots: list[Snapshot],
+               facts: dict[Who, tuple[bool, str]], counts: Tally,
+               whos: dict[tuple[str, str], int]) -> int:
         unseen = {(r[7], r[2]) for r in batch} - facts.keys()
         if unseen:
             facts.update(_facts(check_against(snapshots, unseen)))
-        prepared, confirmed = self._prepared(incident_id, batch, facts, "import")
-        tally(counts, ((r[1], r[2], r[3], r[11]) for r in prepared))
+        prepared, confirmed = self._prepared(batch, facts, counts, whos)
         blob = marshal.dumps(prepared)
         spill.write(len(blob).to_bytes(8, "little"))
         spill.write(blob)
         return confirmed
 
-    def _insert_spilled(self, uow: UnitOfWork, spill: IO[bytes]) -> None:
+    def _insert_spilled(self, uow: UnitOfWork, incident_id: int, spill: IO[bytes]) -> None:
         conn = uow.session.connection()
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:  # the indexes of a big import stay in memory: 64 MB, not the default 2
@@ -236,18 +246,23 @@ class MentionService:
             conn.exec_driver_sql(f"PRAGMA cache_size = {IMPORT_CACHE_KIB}")
         try:
             while size := int.from_bytes(spill.read(8), "little"):
-                self._insert(uow, marshal.loads(spill.read(size)))
+                self._insert(uow, incident_id, "import", marshal.loads(spill.read(size)))
         finally:
             if sqlite:
                 conn.exec_driver_sql(f"PRAGMA cache_size = {int(kept)}")
 
     @staticmethod
-    def _insert(uow: UnitOfWork, batch: list[tuple[object, ...]]) -> None:
-        """Core executemany; an (incident, instant, dedupe) clash is skipped, not stored."""
+    def _insert(uow: UnitOfWork, incident_id: int, source: str,
+                batch: list[tuple[object, ...]]) -> None:
+        """executemany of ``ROW_COLUMNS`` tuples; the columns every row of a batch shares
+        are written into the statement, not bound a million times. An (incident,
+        instant, dedupe) clash is skipped, not stored."""
+        assert source in SOURCES
         conn = uow.session.connection()
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = (f"INSERT INTO mentions ({', '.join(INSERT_COLUMNS)}) VALUES "
-               f"({', '.join([mark] * len(INSERT_COLUMNS))}) "
+        shared = (int(incident_id), f"'{MentionState.NEW.value}'", f"'{source}'", 1)
+        sql = (f"INSERT INTO mentions ({', '.join(ROW_COLUMNS + SHARED_COLUMNS)}) VALUES "
+               f"({', '.join([mark] * len(ROW_COLUMNS) + [str(v) for v in shared])}) "
                "ON CONFLICT (incident_id, at_ts, dedupe) DO NOTHING")
         conn.exec_driver_sql(sql, batch)
 
