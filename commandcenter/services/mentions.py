@@ -10,10 +10,12 @@ message is published (``publish_hooks.after_publish`` -> ``mention_replies``).
 
 from __future__ import annotations
 
+import gc
 import heapq
 import marshal
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -43,8 +45,7 @@ from commandcenter.domain.mentions import (
     check_can_set_aside,
     epoch_utc,
     priority_at,
-    rank_inputs,
-    reach_term,
+    rank_columns,
     reasons,
 )
 from commandcenter.domain.messages import Channel, MessageState, MessageView, Purpose
@@ -60,6 +61,7 @@ from .mention_authors import (
     add_new,
     move,
     state_counts,
+    tally,
     tally_stored_since,
     top_voices,
 )
@@ -77,6 +79,20 @@ SOURCES = frozenset({"import", "drill", "record"})
 
 def _facts(checks: dict[Who, ScoreCheck]) -> dict[Who, tuple[bool, str]]:
     return {who: (c.fell, c.text()) for who, c in checks.items()}
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while an import makes its millions of tuples and lists
+    (none of them in a cycle): each collection would walk the ones still alive again.
+    Reference counting still frees everything; the collector runs again after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +117,10 @@ class MentionService:
         ingested (audited as ``IMPORT_ACTOR``); a named operator needs the right to
         write to the timeline.
         """
-        path = Path(path)
+        with _collector_paused():
+            return self._import_file(incident_id, Path(path), actor)
+
+    def _import_file(self, incident_id: int, path: Path, actor: str | None) -> ImportReport:
         with self.ctx.uow() as uow:  # checked first: a wrong incident costs no read
             if actor is not None:
                 require(acting(uow, actor), Action.WRITE_TIMELINE)
@@ -200,31 +219,25 @@ class MentionService:
         many are confirmed; each row is added to the author ``counts`` (as ``tally``).
         ``facts``: (the data shows a fall, the check's text) of each (profile_id, author);
         ``whos``: the dedupe key's channel/author half, kept across batches."""
-        confirmed_count = 0
-        out: list[tuple[object, ...]] = []
-        append = out.append
-        points: dict[int, float] = {}
-        for _line, channel, author, reach, body, at_ts, link, profile_id in batch:
-            fell, check_text = facts[(profile_id, author)]
-            reach_pts = points.get(reach)
-            if reach_pts is None:
-                reach_pts = points[reach] = reach_term(reach)
-            neg, own, confirmed, rank = rank_inputs(reach, body, at_ts, fell, reach_pts)
-            confirmed_count += confirmed
-            who = whos.get((channel, author))
+        rows = list(batch)
+        if not rows:
+            return [], 0
+        _lines, channels, authors, reaches, texts, ats, links, pids = zip(*rows, strict=True)
+        who_facts = map(facts.__getitem__, zip(pids, authors, strict=True))
+        fells, check_texts = zip(*who_facts, strict=True)
+        negs, owns, confirmed, ranks = rank_columns(reaches, texts, ats, fells)
+        get = whos.get
+        keys = []
+        for pair in zip(channels, authors, strict=True):
+            who = get(pair)
             if who is None:
-                who = whos[(channel, author)] = who_crc(channel, author)
-            append((channel, author, reach, body, at_ts, link, profile_id,
-                    dedupe_from(who, body), neg, own, confirmed, check_text, rank))
-            found = counts.get(author)
-            if found is None:
-                counts[author] = [channel, reach, 1, confirmed]
-            else:
-                if reach > found[1]:
-                    found[0], found[1] = channel, reach
-                found[2] += 1
-                found[3] = found[3] or confirmed
-        return out, confirmed_count
+                who = whos[pair] = who_crc(*pair)
+            keys.append(who)
+        dedupes = list(map(dedupe_from, keys, texts))
+        tally(counts, zip(channels, authors, reaches, confirmed, strict=True))
+        out = list(zip(channels, authors, reaches, texts, ats, links, pids, dedupes, negs,
+                       owns, confirmed, check_texts, ranks, strict=True))
+        return out, sum(confirmed)
 
     def _spill(self, spill: IO[bytes], batch: list[Row], snapshots: list[Snapshot],
                facts: dict[Who, tuple[bool, str]], counts: Tally,
