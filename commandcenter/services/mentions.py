@@ -75,6 +75,7 @@ ROW_COLUMNS = ("channel", "author", "reach", "text", "at_ts", "link", "profile_i
                "negativity", "own_score", "confirmed", "data_check", "rank")
 SHARED_COLUMNS = ("incident_id", "state", "source", "version")
 SOURCES = frozenset({"import", "drill", "record"})
+RANK_INDEX = "ix_mentions_rank"
 
 
 def _facts(checks: dict[Who, ScoreCheck]) -> dict[Who, tuple[bool, str]]:
@@ -158,7 +159,7 @@ class MentionService:
                 inc = self._open_incident(uow, inc_id)
                 before = self._count(uow, inc.id)
                 last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
-                self._insert_spilled(uow, inc.id, spill)
+                self._insert_spilled(uow, inc.id, spill, big=last_id < count)
                 stored = self._count(uow, inc.id) - before
                 if stored != count:  # duplicates: tally what was stored, not what was read
                     counts = tally_stored_since(uow, inc.id, last_id)
@@ -251,15 +252,31 @@ class MentionService:
         spill.write(blob)
         return confirmed
 
-    def _insert_spilled(self, uow: UnitOfWork, incident_id: int, spill: IO[bytes]) -> None:
+    def _insert_spilled(self, uow: UnitOfWork, incident_id: int, spill: IO[bytes],
+                        big: bool = False) -> None:
+        """The spilled batches into the database. ``big``: the import is larger than the
+        table (more rows than were ever stored); on SQLite the rank index is then dropped
+        and built again from its own stored definition after the rows are in: sorting a
+        million keys once is cheaper than a million random B-tree inserts. Both happen in
+        the import's transaction, so a failure leaves the index (and table) as they were,
+        and readers see the old table, index included, until the commit."""
         conn = uow.session.connection()
         sqlite = conn.dialect.name == "sqlite"
+        rebuild = None
         if sqlite:  # the indexes of a big import stay in memory: 64 MB, not the default 2
             kept = conn.exec_driver_sql("PRAGMA cache_size").scalar()
             conn.exec_driver_sql(f"PRAGMA cache_size = {IMPORT_CACHE_KIB}")
+            if big:
+                rebuild = conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
+                    (RANK_INDEX,)).scalar()
+                if rebuild:
+                    conn.exec_driver_sql(f"DROP INDEX {RANK_INDEX}")
         try:
             while size := int.from_bytes(spill.read(8), "little"):
                 self._insert(uow, incident_id, "import", marshal.loads(spill.read(size)))
+            if rebuild:
+                conn.exec_driver_sql(rebuild)
         finally:
             if sqlite:
                 conn.exec_driver_sql(f"PRAGMA cache_size = {int(kept)}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from commandcenter.app import Services
@@ -64,3 +65,34 @@ def test_an_import_stores_what_recording_each_mention_stores(
     assert report.confirmed == sum(row[10] for row in _stored(people, recorded)) >= 2
     assert _stored(people, imported) == _stored(people, recorded)
     assert _authors(people, imported) == _authors(people, recorded)
+
+
+def _rank_index(svc: Services) -> str | None:
+    with svc.ctx.uow() as uow:
+        return uow.session.connection().exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_mentions_rank'").scalar()
+
+
+def test_a_big_import_rebuilds_the_rank_index_inside_its_transaction(
+        people: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from commandcenter.services.mentions import MentionService
+
+    inc = open_incident(people)
+    index = _rank_index(people)
+    assert index is not None
+    path = write(tmp_path, [f"x,@a{i},{i},why did my score drop ({i}),{stamp(i)},,"
+                            for i in range(50)])
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(MentionService, "_insert", staticmethod(broken))
+    with pytest.raises(RuntimeError):
+        people.mentions.import_file(inc, path, BOB)
+    assert _rank_index(people) == index  # the drop was rolled back with the rows
+    assert _stored(people, inc) == []
+    monkeypatch.undo()
+    assert people.mentions.import_file(inc, path, BOB).stored == 50
+    assert _rank_index(people) == index
+    ranked = people.mentions.list(inc, limit=50)
+    assert [m.reach for m in ranked[:3]] == [49, 48, 47]
