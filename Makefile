@@ -16,8 +16,9 @@ QT_PKGS := libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfr
 XCB_PKGS := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
             libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
 SCREEN_PKGS := xvfb xauth
-# The Prometheus source is tested against a real server on loopback.
-TEST_PKGS := prometheus
+# The Prometheus source is tested against a real server on loopback; service, persistence,
+# CLI and health tests also run on a throw-away PostgreSQL server (tests/pg.py).
+TEST_PKGS := prometheus postgresql poppler-utils
 # make package: PyInstaller bundles libpython (Debian ships it apart from python3)
 # and strips with binutils; the checks validate the .desktop file and the
 # metainfo, and run the bundle in a network namespace (unshare).
@@ -63,7 +64,8 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: sysdeps-test $(STAMP) lint test-without-qt
-	QT_QPA_PLATFORM=offscreen COMMANDCENTER_REQUIRE_PROMETHEUS=1 $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen COMMANDCENTER_REQUIRE_PROMETHEUS=1 COMMANDCENTER_REQUIRE_POSTGRES=1 \
+	    $(BIN)/python -m pytest -q
 
 # Like napari's CI job: everything below ui/ must import and pass with Qt absent.
 # Its requirements are pyproject's, less everything Qt (.ci/requirements_without_qt.py).
@@ -81,7 +83,7 @@ $(NOQT_STAMP): pyproject.toml | sysdeps-base
 # import and run without Qt.
 test-without-qt: $(NOQT_STAMP)
 	! $(NOQT)/bin/python -c "import PySide6" 2>/dev/null
-	COMMANDCENTER_STATE_MACHINE_EXAMPLES=50 COMMANDCENTER_CRASH_KILLS=30 \
+	COMMANDCENTER_STATE_MACHINE_EXAMPLES=50 COMMANDCENTER_CRASH_KILLS=30 COMMANDCENTER_TEST_BACKENDS=sqlite \
 	    $(NOQT)/bin/python -m pytest -q -p no:cacheprovider \
 	    tests/domain tests/services \
 	    tests/persistence tests/cli -W "ignore::pytest.PytestConfigWarning"

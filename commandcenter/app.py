@@ -175,3 +175,28 @@ def build(
             uow.commit()
     services.messages.deliver_pending()
     return services
+
+
+def build_drill(folder: Path, clock: Clock, *, passphrases: Passphrases | None = None
+                ) -> Services:
+    """A drill's own database in ``folder`` (its outbox beside it), on a simulated clock.
+
+    A drill never writes to the live database: its records, messages and audit log
+    live here, so a finished drill can be reopened, re-reported and replayed.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    return build(Settings(database_url=f"sqlite:///{folder / 'drill.sqlite'}",
+                          data_dir=folder), clock=clock,
+                 passphrases=passphrases or exercise_passphrases())
+
+
+def exercise_passphrases() -> Passphrases:
+    """argon2id, the same algorithm and signing path, with light parameters: a drill's
+    passphrase is printed in its scenario file, so a costly hash would protect nothing
+    and cost the run about 0.3 s for every operator added and every approval."""
+    from argon2 import PasswordHasher
+
+    from commandcenter.services.keys import KeyDerivation
+
+    return Passphrases(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+                       KeyDerivation(time_cost=1, memory_cost=1024, parallelism=1))

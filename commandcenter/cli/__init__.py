@@ -22,20 +22,47 @@ from typing import Any
 from commandcenter.domain.errors import CommandCenterError, ConflictError
 from commandcenter.jsonable import jsonable
 
-from . import admin, audit, changes, commitments, health, incidents, mentions, messages, roster
+from . import (
+    admin,
+    audit,
+    changes,
+    commitments,
+    drills,
+    export,
+    health,
+    incidents,
+    mentions,
+    messages,
+    roster,
+)
 from .common import ENV_NEW_PASSPHRASE, ENV_PASSPHRASE, Parser, Registry, UsageError
 
 __all__ = ["ENV_NEW_PASSPHRASE", "ENV_PASSPHRASE", "UsageError", "build_parser", "main"]
 
 # In the order `commandcenter --help` lists them.
 GROUPS = (admin, roster, incidents, messages, health, audit, commitments, changes,
-          mentions)
+          mentions, drills, export)
 
 
 def _gui(a: argparse.Namespace, settings: Any) -> int:
+    if getattr(a, "drill", None):
+        return _drill_gui(a)
     from commandcenter.ui.app import run_gui
 
     return run_gui(settings, demo=getattr(a, "demo", False), smoke=getattr(a, "smoke", False))
+
+
+def _drill_gui(a: argparse.Namespace) -> int:
+    """``gui --drill SCENARIO``: the incident room on a new drill database and its clock."""
+    from pathlib import Path
+
+    from commandcenter.cli.drills import new_run_folder
+    from commandcenter.drills.scenario import parse_scenario, read_text
+    from commandcenter.ui.drill_room import run_drill_gui
+
+    scenario = Path(a.drill)
+    name = parse_scenario(read_text(scenario), str(scenario)).name
+    return run_drill_gui(scenario, Path(a.actions) if a.actions else None, new_run_folder(name))
 
 
 def build_parser() -> Parser:
@@ -48,6 +75,9 @@ def build_parser() -> Parser:
     g.add_argument("--smoke", action="store_true",
                    help="self-test: open a throw-away demo database in the data directory, "
                         "render each panel, print one JSON line and exit")
+    g.add_argument("--drill", metavar="SCENARIO",
+                   help="run a drill: the window on the drill's own database and clock")
+    g.add_argument("--actions", metavar="FILE", help="with --drill: scripted player actions")
     for module in GROUPS:
         module.register(registry)
     return p

@@ -24,7 +24,8 @@ def _message_draft(a: argparse.Namespace, svc: Any) -> Any:
 
 
 def _message_edit(a: argparse.Namespace, svc: Any) -> Any:
-    m = svc.messages.edit(a.id, a.body, signed_in(svc, a.as_), title=a.title)
+    m = svc.messages.edit(a.id, a.body, signed_in(svc, a.as_), title=a.title,
+                          expected_version=a.expect_version)
     _print_message(m)
     return m
 
@@ -77,6 +78,9 @@ def register(r: Registry) -> None:
     sp.add_argument("id", type=int)
     sp.add_argument("--body", required=True)
     sp.add_argument("--title")
+    sp.add_argument("--expect-version", type=int, metavar="N",
+                    help="refuse (exit 4) unless the message is still at version N "
+                         "(as 'message show --json' reported it)")
     as_(sp)
     for verb in ("submit", "publish", "withdraw"):
         sp = cmd(msg, verb, _message_simple(verb), f"{verb} a message")

@@ -24,6 +24,7 @@ from typing import TextIO
 
 from .errors import InvalidInput
 from .limits import (
+    CSV_FIELD_LIMIT,
     EARLIEST_EPOCH,
     LATEST_EPOCH,
     MAX_LINE_BYTES,
@@ -38,9 +39,6 @@ MAX_NAMED = 20
 MAX_TEXT = 10_000
 MAX_REACH = 10**12
 Row = tuple[int, str, str, int, str, float, "str | None", "str | None"]
-
-csv.field_size_limit(MAX_LINE_BYTES)
-
 
 def dedupe_key(channel: str, author: str, at_ts: float, text: str) -> int:
     """With the instant, what makes a mention the same one: a signed 64-bit key.
@@ -165,7 +163,7 @@ def _csv(path: Path) -> Iterator[tuple[int, Row | None, str]]:
                 yield start, None, (
                     "broken quote: a quote opened on this line is never closed"
                     if "end of data" in str(exc) else
-                    f"a field longer than {MAX_LINE_BYTES >> 20} MiB"
+                    f"a field longer than {CSV_FIELD_LIMIT} characters"
                     if "field larger" in str(exc) else f"broken quote ({exc})")
                 start = reader.line_num + 1
                 continue

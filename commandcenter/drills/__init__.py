@@ -1,0 +1,1 @@
+"""Drills: scenario and action files, metric patterns, scoring. Plain Python, no Qt, no ORM."""

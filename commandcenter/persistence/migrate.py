@@ -83,4 +83,7 @@ def upgrade(
     with engine.connect() as conn, conn.begin():
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        from .live import attach_notify_triggers
+
+        attach_notify_triggers(conn)  # tables added after 0008 notify too (PostgreSQL)
     return backup

@@ -157,8 +157,8 @@ class ChangeService:
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             out = []
-            for row in uow.session.execute(select(ScoringChangeRow).order_by(
-                    ScoringChangeRow.effective_at)).scalars():
+            for row in uow.session.execute(select(ScoringChangeRow).order_by(  # ties: by id,
+                    ScoringChangeRow.effective_at, ScoringChangeRow.id)).scalars():  # as on SQLite
                 link = None
                 if row.explanation_message_id is not None:
                     pub = uow.session.execute(select(PublicationRow).where(

@@ -19,6 +19,8 @@ from .mention_replies import answer_replied_mention
 def before_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
                    destination: str, now: datetime) -> None:
     """Raise ``PolicyRefused`` to refuse the publication; nothing is written then."""
+    if incident.drill:
+        refuse_during_drill_outage(uow, message, incident, now)
 
 
 def after_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
@@ -28,3 +30,22 @@ def after_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
     from .changes import record_publication
 
     record_publication(uow, message, incident, publication, now)  # announces / explains changes
+
+
+def refuse_during_drill_outage(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
+                               now: datetime) -> None:
+    """A drill's injected channel outage: the channel takes nothing until it ends."""
+    from sqlalchemy import select
+
+    from commandcenter.domain.clock import format_utc
+    from commandcenter.domain.errors import PolicyRefused
+    from commandcenter.persistence.drill_models import DrillOutageRow, DrillRunRow
+
+    outage = uow.session.execute(
+        select(DrillOutageRow).join(DrillRunRow, DrillRunRow.id == DrillOutageRow.run_id)
+        .where(DrillRunRow.incident_id == incident.id, DrillOutageRow.channel == message.channel,
+               DrillOutageRow.starts_at <= now, DrillOutageRow.ends_at > now)
+    ).scalars().first()
+    if outage is not None:
+        raise PolicyRefused(f"publish: {message.channel} is unavailable (exercise outage) until "
+                            f"{format_utc(outage.ends_at)}")

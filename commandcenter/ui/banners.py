@@ -27,6 +27,23 @@ class DrillBanner(QLabel):
         self.hide()
 
 
+class ConnectionBanner(QLabel):
+    """Shown while the database server is unreachable: the window is read-only."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet("background: #b9770e; color: white; font-weight: bold; padding: 6px;"
+                           "font-size: 14px")
+        self.setWordWrap(True)
+        self.setAccessibleName("Connection banner")
+        self.hide()
+
+    def show_state(self, connected: bool, text: str) -> None:
+        self.setText("READ-ONLY — " + text if not connected else "")
+        self.setVisible(not connected)
+
+
 class ErrorBar(QFrame):
     """Refusals and failures, in words, where the operator is looking; never a traceback."""
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout
 
 from .actions import build_menus
 from .autosave import DraftAutosave
-from .banners import DrillBanner, ErrorBar, StatusFields
+from .banners import ConnectionBanner, DrillBanner, ErrorBar, StatusFields
 from .dialogs.change_passphrase import ChangePassphraseDialog
 from .dialogs.new_incident import NewIncidentDialog
 from .dialogs.sign_in import SignInDialog
@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name = build_menus(self)
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._connect()
+        self._connect_live()
         self.clock_timer = QTimer(self, interval=1000)
         self.clock_timer.timeout.connect(self._tick)
         self.clock_timer.start()
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         s = self.session
         self.drill_banner = DrillBanner()
         self.error_bar = ErrorBar()
+        self.connection_banner = ConnectionBanner()
         self.timeline = TimelinePanel(s)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(2)
         layout.addWidget(self.drill_banner)
         layout.addWidget(self.error_bar)
+        layout.addWidget(self.connection_banner)
         layout.addWidget(self.timeline, 1)
         self.setCentralWidget(central)
         self.incidents = IncidentsPanel(s)
@@ -176,6 +179,55 @@ class MainWindow(QMainWindow):
         s.sig_data_changed.connect(self.reload_audit_head)
         self._operator_changed(None)
 
+    # --- other workstations' changes (ui/live.py) ------------------------------
+    def _connect_live(self) -> None:
+        from .live import LiveUpdates
+
+        self.live = LiveUpdates(self.services.settings.database_url, self)
+        self.live.sig_changed.connect(self._live_changed)
+        self.live.sig_connection.connect(self._live_connection)
+
+    def _live_refreshers(self) -> dict[str, tuple[Any, ...]]:
+        incidents = (self.incidents.reload, self.session.reload_incident)
+        messages = (self.review.reload, self.composer._reload_messages)
+        roster = (self.roster.reload,)
+        health = (self.health.reload,)
+        return {"incidents": incidents, "timeline_entries": (self.timeline.model.refresh,),
+                "messages": messages, "message_revisions": messages, "approvals": messages,
+                "publications": messages, "contacts": roster, "operators": roster,
+                "availability_windows": roster, "chains": roster, "chain_members": roster,
+                "delegations": roster, "alerts": health, "metric_series": health,
+                "snapshots": health,
+                # New points: the health panel's own live tick reads them for its charts.
+                "metric_points": (), "metric_rollups": (),
+                "audit_log": (self.reload_audit_head,),
+                "commitments": (self.commitments_panel.reload,),
+                "scoring_changes": (self.changes_panel.reload, self.health.reload)}
+
+    def _live_changed(self, tables: Any) -> None:
+        """Refresh only the panels showing what changed (None: everything)."""
+        if tables is None:
+            self.refresh()
+            self.session.sig_data_changed.emit()
+            return
+        refreshers = self._live_refreshers()
+        if not set(tables) <= set(refreshers):  # a table this window does not know yet
+            self._live_changed(None)
+            return
+        todo: list[Any] = []
+        for table in sorted(tables):
+            for fn in refreshers.get(table, ()):
+                if fn not in todo:
+                    todo.append(fn)
+        for fn in todo:
+            fn()
+
+    def _live_connection(self, connected: bool, text: str) -> None:
+        self.connection_banner.show_state(connected, text)
+        self.session.set_read_only(None if connected else text)
+        if text:
+            self.statusBar().showMessage(text, 0 if not connected else 10000)
+
     def panel_targets(self) -> list[tuple[str, QDockWidget | None, QWidget]]:
         return [("timeline", None, self.timeline.table),
                 ("incidents", self.docks["incidents"], self.incidents.table),
@@ -191,6 +243,9 @@ class MainWindow(QMainWindow):
     # --- starting -----------------------------------------------------------
     def start(self, *, sign_in: bool = True) -> None:
         """Load everything in the background and, normally, ask who is at the desk."""
+        # Listening starts once the database is open (the worker's first task builds the
+        # services) and before the first reads, so no change slips in between.
+        self.session.read(lambda: self.services.settings, lambda _s: self.live.start())
         self.refresh()
         self.health.start_live()
         if sign_in:
@@ -317,11 +372,15 @@ class MainWindow(QMainWindow):
     def restore_layout(self) -> bool:
         qs = window_settings()
         geometry, state = qs.value("window/geometry"), qs.value("window/state")
-        restored = False
+        # The docks first, and the layout told: with every dock still shown, the
+        # window's minimum size can exceed the saved size, which would then be clamped.
+        restored = isinstance(state, QByteArray) and not state.isEmpty() and bool(
+            self.restoreState(state, LAYOUT_VERSION))
+        self.layout().activate()
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            restored = self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            restored = self.restoreState(state, LAYOUT_VERSION) and restored
+            restored = self.restoreGeometry(geometry) and restored
+        else:
+            restored = False
         return restored
 
     def save_layout(self) -> None:
@@ -351,5 +410,6 @@ class MainWindow(QMainWindow):
         self.commitments_panel.timer.stop()
         self.changes_panel.timer.stop()
         self.health.stop_live()
+        self.live.stop()
         self.tasks.shutdown()
         super().closeEvent(event)

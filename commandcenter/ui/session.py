@@ -48,6 +48,8 @@ class Session(QObject):
         self.tasks = tasks
         self.operator: OperatorView | None = None
         self.incident: IncidentView | None = None
+        # Why nothing may be written now (the database server is unreachable), or None.
+        self.read_only: str | None = None
         tasks.sig_failed.connect(self.report)
 
     # --- who and what -------------------------------------------------------
@@ -60,7 +62,16 @@ class Session(QObject):
         return self.services.ctx.clock.now()
 
     def may(self, action: Action) -> bool:
-        return self.operator is not None and may(self.operator.role, action)
+        return (self.operator is not None and self.read_only is None
+                and may(self.operator.role, action))
+
+    def set_read_only(self, reason: str | None) -> None:
+        """While the server is unreachable every write control is disabled, and a write
+        that still arrives is refused in words: nothing is queued to be lost later."""
+        if reason == self.read_only:
+            return
+        self.read_only = reason
+        self.sig_operator_changed.emit(self.operator)  # panels re-check what they allow
 
     def actor(self) -> str:
         if self.operator is None:
@@ -96,6 +107,12 @@ class Session(QObject):
               on_error: Callable[[BaseException], None] | None = None,
               success: str | None = None) -> None:
         """Run a use case; on success tell every panel to refresh."""
+        if self.read_only is not None:
+            exc = CommandCenterError(f"read-only: {self.read_only}; nothing was saved")
+            self.report(exc)
+            if on_error is not None:
+                on_error(exc)
+            return
 
         def done(result: Any) -> None:
             if on_done is not None:

@@ -456,3 +456,50 @@ ALL = {
     "nab_detector": nab, "mention_import": mention_import,
     "mention_first_screen": mention_first_screen,
 }
+
+
+# --- drills -------------------------------------------------------------------------
+def drill_headless(folder: Path, args: Any) -> dict[str, Any]:
+    from tests.benchmarks import bench_drill
+
+    runs = iter(range(1_000))
+    return {"what": "commandcenter drill run: the 6-hour 'scores halved' scenario, headless, "
+                    "with its scripted players (process start to exit)", "unit": "s",
+            "baseline_what": "commandcenter drill validate of the same scenario (start-up)",
+            "product": lambda: bench_drill.headless(folder / f"p{next(runs)}"),
+            "baseline": lambda: bench_drill.headless(folder / f"b{next(runs)}",
+                                                     validate_only=True),
+            "goal": ("<", 10.0), "runs": 3}
+
+
+def _drill_window(folder: Path, args: Any, *, health: bool) -> dict[str, Any]:
+    notes: dict[str, Any] = {}
+
+    def product() -> float:
+        out = folder / "drill-window.json"
+        folder.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "tests.benchmarks.bench_drill", "window", "--minutes",
+               str(getattr(args, "drill_minutes", 360)), "--json", str(out)]
+        subprocess.run(cmd + ([] if health else ["--no-health"]), check=True,
+                       capture_output=True, timeout=7200)
+        run = json.loads(out.read_text())
+        notes.update(run)
+        return float(run["max_gap_ms"])
+
+    where = "the incident room" if health else "the incident room, Score health closed,"
+    return {"what": f"longest GUI-thread stall, the 6-hour scenario in {where} at x60 "
+                    "(drill bar, panels following the injects)", "unit": "ms",
+            "product": product, "goal": ("<", 50.0), "runs": 1, "notes": notes}
+
+
+def drill_window(folder: Path, args: Any) -> dict[str, Any]:
+    return _drill_window(folder, args, health=True)
+
+
+def drill_window_no_health(folder: Path, args: Any) -> dict[str, Any]:
+    return _drill_window(folder, args, health=False)
+
+
+ALL["drill_headless"] = drill_headless
+ALL["drill_window"] = drill_window
+ALL["drill_window_no_health"] = drill_window_no_health

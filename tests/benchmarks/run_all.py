@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.benchmarks import figures
+from tests.benchmarks.bench_live import FIGURES as LIVE_FIGURES
 
 
 @dataclass
@@ -98,11 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--profiles", type=int, default=10_000_000)
     parser.add_argument("--stream-minutes", type=int, default=60)
+    parser.add_argument("--drill-minutes", type=int, default=360,
+                        help="simulated minutes the drill-window figure plays at x60")
     args = parser.parse_args(argv)
     out: dict[str, Figure] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for name, make in figures.ALL.items():
+        for name, make in {**figures.ALL, **LIVE_FIGURES}.items():
             if args.only and name not in args.only:
                 continue
             print(f"measuring {name} ...", file=sys.stderr, flush=True)

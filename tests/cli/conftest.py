@@ -14,6 +14,7 @@ from commandcenter.app import Services
 from commandcenter.cli import ENV_PASSPHRASE, main
 from commandcenter.config import ENV_DATA_DIR, ENV_DATABASE_URL, Settings
 from commandcenter.domain.clock import SystemClock
+from tests.conftest import BACKEND_PARAMS, database_url, drop_if_postgres, wants_seeded
 from tests.services.support import PASS, seeded_services
 
 
@@ -60,9 +61,17 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.fixture(params=BACKEND_PARAMS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The command line's contract holds on SQLite and on PostgreSQL (tests/pg.py)."""
+    return request.param
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'x.sqlite'}"
+def db_url(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    url = database_url(tmp_path, backend, seeded=wants_seeded(request))
+    yield url
+    drop_if_postgres(url)
 
 
 @pytest.fixture

@@ -10,8 +10,15 @@ import pytest
 from commandcenter.app import Services
 from commandcenter.config import Settings
 from commandcenter.domain.clock import SimulatedClock
+from tests.conftest import BACKEND_PARAMS
 
 from .support import seeded_services
+
+
+@pytest.fixture(params=BACKEND_PARAMS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every service test runs on SQLite and on PostgreSQL (tests/pg.py)."""
+    return request.param
 
 
 @pytest.fixture(scope="session")

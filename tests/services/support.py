@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -171,12 +172,25 @@ def seeded_template(folder: Path) -> Path:
     return _TEMPLATES[key]
 
 
+def seed_postgres(url: str) -> None:
+    svc = build(Settings(url, Path(tempfile.mkdtemp(prefix="cc-pg-seed-"))),
+                clock=SimulatedClock(START), passphrases=Passphrases.fast_for_tests())
+    try:
+        seed_people(svc)
+    finally:
+        svc.close()
+
+
 def seeded_services(settings: Settings, clock: Clock, template_dir: Path) -> Services:
-    """Services over a fresh copy of the seeded company (PostgreSQL: seeded afresh)."""
+    """Services over a fresh copy of the seeded company (SQLite: a file copy; PostgreSQL:
+    ``CREATE DATABASE ... TEMPLATE`` of one seeded database, tests/pg.py)."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         backup_sqlite(seeded_template(template_dir), Path(url.database))
-        return build(settings, clock=clock, passphrases=Passphrases.fast_for_tests())
-    svc = build(settings, clock=clock, passphrases=Passphrases.fast_for_tests())
-    seed_people(svc)
-    return svc
+    else:
+        from tests.conftest import SEEDED_COPIES
+        from tests.pg import copy_database, template_database
+
+        if settings.database_url not in SEEDED_COPIES:  # the fixture made a seeded copy
+            copy_database(template_database("seeded", seed_postgres), settings.database_url)
+    return build(settings, clock=clock, passphrases=Passphrases.fast_for_tests())

@@ -31,6 +31,9 @@ def test_a_concurrent_edit_shows_both_versions_and_keeps_mine(qtbot, window, com
     assert dlg.mine_view.toPlainText() == "My quick wording. Next update by 11:00 UTC."
     assert dlg.theirs_view.toPlainText() == "Their careful wording. Next update by 12:00 UTC."
     assert company.messages.get(mid).body.startswith("Their careful wording")  # nothing lost
+    stored = company.messages.get(mid).version
+    assert dlg.mine_label.text() == f"Your version (your edit of version {stored - 1})"
+    assert dlg.theirs_label.text() == f"Stored version (version {stored}, saved by someone else)"
     dlg.done(ConflictDialog.KEEP_MINE)
     assert c.body_edit.toPlainText() == "My quick wording. Next update by 11:00 UTC."
     qtbot.mouseClick(c.save_button, LEFT)

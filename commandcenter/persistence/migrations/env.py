@@ -3,6 +3,7 @@
 from alembic import context
 
 import commandcenter.persistence.commitment_models
+import commandcenter.persistence.drill_models
 import commandcenter.persistence.metrics_models
 import commandcenter.persistence.signing_models  # noqa: F401
 from commandcenter.persistence.models import Base

@@ -20,7 +20,8 @@ class ConflictDialog(QDialog):
     USE_THEIRS = 2
 
     def __init__(self, message: str, mine: str, theirs: str,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, mine_version: int | None = None,
+                 theirs_version: int | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Somebody else changed this draft")
         self.setAccessibleName("Edit conflict")
@@ -41,8 +42,13 @@ class ConflictDialog(QDialog):
         take.clicked.connect(lambda: self.done(self.USE_THEIRS))
         layout = QGridLayout(self)
         layout.addWidget(intro, 0, 0, 1, 2)
-        layout.addWidget(QLabel("Your version"), 1, 0)
-        layout.addWidget(QLabel("Stored version"), 1, 1)
+        self.mine_label = QLabel("Your version" + (
+            f" (your edit of version {mine_version})" if mine_version is not None else ""))
+        self.theirs_label = QLabel("Stored version" + (
+            f" (version {theirs_version}, saved by someone else)"
+            if theirs_version is not None else ""))
+        layout.addWidget(self.mine_label, 1, 0)
+        layout.addWidget(self.theirs_label, 1, 1)
         layout.addWidget(self.mine_view, 2, 0)
         layout.addWidget(self.theirs_view, 2, 1)
         layout.addWidget(buttons, 3, 0, 1, 2)

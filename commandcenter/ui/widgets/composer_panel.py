@@ -178,6 +178,8 @@ class ComposerPanel(QWidget):
         op, m = self.session.operator, self.message
         if op is None:
             text = "Sign in to draft messages."
+        elif self.session.read_only:
+            text = "Read-only until the database server is back; your text stays here."
         elif not self.session.may(Action.DRAFT):
             text = f"A {op.role.value} may read but not draft messages."
         elif self.session.incident is None:
@@ -271,9 +273,23 @@ class ComposerPanel(QWidget):
             self.open_combo.setCurrentIndex(max(0, self.open_combo.findData(self.message.id)))
             fresh = next((m for m in messages if m.id == self.message.id), None)
             if fresh is not None and fresh.version != self.message.version:
-                self.message = fresh
+                self._adopt(fresh)
         self.open_combo.blockSignals(False)
         self._update_enabled()
+
+    def _adopt(self, fresh: Any) -> None:
+        """Somebody (maybe another desk) changed the open message. Untouched text follows
+        the stored one; text being edited keeps its base version, so that saving it
+        conflicts and shows both versions instead of silently overwriting theirs."""
+        m = self.message
+        untouched = (self.body_edit.toPlainText() == m.body
+                     and self.title_edit.text() == (m.title or ""))
+        if not untouched:
+            return
+        if (fresh.body, fresh.title) != (m.body, m.title):
+            self.load_message(fresh)
+        else:
+            self.message = fresh
 
     # --- saving ---------------------------------------------------------------
     def save(self, then: Any = None) -> None:
@@ -308,7 +324,10 @@ class ComposerPanel(QWidget):
         """Show both versions; keep mine (save again over theirs) or take theirs."""
 
         def show(fresh: Any) -> None:
-            self.conflict_dialog = ConflictDialog(str(exc), mine, fresh.body, self)
+            self.conflict_dialog = ConflictDialog(str(exc), mine, fresh.body, self,
+                                                  mine_version=exc.mine if isinstance(
+                                                      exc.mine, int) else None,
+                                                  theirs_version=fresh.version)
 
             def chosen(result: int) -> None:
                 self.message = fresh  # either way the next save builds on what is stored

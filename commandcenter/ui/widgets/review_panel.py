@@ -143,6 +143,8 @@ class ReviewPanel(QWidget):
         self.owner_label.setAccessibleDescription("; ".join(details))
         if op is None:
             why = "Sign in to review messages."
+        elif self.session.read_only:
+            why = "Read-only until the database server is back."
         elif not self.session.may(Action.APPROVE):
             why = f"A {op.role.value} may not approve messages."
         elif o.owner is None or o.owner.id != op.contact_id:

@@ -218,6 +218,8 @@ class TimelinePanel(QWidget):
         op = self.session.operator
         if op is None:
             return "Sign in to write to the timeline"
+        if self.session.read_only:
+            return "Read-only until the database server is back"
         if self._incident_id is None:
             return "Select an incident to write to its timeline"
         return f"A {op.role.value} sees the timeline but may not write to it"
