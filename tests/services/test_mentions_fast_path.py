@@ -68,9 +68,14 @@ def test_an_import_stores_what_recording_each_mention_stores(
 
 
 def _rank_index(svc: Services) -> str | None:
+    """The rank index's definition (SQLite rebuilds it after a big import; PostgreSQL
+    keeps it as it is)."""
     with svc.ctx.uow() as uow:
-        return uow.session.connection().exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE name = 'ix_mentions_rank'").scalar()
+        conn = uow.session.connection()
+        sql = ("SELECT sql FROM sqlite_master WHERE name = 'ix_mentions_rank'"
+               if conn.dialect.name == "sqlite" else
+               "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_mentions_rank'")
+        return conn.exec_driver_sql(sql).scalar()
 
 
 def test_a_big_import_rebuilds_the_rank_index_inside_its_transaction(
