@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import TextIO
 
 from .errors import InvalidInput
-from .limits import CSV_FIELD_LIMIT, MAX_LINE_BYTES, epoch_problem, text_problem
+from .limits import (
+    CSV_FIELD_LIMIT,
+    EARLIEST_EPOCH,
+    LATEST_EPOCH,
+    MAX_LINE_BYTES,
+    epoch_problem,
+    text_problem,
+)
 
 REQUIRED = ("channel", "author", "reach", "text", "at")
 OPTIONAL = ("link", "profile_id")
@@ -42,7 +49,17 @@ def dedupe_key(channel: str, author: str, at_ts: float, text: str) -> int:
     CRC is a hundred times cheaper than a cryptographic hash, and a million-row
     import computes a million of them.
     """
-    key = (zlib.crc32(text.encode()) << 32) | zlib.crc32(f"{channel}\x1f{author}".encode())
+    return dedupe_from(who_crc(channel, author), text)
+
+
+def who_crc(channel: str, author: str) -> int:
+    """The low half of :func:`dedupe_key`: an import computes it once per (channel, author)."""
+    return zlib.crc32(f"{channel}\x1f{author}".encode())
+
+
+def dedupe_from(who: int, text: str) -> int:
+    """:func:`dedupe_key` given :func:`who_crc` of its channel and author."""
+    key = (zlib.crc32(text.encode()) << 32) | who
     return key - (1 << 64) if key >= 1 << 63 else key
 
 
@@ -239,11 +256,15 @@ def _row(line: int, channel: str, author: str, reach_s: str, text: str, at_s: st
     reach = int(digits)
     if not text.strip():
         return None, "text: must not be empty"
-    for name, value, limit in (("channel", channel, 40), ("author", author, 200),
-                               ("text", text, MAX_TEXT)):
-        problem = text_problem(value, limit)
-        if problem is not None:
-            return None, f"{name}: {problem}"
+    if ("\x00" in text or "\x00" in author or "\x00" in channel or len(text) > MAX_TEXT
+            or not (text.isascii() and author.isascii() and channel.isascii())):
+        # The careful checks, only for a row that may fail them: an ASCII text without
+        # NUL within the length always passes (channel and author lengths are checked).
+        for name, value, limit in (("channel", channel, 40), ("author", author, 200),
+                                   ("text", text, MAX_TEXT)):
+            problem = text_problem(value, limit)
+            if problem is not None:
+                return None, f"{name}: {problem}"
     stamp = at_s.strip()
     try:
         at = datetime.fromisoformat(stamp)
@@ -252,7 +273,7 @@ def _row(line: int, channel: str, author: str, reach_s: str, text: str, at_s: st
         return None, f"at: {stamp[:60]!r} is not an ISO 8601 time in years 1 to 9999"
     if at.tzinfo is None:
         return None, f"at: {stamp[:60]!r} has no time zone (add Z for UTC or an offset)"
-    if epoch_problem(at_ts) is not None:
+    if not EARLIEST_EPOCH <= at_ts < LATEST_EPOCH and epoch_problem(at_ts) is not None:
         return None, f"at: {stamp[:60]!r} is {epoch_problem(at_ts)} in UTC"
     if link is not None:
         link = link.strip() or None
@@ -261,7 +282,8 @@ def _row(line: int, channel: str, author: str, reach_s: str, text: str, at_s: st
             return None, f"link: {link[:60]!r} is not an http(s) address"
     if profile_id is not None:
         profile_id = profile_id.strip() or None
-        if profile_id is not None:
+        if profile_id is not None and not (profile_id.isascii() and len(profile_id) <= 200
+                                           and "\x00" not in profile_id):
             problem = text_problem(profile_id, 200)
             if problem is not None:
                 return None, f"profile_id: {problem}"

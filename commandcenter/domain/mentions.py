@@ -20,9 +20,12 @@ complaint always comes first.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+
+import numpy as np
 
 from .errors import InvalidInput, PolicyRefused, parse_choice
 from .negativity import about_own_score, explain_negativity, negativity_lower, own_score_lower
@@ -141,17 +144,43 @@ def hours(at: datetime | float) -> float:
     return float(ts) / 3600.0
 
 
-def rank_inputs(reach: int, text: str, at_ts: float, fell: bool
-                ) -> tuple[float, bool, bool, float]:
-    """(negativity, own score, confirmed, rank): the import's inner loop, kept lean."""
+def reach_term(reach: int) -> float:
+    """The reach points as the rank adds them (``reach`` not negative)."""
+    return REACH_POINTS * min(1.0, math.log10(1.0 + reach) / REACH_FULL)
+
+
+def rank_inputs(reach: int, text: str, at_ts: float, fell: bool,
+                reach_pts: float | None = None) -> tuple[float, bool, bool, float]:
+    """(negativity, own score, confirmed, rank): the import's inner loop, kept lean.
+    ``reach_pts``: :func:`reach_term` of ``reach`` when the caller has it already."""
     low = text.lower()
     neg = negativity_lower(text, low)
     own = own_score_lower(low)
     confirmed = fell and (neg > 0.0 or own)
-    rank = (REACH_POINTS * min(1.0, math.log10(1.0 + reach) / REACH_FULL)
+    rank = ((reach_term(reach) if reach_pts is None else reach_pts)
             + NEGATIVITY_POINTS * neg + (OWN_SCORE_POINTS if own else 0.0)
             + (DATA_POINTS if confirmed else 0.0) + RECENCY_PER_HOUR * at_ts / 3600.0)
     return neg, own, confirmed, rank
+
+
+def rank_columns(reaches: Sequence[int], texts: Sequence[str], at_ts: Sequence[float],
+                 fells: Sequence[bool]) -> tuple[list[float], list[bool], list[bool],
+                                                 list[float]]:
+    """:func:`rank_inputs` of a batch, column by column: (negativity, own score,
+    confirmed, rank) lists. The rank is the same sum in the same order in float64
+    (NumPy adds and multiplies as Python does), so it is the very same number; the
+    reach points are :func:`reach_term` of each distinct reach."""
+    lows = [t.lower() for t in texts]
+    negs = list(map(negativity_lower, texts, lows))
+    owns = list(map(own_score_lower, lows))
+    confirmed = [f and (n > 0.0 or o) for f, n, o in zip(fells, negs, owns, strict=True)]
+    distinct, where = np.unique(np.asarray(reaches, dtype=np.int64), return_inverse=True)
+    points = np.array([reach_term(r) for r in distinct.tolist()], dtype=np.float64)[where]
+    rank = (points + NEGATIVITY_POINTS * np.asarray(negs, dtype=np.float64)
+            + np.where(np.asarray(owns, dtype=bool), OWN_SCORE_POINTS, 0.0)
+            + np.where(np.asarray(confirmed, dtype=bool), DATA_POINTS, 0.0)
+            + RECENCY_PER_HOUR * np.asarray(at_ts, dtype=np.float64) / 3600.0)
+    return negs, owns, confirmed, rank.tolist()
 
 
 def rank_mention(reach: int, text: str, at_ts: float, check: ScoreCheck) -> Ranking:

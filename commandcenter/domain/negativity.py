@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import repeat
 
 NEGATIVE: dict[str, int] = {
     # strong
@@ -79,18 +80,14 @@ def negativity_lower(text: str, low: str) -> float:
     million times, and lower-cases each text once for this and :func:`own_score_lower`."""
     total = 0.0
     words = low.encode().translate(_SPLIT_BYTES).split()
-    if not _LEXICON.isdisjoint(words):
-        previous = b""
-        weight_of = _WEIGHT.get
-        for word in words:
-            weight = weight_of(word)
-            if weight is not None:
-                if previous in _NEGATORS:
-                    if weight < 0:  # "not happy"
-                        total += 1.0
-                else:
-                    total += weight
-            previous = word
+    if _LEXICON.isdisjoint(words):
+        pass
+    elif _NEGATORS.isdisjoint(words):
+        # No negator, so every word counts as it is: the sum in C. The weights are
+        # multiples of 0.5, so the sum is exact in any order (the loop's result).
+        total = sum(map(_WEIGHT.get, words, repeat(0.0)))
+    else:
+        total = lexicon_sum(words)
     bangs = text.count("!")
     shouts = len(_SHOUT.findall(text)) if _CAPS4.search(text) is not None else 0
     if bangs or shouts:
@@ -98,6 +95,24 @@ def negativity_lower(text: str, low: str) -> float:
     if total <= 0.0:
         return 0.0
     return total / (total + HALF)
+
+
+def lexicon_sum(words: list[bytes]) -> float:
+    """The careful sum of the lexicon weights of ``words`` (lower-cased, cut), word by
+    word with the negators; :func:`negativity_lower` takes a shortcut when it can."""
+    total = 0.0
+    previous = b""
+    weight_of = _WEIGHT.get
+    for word in words:
+        weight = weight_of(word)
+        if weight is not None:
+            if previous in _NEGATORS:
+                if weight < 0:  # "not happy"
+                    total += 1.0
+            else:
+                total += weight
+        previous = word
+    return total
 
 
 def explain_negativity(text: str) -> Negativity:

@@ -10,10 +10,12 @@ message is published (``publish_hooks.after_publish`` -> ``mention_replies``).
 
 from __future__ import annotations
 
+import gc
 import heapq
 import marshal
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +24,15 @@ from typing import IO
 from sqlalchemy import func, select
 
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
-from commandcenter.domain.mention_files import BadLines, Row, check_fields, dedupe_key, parse
+from commandcenter.domain.mention_files import (
+    BadLines,
+    Row,
+    check_fields,
+    dedupe_from,
+    dedupe_key,
+    parse,
+    who_crc,
+)
 from commandcenter.domain.mentions import (
     OPEN_STATES,
     ImportReport,
@@ -35,7 +45,7 @@ from commandcenter.domain.mentions import (
     check_can_set_aside,
     epoch_utc,
     priority_at,
-    rank_inputs,
+    rank_columns,
     reasons,
 )
 from commandcenter.domain.messages import Channel, MessageState, MessageView, Purpose
@@ -61,13 +71,29 @@ BATCH = 20_000
 FIRST_SCREEN = 200
 IMPORT_CACHE_KIB = -65536
 IMPORT_ACTOR = "mention-import"
-INSERT_COLUMNS = ("incident_id", "channel", "author", "reach", "text", "at_ts", "link",
-                  "profile_id", "dedupe", "negativity", "own_score", "confirmed", "data_check",
-                  "rank", "state", "source", "version")
+ROW_COLUMNS = ("channel", "author", "reach", "text", "at_ts", "link", "profile_id", "dedupe",
+               "negativity", "own_score", "confirmed", "data_check", "rank")
+SHARED_COLUMNS = ("incident_id", "state", "source", "version")
+SOURCES = frozenset({"import", "drill", "record"})
+RANK_INDEX = "ix_mentions_rank"
 
 
 def _facts(checks: dict[Who, ScoreCheck]) -> dict[Who, tuple[bool, str]]:
     return {who: (c.fell, c.text()) for who, c in checks.items()}
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while an import makes its millions of tuples and lists
+    (none of them in a cycle): each collection would walk the ones still alive again.
+    Reference counting still frees everything; the collector runs again after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +118,10 @@ class MentionService:
         ingested (audited as ``IMPORT_ACTOR``); a named operator needs the right to
         write to the timeline.
         """
-        path = Path(path)
+        with _collector_paused():
+            return self._import_file(incident_id, Path(path), actor)
+
+    def _import_file(self, incident_id: int, path: Path, actor: str | None) -> ImportReport:
         with self.ctx.uow() as uow:  # checked first: a wrong incident costs no read
             if actor is not None:
                 require(acting(uow, actor), Action.WRITE_TIMELINE)
@@ -101,6 +130,7 @@ class MentionService:
         bad = BadLines(path.name)
         facts: dict[Who, tuple[bool, str]] = {}
         counts: Tally = {}
+        whos: dict[tuple[str, str], int] = {}
         count = confirmed = 0
         with tempfile.TemporaryFile() as spill:
             pending: list[Row] = []
@@ -113,11 +143,11 @@ class MentionService:
                     continue  # refused already: only the bad lines are still wanted
                 pending.append(row)
                 if len(pending) >= BATCH:
-                    confirmed += self._spill(spill, inc_id, pending, snapshots, facts, counts)
+                    confirmed += self._spill(spill, pending, snapshots, facts, counts, whos)
                     pending = []
             bad.raise_if_any(count)
             if pending:
-                confirmed += self._spill(spill, inc_id, pending, snapshots, facts, counts)
+                confirmed += self._spill(spill, pending, snapshots, facts, counts, whos)
             spill.seek(0)
             now = self.ctx.clock.now()
             with self.ctx.uow() as uow:  # the role as it is now, not when the read began
@@ -129,7 +159,7 @@ class MentionService:
                 inc = self._open_incident(uow, inc_id)
                 before = self._count(uow, inc.id)
                 last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
-                self._insert_spilled(uow, spill)
+                self._insert_spilled(uow, inc.id, spill, big=last_id < count)
                 stored = self._count(uow, inc.id) - before
                 if stored != count:  # duplicates: tally what was stored, not what was read
                     counts = tally_stored_since(uow, inc.id, last_id)
@@ -152,11 +182,9 @@ class MentionService:
             found = self._by_dedupe(uow, inc.id, row[5], key)
             if found is None:
                 checks = score_checks(uow, [(row[7], row[2])])
-                prepared, _ = self._prepared(inc.id, [row], _facts(checks),
-                                             "drill" if inc.drill else "record")
-                self._insert(uow, prepared)
                 counts: Tally = {}
-                tally(counts, ((r[1], r[2], r[3], r[11]) for r in prepared))
+                prepared, _ = self._prepared([row], _facts(checks), counts, {})
+                self._insert(uow, inc.id, "drill" if inc.drill else "record", prepared)
                 add_new(uow, inc.id, counts)
                 found = self._by_dedupe(uow, inc.id, row[5], key)
                 assert found is not None
@@ -186,56 +214,85 @@ class MentionService:
             MentionRow.incident_id == incident_id)).scalar_one()
 
     @staticmethod
-    def _prepared(incident_id: int, batch: Iterable[Row], facts: dict[Who, tuple[bool, str]],
-                  source: str) -> tuple[list[tuple[object, ...]], int]:
-        """The insert tuples of ``batch`` (rank inputs computed) and how many are confirmed.
-        ``facts``: (the data shows a fall, the check's text) of each (profile_id, author)."""
-        new = MentionState.NEW.value
-        confirmed_count = 0
-        out: list[tuple[object, ...]] = []
-        append = out.append
-        for _line, channel, author, reach, body, at_ts, link, profile_id in batch:
-            fell, check_text = facts[(profile_id, author)]
-            neg, own, confirmed, rank = rank_inputs(reach, body, at_ts, fell)
-            confirmed_count += confirmed
-            append((incident_id, channel, author, reach, body, at_ts, link, profile_id,
-                    dedupe_key(channel, author, at_ts, body), neg, own, confirmed,
-                    check_text, rank, new, source, 1))
-        return out, confirmed_count
+    def _prepared(batch: Iterable[Row], facts: dict[Who, tuple[bool, str]], counts: Tally,
+                  whos: dict[tuple[str, str], int]) -> tuple[list[tuple[object, ...]], int]:
+        """The insert tuples of ``batch`` (``ROW_COLUMNS``, rank inputs computed) and how
+        many are confirmed; each row is added to the author ``counts`` (as ``tally``).
+        ``facts``: (the data shows a fall, the check's text) of each (profile_id, author);
+        ``whos``: the dedupe key's channel/author half, kept across batches."""
+        rows = list(batch)
+        if not rows:
+            return [], 0
+        _lines, channels, authors, reaches, texts, ats, links, pids = zip(*rows, strict=True)
+        who_facts = map(facts.__getitem__, zip(pids, authors, strict=True))
+        fells, check_texts = zip(*who_facts, strict=True)
+        negs, owns, confirmed, ranks = rank_columns(reaches, texts, ats, fells)
+        get = whos.get
+        keys = []
+        for pair in zip(channels, authors, strict=True):
+            who = get(pair)
+            if who is None:
+                who = whos[pair] = who_crc(*pair)
+            keys.append(who)
+        dedupes = list(map(dedupe_from, keys, texts))
+        tally(counts, zip(channels, authors, reaches, confirmed, strict=True))
+        out = list(zip(channels, authors, reaches, texts, ats, links, pids, dedupes, negs,
+                       owns, confirmed, check_texts, ranks, strict=True))
+        return out, sum(confirmed)
 
-    def _spill(self, spill: IO[bytes], incident_id: int, batch: list[Row],
-               snapshots: list[Snapshot], facts: dict[Who, tuple[bool, str]],
-               counts: Tally) -> int:
+    def _spill(self, spill: IO[bytes], batch: list[Row], snapshots: list[Snapshot],
+               facts: dict[Who, tuple[bool, str]], counts: Tally,
+               whos: dict[tuple[str, str], int]) -> int:
         unseen = {(r[7], r[2]) for r in batch} - facts.keys()
         if unseen:
             facts.update(_facts(check_against(snapshots, unseen)))
-        prepared, confirmed = self._prepared(incident_id, batch, facts, "import")
-        tally(counts, ((r[1], r[2], r[3], r[11]) for r in prepared))
+        prepared, confirmed = self._prepared(batch, facts, counts, whos)
         blob = marshal.dumps(prepared)
         spill.write(len(blob).to_bytes(8, "little"))
         spill.write(blob)
         return confirmed
 
-    def _insert_spilled(self, uow: UnitOfWork, spill: IO[bytes]) -> None:
+    def _insert_spilled(self, uow: UnitOfWork, incident_id: int, spill: IO[bytes],
+                        big: bool = False) -> None:
+        """The spilled batches into the database. ``big``: the import is larger than the
+        table (more rows than were ever stored); on SQLite the rank index is then dropped
+        and built again from its own stored definition after the rows are in: sorting a
+        million keys once is cheaper than a million random B-tree inserts. Both happen in
+        the import's transaction, so a failure leaves the index (and table) as they were,
+        and readers see the old table, index included, until the commit."""
         conn = uow.session.connection()
         sqlite = conn.dialect.name == "sqlite"
+        rebuild = None
         if sqlite:  # the indexes of a big import stay in memory: 64 MB, not the default 2
             kept = conn.exec_driver_sql("PRAGMA cache_size").scalar()
             conn.exec_driver_sql(f"PRAGMA cache_size = {IMPORT_CACHE_KIB}")
+            if big:
+                rebuild = conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
+                    (RANK_INDEX,)).scalar()
+                if rebuild:
+                    conn.exec_driver_sql(f"DROP INDEX {RANK_INDEX}")
         try:
             while size := int.from_bytes(spill.read(8), "little"):
-                self._insert(uow, marshal.loads(spill.read(size)))
+                self._insert(uow, incident_id, "import", marshal.loads(spill.read(size)))
+            if rebuild:
+                conn.exec_driver_sql(rebuild)
         finally:
             if sqlite:
                 conn.exec_driver_sql(f"PRAGMA cache_size = {int(kept)}")
 
     @staticmethod
-    def _insert(uow: UnitOfWork, batch: list[tuple[object, ...]]) -> None:
-        """Core executemany; an (incident, instant, dedupe) clash is skipped, not stored."""
+    def _insert(uow: UnitOfWork, incident_id: int, source: str,
+                batch: list[tuple[object, ...]]) -> None:
+        """executemany of ``ROW_COLUMNS`` tuples; the columns every row of a batch shares
+        are written into the statement, not bound a million times. An (incident,
+        instant, dedupe) clash is skipped, not stored."""
+        assert source in SOURCES
         conn = uow.session.connection()
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = (f"INSERT INTO mentions ({', '.join(INSERT_COLUMNS)}) VALUES "
-               f"({', '.join([mark] * len(INSERT_COLUMNS))}) "
+        shared = (int(incident_id), f"'{MentionState.NEW.value}'", f"'{source}'", 1)
+        sql = (f"INSERT INTO mentions ({', '.join(ROW_COLUMNS + SHARED_COLUMNS)}) VALUES "
+               f"({', '.join([mark] * len(ROW_COLUMNS) + [str(v) for v in shared])}) "
                "ON CONFLICT (incident_id, at_ts, dedupe) DO NOTHING")
         conn.exec_driver_sql(sql, batch)
 
