@@ -180,15 +180,26 @@ class ListeningPanel(QWidget):
         self.session.read(load, self._loaded)
 
     def _loaded(self, state: ListeningState) -> None:
+        # A re-read (a live update, another desk's triage) keeps the selection and the
+        # mention being read; the model's reset would otherwise drop both.
         chosen = {m.id for m in self.selected()}
+        was = self.current()
         self.model.set_rows(state.mentions)
         selection = self.table.selectionModel()
+        current = 0 if state.mentions else None
+        for r, m in enumerate(state.mentions):
+            if was is not None and m.id == was.id:
+                current = r
+        if current is not None:
+            selection.setCurrentIndex(self.model.index(current, 0),
+                                      selection.SelectionFlag.NoUpdate)
+            if not chosen:
+                selection.select(self.model.index(current, 0),
+                                 selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
         for r, m in enumerate(state.mentions):
             if m.id in chosen:
                 selection.select(self.model.index(r, 0), selection.SelectionFlag.Select
                                  | selection.SelectionFlag.Rows)
-        if not chosen and state.mentions:
-            self.table.setCurrentIndex(self.model.index(0, 0))
         c = state.counts
         opened = c.get("new", 0) + c.get("assigned", 0)
         self.counts_label.setText(f"{opened} open · {c.get('answered', 0)} answered · "
