@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 
 from commandcenter.domain.messages import Channel, MessageState, Purpose
+from commandcenter.services.templates import ENV_TEMPLATES_DIR
 from tests.ui.conftest import sign_in, wait_idle
 
 LEFT = Qt.MouseButton.LeftButton
@@ -76,3 +79,19 @@ def test_facts_to_fill_hold_back_the_submission(qtbot, window, company):  # type
     wait_idle(qtbot, window)
     assert c.message.state is MessageState.IN_REVIEW
     assert c.message.title == "Update on lower scores"
+
+
+def test_the_window_does_not_start_on_a_bad_template(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from commandcenter.services import templates
+    from commandcenter.ui.app import run_gui
+
+    bad = tmp_path / "holding.toml"
+    bad.write_text('label = "L"\npurpose = "holding"\n[x]\ntitle = "T"\n'
+                   'body = "a"\n', encoding="utf-8")
+    monkeypatch.setenv(ENV_TEMPLATES_DIR, str(tmp_path))
+    templates.shipped_templates.cache_clear()
+    try:
+        assert run_gui(None) == 2  # type: ignore[arg-type]
+    finally:
+        templates.shipped_templates.cache_clear()
+    assert f"error: {bad}: x.title: the x channel has no titles" in capsys.readouterr().err
