@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from commandcenter.domain.compose import TEMPLATE_BY_KEY, TemplateKey
+from commandcenter.domain.compose import TemplateKey
 from commandcenter.domain.incidents import IncidentStatus
 from commandcenter.domain.messages import Channel, Purpose
 from commandcenter.domain.names import name_key
@@ -18,11 +18,22 @@ from commandcenter.domain.names import name_key
 from .scenario import Scenario, ScenarioErrors, _Reader, load_toml
 from .toml_lines import Path, key_lines
 
+# A drill draft from a template goes to this channel unless the action names one
+# (templates have words for several channels; these are where each is usually posted).
+TEMPLATE_CHANNEL = {
+    TemplateKey.HOLDING: Channel.STATUS_PAGE,
+    TemplateKey.ACKNOWLEDGEMENT: Channel.X,
+    TemplateKey.UPDATE: Channel.STATUS_PAGE,
+    TemplateKey.APOLOGY: Channel.BLOG,
+    TemplateKey.RESOLUTION: Channel.STATUS_PAGE,
+    TemplateKey.ADVANCE_NOTICE: Channel.BLOG,
+}
+
 VERBS = ("declare", "note", "decision", "status", "draft", "edit", "submit", "approve",
          "reject", "publish", "reply", "delegate", "commit", "keep")
 _KEYS: dict[str, set[str]] = {
     "declare": set(), "note": {"text"}, "decision": {"text"}, "status": {"status", "text"},
-    "draft": {"ref", "channel", "purpose", "body", "title", "template"},
+    "draft": {"ref", "channel", "purpose", "body", "title", "template", "facts"},
     "edit": {"message", "body", "title"}, "submit": {"message"}, "approve": {"message"},
     "reject": {"message", "reason"}, "publish": {"message"},
     "reply": {"ref", "mention", "body"}, "delegate": {"chain", "to", "until", "reason"},
@@ -45,6 +56,7 @@ class Action:
     body: str = ""
     title: str | None = None
     template: TemplateKey | None = None
+    facts: tuple[tuple[str, str], ...] = ()  # a template's placeholders, filled in
     mention: str = ""
     chain: str = ""
     to: str = ""
@@ -139,15 +151,20 @@ def _fields(r: _Reader, row: dict[str, Any], path: Path, do: str) -> dict[str, A
                 r.fail((*path, "template"), f"unknown template {key!r} (one of "
                        f"{', '.join(t.value for t in TemplateKey)})")
         f["template"] = template
-        t = TEMPLATE_BY_KEY.get(template) if template else None
-        f["channel"] = r.choice(row, path, "channel", Channel.parse) or (t.channel if t else None)
+        facts = r.get(row, path, "facts", dict, {}) or {}
+        for name, value in facts.items():
+            if not isinstance(value, str):
+                r.fail((*path, "facts", name), f"{value!r} is not a string")
+        f["facts"] = tuple(sorted((k, v) for k, v in facts.items() if isinstance(v, str)))
+        f["channel"] = r.choice(row, path, "channel", Channel.parse) or (
+            TEMPLATE_CHANNEL.get(template) if template else None)
         f["purpose"] = r.choice(row, path, "purpose", Purpose.parse) or (
-            t.purpose if t else Purpose.OTHER)
+            Purpose(template.value) if template else Purpose.OTHER)
         f["body"] = r.get(row, path, "body", str, "")
         f["title"] = r.get(row, path, "title", str)
         if f["channel"] is None:
             r.fail(path, "a draft needs 'channel' (or a template)")
-        if not f["body"] and t is None:
+        if not f["body"] and template is None:
             r.fail(path, "a draft needs 'body' (or a template)")
     if do == "edit":
         f["body"] = r.get(row, path, "body", str, "", required=True)

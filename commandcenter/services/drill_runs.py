@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from commandcenter.domain.chains import COMMUNICATIONS
 from commandcenter.domain.clock import SimulatedClock, format_utc
-from commandcenter.domain.compose import TEMPLATE_BY_KEY, fill, placeholders
+from commandcenter.domain.compose import fill, placeholders
 from commandcenter.domain.errors import CommandCenterError, InvalidInput
 from commandcenter.domain.incidents import IncidentStatus
-from commandcenter.domain.messages import MessageState
+from commandcenter.domain.messages import Channel, MessageState
 from commandcenter.domain.operators import Role
 from commandcenter.domain.roster import ContactFields
 from commandcenter.domain.timeline import EntryKind
@@ -57,6 +57,18 @@ from .roster import RosterService, set_up_company
 from .timeline import append
 
 EXERCISE_CONTROL = "exercise control"
+
+
+
+def template_text(key: str, channel: Channel) -> Any:
+    """The shipped (or the team's) template ``key``'s words for ``channel``."""
+    from commandcenter.services.templates import shipped_templates
+
+    template = next((t for t in shipped_templates() if t.key == key), None)
+    text = template.for_channel(channel) if template is not None else None
+    if text is None:
+        raise InvalidInput(f"template: {key!r} has no words for {channel.value}")
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,11 +323,13 @@ class DrillSession:
         if a.do == "draft":
             body, title = a.body, a.title
             if a.template is not None:
-                t = TEMPLATE_BY_KEY[a.template]
+                assert a.channel is not None
+                t = template_text(a.template.value, a.channel)
                 view = self.incidents.get(inc)
                 values = placeholders(title=view.title, severity=view.severity.value,
                                       status=view.status.value, detected_at=view.detected_at,
                                       now=self.clock.now())
+                values.update(dict(a.facts))
                 body = body or fill(t.body, values)
                 title = title if title is not None else (fill(t.title, values) or None)
             assert a.channel is not None and a.purpose is not None
