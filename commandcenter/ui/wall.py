@@ -35,6 +35,7 @@ from .units import format_value
 REFRESH_MS = 5_000
 SPARK_HOURS = 6
 MAX_SPARKS, SPARK_COLUMNS = 8, 4  # firing series first
+MAX_COMMITMENTS = 3  # soonest due first
 BG, FG, DIM, ACCENT, WARN = "#101418", "#f4f6f7", "#aab7b8", "#5dade2", "#f5b041"
 SEV_COLOURS = {Severity.SEV1: "#e74c3c", Severity.SEV2: "#e67e22", Severity.SEV3: "#f1c40f",
                Severity.SEV4: "#58d68d"}
@@ -49,6 +50,7 @@ class WallState:
     published: tuple[Any, ...]
     sparks: tuple[tuple[str, str, Any, Any, bool], ...] = field(default=())
     # (series, unit, ts, values, firing)
+    commitments: tuple[Any, ...] = ()  # the incident's promises not yet kept, soonest due
 
 
 def read_wall(services: Any) -> WallState:
@@ -67,13 +69,18 @@ def read_wall(services: Any) -> WallState:
         published = [m for m in services.messages.list(incident.id)
                      if m.state is MessageState.PUBLISHED]
         published.sort(key=lambda m: m.published_at or m.updated_at, reverse=True)
+    commitments: list[Any] = []
+    if incident is not None:  # read only: the wall never runs the overdue sweep
+        commitments = [c for c in services.commitments.list(incident.id)
+                       if c.state.value != "kept"]
     sparks = []
     statuses = sorted(services.health.status(), key=lambda s: (not s.firing, s.series))
     for s in statuses[:MAX_SPARKS]:
         data = services.health.points(s.series, now - timedelta(hours=SPARK_HOURS), now,
                                       max_points=300)
         sparks.append((s.series, s.unit, data.ts, data.value, bool(s.firing)))
-    return WallState(now, incident, owners, waiting, tuple(published[:3]), tuple(sparks))
+    return WallState(now, incident, owners, waiting, tuple(published[:3]), tuple(sparks),
+                     tuple(commitments[:MAX_COMMITMENTS]))
 
 
 class Sparkline(QWidget):
@@ -139,10 +146,12 @@ class WallWindow(QWidget):
         self.title = _label(54, FG, bold=True)
         self.clock = _label(96, FG, bold=True, wrap=False)
         self.status = _label(40, DIM, bold=True)
-        self.owners = _label(40)
-        self.waiting = _label(40)
-        self.published = _label(30)
-        for lbl in (self.title, self.status, self.owners, self.waiting, self.published):
+        self.owners = _label(34)
+        self.waiting = _label(34)
+        self.published = _label(26)
+        self.commitments = _label(26)
+        for lbl in (self.title, self.status, self.owners, self.waiting, self.published,
+                    self.commitments):
             lbl.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.spark_names: list[QLabel] = []
         self.sparks: list[Sparkline] = []
@@ -158,8 +167,10 @@ class WallWindow(QWidget):
         grid.addWidget(self.owners, 1, 0)
         grid.addWidget(_section("Waiting for approval"), 0, 1)
         grid.addWidget(self.waiting, 1, 1)
-        grid.addWidget(_section("Last published"), 2, 0, 1, 2)
-        grid.addWidget(self.published, 3, 0, 1, 2)
+        grid.addWidget(_section("Open commitments"), 0, 2)
+        grid.addWidget(self.commitments, 1, 2)
+        grid.addWidget(_section("Last published"), 2, 0, 1, 3)
+        grid.addWidget(self.published, 3, 0, 1, 3)
         self.spark_grid = QGridLayout()
         self.spark_grid.setHorizontalSpacing(32)
         layout = QVBoxLayout(self)
@@ -222,8 +233,17 @@ class WallWindow(QWidget):
         self.waiting.setText("<br>".join(rows) or f'<span style="color:{DIM}">Nothing</span>')
         self.published.setText("<br>".join(
             f'<span style="color:{DIM}">{local_text(m.published_at)} {m.channel.value}</span> '
-            f"{html.escape(m.body[:140])}{'…' if len(m.body) > 140 else ''}"
+            f"{html.escape(m.body[:110])}{'…' if len(m.body) > 110 else ''}"
             for m in state.published) or f'<span style="color:{DIM}">Nothing yet</span>')
+        lines = []
+        for c in state.commitments:
+            late = c.overdue_at(state.now)
+            colour = WARN if late else FG
+            due = f"overdue since {local_text(c.due_at)}" if late else f"due {local_text(c.due_at)}"
+            lines.append(f'<span style="color:{colour}">{html.escape(c.text[:44])}'
+                         f"{'…' if len(c.text) > 44 else ''} · {due}</span>")
+        self.commitments.setText("<br>".join(lines)
+                                 or f'<span style="color:{DIM}">None open</span>')
         self._show_sparks(state)
 
     def _show_sparks(self, state: WallState) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPlainTextEdit
 
 from commandcenter.persistence.models import TimelineRow
@@ -27,6 +29,7 @@ def test_the_wall_shows_the_incident_owners_and_what_waits_and_changes_nothing( 
     assert "communications</b>: Priya Raman" in wall.owners.text()
     assert "x acknowledgement" in wall.waiting.text()
     assert "Priya Raman" in wall.waiting.text()
+    assert "None open" in wall.commitments.text()
     # Nothing to press or type into, and reading changed nothing.
     assert not wall.findChildren(QAbstractButton)
     assert not wall.findChildren(QLineEdit) and not wall.findChildren(QPlainTextEdit)
@@ -34,6 +37,19 @@ def test_the_wall_shows_the_incident_owners_and_what_waits_and_changes_nothing( 
     qtbot.waitUntil(wall.tasks.idle, timeout=IDLE_MS)
     assert count(company, TimelineRow) == before
     assert company.audit.signed_head().seq == head.seq
+    # A promise made on the shown incident appears with its due time; a past-due one
+    # reads as overdue, though the wall itself never marks it broken.
+    shown = wall.state.incident
+    now = company.ctx.clock.now()
+    company.commitments.add(shown.id, "Next update within the hour", now + timedelta(hours=1),
+                            "Alex Moreau")
+    wall.refresh()
+    qtbot.waitUntil(lambda: "Next update within the hour" in wall.commitments.text(),
+                    timeout=IDLE_MS)
+    assert "due " in wall.commitments.text()
+    company.ctx.clock.advance(timedelta(hours=2))
+    wall.refresh()
+    qtbot.waitUntil(lambda: "overdue since" in wall.commitments.text(), timeout=IDLE_MS)
     assert wall.grab().size().width() == 1920
     wall.close()
 
