@@ -181,7 +181,9 @@ class MainWindow(QMainWindow):
         s.sig_incident_changed.connect(self._incident_changed)
         s.sig_data_changed.connect(s.reload_incident)
         s.sig_data_changed.connect(self.reload_audit_head)
-        s.sig_data_changed.connect(self.error_bar.hide)  # a later success clears the banner
+        # A later success of the user's own clears the banner; another desk's change
+        # arriving live does not hide an error nobody has read yet.
+        s.sig_written.connect(self.error_bar.hide)
         self._operator_changed(None)
 
     # --- other workstations' changes (ui/live.py) ------------------------------
@@ -207,7 +209,9 @@ class MainWindow(QMainWindow):
                 "metric_points": (), "metric_rollups": (),
                 "audit_log": (self.reload_audit_head,),
                 "commitments": (self.commitments_panel.reload,),
-                "scoring_changes": (self.changes_panel.reload, self.health.reload)}
+                "scoring_changes": (self.changes_panel.reload, self.health.reload),
+                "mentions": (self.listening.reload,), "mention_replies": (self.listening.reload,),
+                "mention_authors": (self.listening.reload,)}
 
     def _live_changed(self, tables: Any) -> None:
         """Refresh only the panels showing what changed (None: everything)."""

@@ -37,7 +37,8 @@ def sign_in(services: Services, name: str, passphrase: str) -> OperatorView:
 class Session(QObject):
     sig_operator_changed = Signal(object)  # OperatorView | None
     sig_incident_changed = Signal(object)  # IncidentView | None
-    sig_data_changed = Signal()  # after every successful write
+    sig_data_changed = Signal()  # after every successful write, and after a live re-read
+    sig_written = Signal()  # after a successful write from this window only
     sig_error = Signal(str)
     sig_info = Signal(str)
 
@@ -119,6 +120,7 @@ class Session(QObject):
                 on_done(result)
             if success:
                 self.sig_info.emit(success)
+            self.sig_written.emit()
             self.sig_data_changed.emit()
 
         def failed(exc: BaseException) -> None:

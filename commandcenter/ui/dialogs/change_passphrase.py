@@ -94,6 +94,7 @@ class ChangePassphraseDialog(QDialog):
             edit.clear()
         self.ok_button.setEnabled(True)
         self.session.sig_info.emit(f"{operator.name}: passphrase changed")
+        self.session.sig_written.emit()
         self.session.sig_data_changed.emit()
         self.sig_changed.emit(operator)
         super().accept()

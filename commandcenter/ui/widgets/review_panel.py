@@ -51,7 +51,7 @@ class ReviewPanel(QWidget):
         session.sig_data_changed.connect(self.reload)
         session.sig_operator_changed.connect(lambda _op: self.reload())
         session.sig_incident_changed.connect(lambda _i: self.reload())
-        session.sig_data_changed.connect(self._clear_refusal)  # a later success clears it
+        session.sig_written.connect(self._clear_refusal)  # a later success clears it
 
     def _build(self) -> None:
         self.owner_label = QLabel("Communications chain: not loaded")
