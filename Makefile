@@ -65,7 +65,7 @@ lint: $(STAMP)
 
 test: sysdeps-test $(STAMP) lint test-without-qt
 	QT_QPA_PLATFORM=offscreen COMMANDCENTER_REQUIRE_PROMETHEUS=1 COMMANDCENTER_REQUIRE_POSTGRES=1 \
-	    $(BIN)/python -m pytest -q
+	    $(BIN)/python -m pytest -q -n auto
 
 # Like napari's CI job: everything below ui/ must import and pass with Qt absent.
 # Its requirements are pyproject's, less everything Qt (.ci/requirements_without_qt.py).
@@ -84,7 +84,7 @@ $(NOQT_STAMP): pyproject.toml | sysdeps-base
 test-without-qt: $(NOQT_STAMP)
 	! $(NOQT)/bin/python -c "import PySide6" 2>/dev/null
 	COMMANDCENTER_STATE_MACHINE_EXAMPLES=50 COMMANDCENTER_CRASH_KILLS=30 COMMANDCENTER_TEST_BACKENDS=sqlite \
-	    $(NOQT)/bin/python -m pytest -q -p no:cacheprovider \
+	    $(NOQT)/bin/python -m pytest -q -n auto -p no:cacheprovider \
 	    tests/domain tests/services \
 	    tests/persistence tests/cli -W "ignore::pytest.PytestConfigWarning"
 
