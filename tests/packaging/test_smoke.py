@@ -19,6 +19,10 @@ def smoke_env(home: Path) -> dict[str, str]:
     return env
 
 
+# Every panel of the window, as `gui --smoke` names them (the bundle's check uses it too).
+PANELS = {"timeline", "incidents", "roster", "review", "composer", "health", "commitments",
+          "changes", "listening"}
+
 def parse_report(stdout: str) -> dict:  # type: ignore[type-arg]
     lines = [line for line in stdout.splitlines() if line.startswith('{"smoke"')]
     assert len(lines) == 1, stdout
@@ -35,8 +39,7 @@ def test_smoke_renders_every_panel_of_a_throwaway_demo_in_the_data_dir(tmp_path:
     assert Path(report["data_dir"]).parent == data_dir
     assert report["database"].startswith(f"sqlite:///{data_dir}/smoke-")
     assert report["incidents"] > 0 and report["contacts"] > 0 and report["revision"]
-    assert set(report["panels"]) == {"timeline", "incidents", "roster", "review", "composer",
-                                     "health", "commitments", "changes", "listening"}
+    assert set(report["panels"]) == PANELS
     assert all(w > 0 and h > 0 for w, h in report["panels"].values())
     assert list(data_dir.iterdir()) == [], "the throw-away database was left behind"
 
