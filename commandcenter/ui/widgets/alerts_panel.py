@@ -7,13 +7,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -23,7 +20,7 @@ from commandcenter.domain.operators import Action
 
 from ..models.alerts import AlertsTableModel, firing_first, handled_text
 from ..session import Session
-from .timeline_panel import compact_rows, labelled
+from .timeline_panel import labelled, row_table
 
 # Fixed widths: measuring every cell to fit its contents is what froze the window.
 WIDTHS = (64, 64, 120, 110, 140)
@@ -43,19 +40,8 @@ class AlertsPanel(QWidget):
         session.sig_operator_changed.connect(lambda _op: self._update_controls())
 
     def _build(self) -> None:
-        self.table = labelled(QTableView(), "Score health alerts",
-                              "Firing alerts first; select one to show it on its chart")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        compact_rows(self.table)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate(WIDTHS):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
+        self.table = row_table(self.model, "Score health alerts",
+                               "Firing alerts first; select one to show it on its chart", WIDTHS)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.table.activated.connect(lambda _index: self._choose())
         self.ack_button = labelled(QPushButton("Ac&knowledge"), "Acknowledge alert",

@@ -13,19 +13,16 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +34,7 @@ from ..models.table import RowsModel
 from ..session import Session
 from ..timefmt import local_text, utc_text
 from .commitments_panel import FindGoesToFilter
-from .timeline_panel import compact_rows, labelled
+from .timeline_panel import labelled, row_table
 
 FILTERS = ("all", "warnings", "not announced", "announced", "released")
 REFRESH_MS = 30_000  # warnings begin with time, not with a write
@@ -144,20 +141,9 @@ class ChangesPanel(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 1)
         bar.addWidget(self.kind_combo)
-        self.table = labelled(QTableView(), "Change calendar",
-                              "Planned scoring changes by effective time; Enter opens the "
-                              "published explanation")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        compact_rows(self.table)
-        header = self.table.horizontalHeader()
-        for column, width in enumerate((36, 190, 120, 120, 130, 80)):
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        self.table = row_table(self.model, "Change calendar",
+                               "Planned scoring changes by effective time; Enter opens the "
+                               "published explanation", (36, 190, 120, 120, 130, 80))
         self.table.activated.connect(lambda _i: self.open_explanation())
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_controls())
         self.detail = labelled(QLabel(), "Selected change")

@@ -14,20 +14,17 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -38,7 +35,7 @@ from ..dialogs.when import date_time_edit, from_qt
 from ..models.table import RowsModel
 from ..session import Session
 from ..timefmt import local_text, utc_text
-from .timeline_panel import compact_rows, labelled
+from .timeline_panel import labelled, row_table
 
 FILTERS = ("all", "open", "overdue", "kept", "broken")
 SWEEP_MS = 5000  # how often the clock is checked against the next due time
@@ -170,19 +167,9 @@ class CommitmentsPanel(QWidget):
         bar.addWidget(self.filter_edit, 1)
         bar.addWidget(self.state_combo)
         bar.addWidget(self.scope_box)
-        self.table = labelled(QTableView(), "Commitments",
-                              "Soonest due first; Enter keeps the selected commitment")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        compact_rows(self.table)
-        header = self.table.horizontalHeader()
-        for column, width in enumerate((36, 76, 120, 110, 150)):
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        self.table = row_table(self.model, "Commitments",
+                               "Soonest due first; Enter keeps the selected commitment",
+                               (36, 76, 120, 110, 150))
         self.table.activated.connect(lambda _i: self.keep_selected())
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_controls())
         self.summary = labelled(QLabel(), "Commitment summary")

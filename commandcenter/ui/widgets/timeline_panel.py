@@ -75,6 +75,24 @@ def compact_rows(view: QTableView) -> None:
     header.setDefaultSectionSize(view.fontMetrics().height() + 8)
 
 
+def row_table(model: Any, name: str, description: str, widths: tuple[int, ...]) -> QTableView:
+    """A read-only table of whole rows, one selected at a time, with compact rows and
+    user-resizable columns of these starting widths (the last one stretches)."""
+    table = labelled(QTableView(), name, description)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    compact_rows(table)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for column, width in enumerate(widths):
+        header.resizeSection(column, width)
+    header.setStretchLastSection(True)
+    return table
+
+
 def labelled(widget: QWidget, name: str, description: str = "") -> QWidget:
     widget.setAccessibleName(name)
     if description:
