@@ -196,7 +196,7 @@ def parse_hot_wash(text: str, source: str) -> dict[str, Any]:
 
 
 def register(r: Registry) -> None:
-    g = r.group("drill", "tabletop exercises: scenarios, headless runs, reports")
+    g = r.group("drill")
     sp = r.cmd(g, "validate", _validate, "check a scenario file: every error, its line and field")
     sp.add_argument("scenario", metavar="SCENARIO")
     sp.set_defaults(offline=True)
