@@ -132,6 +132,20 @@ def test_incident_list_loads_neither_migrations_nor_numpy_nor_qt(cli: Cli,
     assert "sqlalchemy.orm" in loaded  # the persistence layer itself stays
 
 
+def test_reading_the_roster_or_the_mentions_loads_no_numpy_nor_crypto(
+        cli: Cli, company: Services) -> None:
+    opened = cli("incident", "open", "Scores halved overnight", "--severity", "sev1",
+                 "--as", ALICE, as_json=True)
+    assert opened.code == 0, opened.err
+    for argv in (["roster", "list"], ["mention", "list", str(opened.json()["id"])]):
+        run = _probe("--database-url", cli.url, "--json", *argv)
+        assert run["code"] == 0, argv
+        assert run["out"] == cli(*argv, as_json=True).out
+        heavy = [m for m in run["modules"] if m.split(".")[0] in
+                 ("numpy", "alembic", "PySide6", "argon2", "cryptography", "pyarrow")]
+        assert heavy == [], argv
+
+
 def test_top_level_help_loads_no_command_module(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", "import sys, contextlib, io\n"
