@@ -132,12 +132,14 @@ def test_incident_list_loads_neither_migrations_nor_numpy_nor_qt(cli: Cli,
     assert "sqlalchemy.orm" in loaded  # the persistence layer itself stays
 
 
-def test_reading_the_roster_or_the_mentions_loads_no_numpy_nor_crypto(
+def test_reading_the_roster_mentions_or_messages_loads_no_numpy_nor_crypto(
         cli: Cli, company: Services) -> None:
     opened = cli("incident", "open", "Scores halved overnight", "--severity", "sev1",
                  "--as", ALICE, as_json=True)
     assert opened.code == 0, opened.err
-    for argv in (["roster", "list"], ["mention", "list", str(opened.json()["id"])]):
+    incident = str(opened.json()["id"])
+    for argv in (["roster", "list"], ["mention", "list", incident],
+                 ["message", "list", incident]):
         run = _probe("--database-url", cli.url, "--json", *argv)
         assert run["code"] == 0, argv
         assert run["out"] == cli(*argv, as_json=True).out
