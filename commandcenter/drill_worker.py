@@ -51,6 +51,7 @@ def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str) 
     conn.send(("ready", {"run": session.run_id, "incident": session.incident_id}))
     conn.send(("status", session.status()))
     speed, running, owed, wall = 1, False, 0.0, time.monotonic()
+    stored = False
     try:
         while True:
             if conn.poll(STEP_S):
@@ -70,7 +71,9 @@ def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str) 
                         session.observe(*arg)
                 except CommandCenterError as exc:
                     conn.send(("error", str(exc)))
-                conn.send(("status", session.status()))
+                status = session.status()
+                stored = _store_once(session, status, stored)
+                conn.send(("status", status))
             now = time.monotonic()
             if running:
                 owed += (now - wall) * speed
@@ -80,8 +83,18 @@ def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str) 
                 owed = 0.0
                 status = session.status()
                 running = not status.finished
+                stored = _store_once(session, status, stored)
                 conn.send(("status", status))
     except (EOFError, BrokenPipeError):
         pass  # the window went away
     finally:
         services.close()
+
+
+def _store_once(session: Any, status: Any, stored: bool) -> bool:
+    """At the end of play the run is scored and its result stored, once: then the drill
+    can be reopened, its report made (``drill report``) and its timeline replayed."""
+    if status.finished and not stored:
+        session.finish()
+        return True
+    return stored

@@ -168,6 +168,7 @@ def _report(a: argparse.Namespace, svc: Any) -> Any:
 
 def parse_hot_wash(text: str, source: str) -> dict[str, Any]:
     """strengths = [...], improvements = [...], by = "NAME", [[plan]] action/owner/due."""
+    from commandcenter.drills.hot_wash import hot_wash_problems
     from commandcenter.drills.scenario import ScenarioErrors, _Reader, load_toml
     from commandcenter.drills.toml_lines import key_lines
 
@@ -190,6 +191,20 @@ def parse_hot_wash(text: str, source: str) -> dict[str, Any]:
         plan.append({k: r.get(row, ("plan", i), k, str, "", required=True).strip()
                      for k in ("action", "owner", "due")})
     out["plan"] = plan
+    # The rest of the checks, the dialog's and the service's, placed on their lines
+    # (a key missing altogether was reported above).
+    rows = doc.get("plan") if isinstance(doc.get("plan"), list) else []
+    for field, message in hot_wash_problems(out["strengths"], out["improvements"], plan):
+        found = re.fullmatch(r"(\w+)(?:\[(\d+)\])?(?:\.(\w+))?", field)
+        assert found is not None
+        key, index, sub = found.group(1), found.group(2), found.group(3)
+        path: tuple[str | int, ...] = (key,) if index is None else (key, int(index))
+        if sub is not None:
+            row = rows[int(index)] if index is not None and int(index) < len(rows) else {}
+            if not isinstance(row, dict) or sub not in row:
+                continue
+            path = (*path, sub)
+        r.fail(path, message)
     if r.problems:
         raise ScenarioErrors(source, r.problems)
     return out

@@ -29,6 +29,7 @@ from commandcenter.domain.roster import ContactFields
 from commandcenter.domain.timeline import EntryKind
 from commandcenter.drills.actions import Action
 from commandcenter.drills.durations import format_offset
+from commandcenter.drills.hot_wash import clean_hot_wash, hot_wash_problems
 from commandcenter.drills.patterns import plans, snapshot_scores
 from commandcenter.drills.scenario import Inject, Scenario, parse_scenario
 from commandcenter.drills.scoring import (
@@ -492,19 +493,31 @@ def reopen(ctx: ServiceContext, run_id: int) -> tuple[Scenario, dict[str, Any], 
 def record_hot_wash(ctx: ServiceContext, run_id: int, *, strengths: list[str],
                     improvements: list[str], plan: list[dict[str, str]], by: str) -> None:
     """The facilitator's hot wash: strengths, areas for improvement, the improvement plan
-    (action, owner, due) — HSEEP's after-action report and improvement plan."""
-    for i, item in enumerate(plan):
-        for key in ("action", "owner", "due"):
-            if not str(item.get(key, "")).strip():
-                raise InvalidInput(f"plan[{i}].{key}: must not be empty")
+    (action, owner, due date) — HSEEP's after-action report and improvement plan.
+    The ``drill report --hot-wash`` file and the window's dialog both save through here."""
+    problems = hot_wash_problems(strengths, improvements, plan)
+    if problems:
+        raise InvalidInput("; ".join(f"{f}: {m}" for f, m in problems))
+    hot = clean_hot_wash(strengths, improvements, plan, by)
     with ctx.uow() as uow:
         row = uow.session.get(DrillRunRow, run_id)
         if row is None:
             raise InvalidInput(f"run: no drill run {run_id}")
-        row.hot_wash = {"strengths": strengths, "improvements": improvements, "plan": plan,
-                        "by": by}
-        uow.audit(ctx.clock.now(), by, "drill.hot_wash", "drill_run", run_id, row.hot_wash)
+        row.hot_wash = hot
+        uow.audit(ctx.clock.now(), hot["by"], "drill.hot_wash", "drill_run", run_id, hot)
         uow.commit()
+
+
+def hot_wash(ctx: ServiceContext, run_id: int) -> dict[str, Any]:
+    """What was saved before (empty lists when nothing was), to edit it again."""
+    with ctx.uow() as uow:
+        row = uow.session.get(DrillRunRow, run_id)
+        if row is None:
+            raise InvalidInput(f"run: no drill run {run_id}")
+        saved = dict(row.hot_wash or {})
+    return {"strengths": list(saved.get("strengths", [])),
+            "improvements": list(saved.get("improvements", [])),
+            "plan": [dict(p) for p in saved.get("plan", [])], "by": saved.get("by", "")}
 
 
 def observations(ctx: ServiceContext, run_id: int) -> list[tuple[datetime, str, str]]:

@@ -49,6 +49,8 @@ def open_drill_room(scenario_path: Path, actions_path: Path | None, folder: Path
     window = MainWindow(services)
     window.setWindowTitle(f"Command Center — DRILL: {scenario.name}")
     bar = build_bar(scenario, controller)
+    bar.hot_wash_ctx = lambda: services.ctx
+    _free_alt_h(window)
     layout = window.centralWidget().layout()
     assert isinstance(layout, QVBoxLayout)
     layout.insertWidget(0, bar)
@@ -58,6 +60,13 @@ def open_drill_room(scenario_path: Path, actions_path: Path | None, folder: Path
     window.drill_refresh = follow  # type: ignore[attr-defined]
     window.drill_bar = bar  # type: ignore[attr-defined]
     return window, controller, services
+
+
+def _free_alt_h(window: MainWindow) -> None:
+    """Alt+H is the drill bar's Hot wash; the Help menu takes Alt+L in the drill room."""
+    for action in window.menuBar().actions():
+        if action.text() == "&Help":
+            action.setText("He&lp")
 
 
 class _PanelRefresh:

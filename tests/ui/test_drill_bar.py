@@ -84,3 +84,37 @@ def test_drill_room_runs_on_the_drill_clock(qtbot: QtBot, tmp_path: Path) -> Non
         controller.close()
         window.tasks.shutdown()
         services.close()
+
+
+def test_hot_wash_from_the_drill_room_with_alt_h(qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from commandcenter.services.drill_runs import hot_wash
+
+    window, controller, services = open_drill_room(HALVED, None, tmp_path / "run")
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
+        bar = window.drill_bar
+        assert "He&lp" in [a.text() for a in window.menuBar().actions()]  # Alt+H is free
+        qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: bar.hot_wash_dialog is not None  # the button's click is
+                        and bar.hot_wash_dialog.isVisible(), timeout=WAIT)  # animated
+        dialog = bar.hot_wash_dialog
+        assert dialog.by.currentText() == "Morgan Blake"  # the scenario's facilitator
+        dialog.strengths.setPlainText("Declared within three minutes.")
+        dialog.add_row({"action": "Write the delegation into the plan", "owner": "Daniel Reyes",
+                        "due": "2026-03-16"})
+        dialog.ok_button.click()
+        assert not dialog.isVisible()
+        assert "Hot wash saved" in bar.last.text()
+        saved = hot_wash(services.ctx, controller.info["run"])
+        assert saved["strengths"] == ["Declared within three minutes."]
+        assert saved["plan"][0]["owner"] == "Daniel Reyes"
+    finally:
+        controller.close()
+        window.tasks.shutdown()
+        services.close()

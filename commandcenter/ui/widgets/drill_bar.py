@@ -10,6 +10,7 @@ compete with the window for the interpreter.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from commandcenter.domain.clock import format_utc
+from commandcenter.domain.errors import CommandCenterError
 from commandcenter.drills.durations import format_offset
 
 SPEEDS = (1, 2, 5, 10, 30, 60)
@@ -60,6 +62,8 @@ class DrillController(QObject):
             daemon=True, name="commandcenter-drill")
         self._process.start()
         child.close()
+        self.folder = folder
+        self.closers: list[Any] = []  # e.g. the hot wash's own services on the drill database
         self.status: Any = None
         self.info: dict[str, Any] | None = None
         self.failed: str | None = None
@@ -138,6 +142,9 @@ class DrillController(QObject):
         self._send("observe", (author, text))
 
     def close(self) -> None:
+        for closer in self.closers:
+            closer()
+        self.closers.clear()
         self.timer.stop()
         self._send("stop")
         self._process.join(10)
@@ -151,10 +158,15 @@ class DrillBar(QFrame):
     """The facilitator's controls, above the incident room's panels."""
 
     def __init__(self, controller: DrillController, people: list[str],
-                 injects: list[tuple[int, str]], parent: QWidget | None = None) -> None:
+                 injects: list[tuple[int, str]], parent: QWidget | None = None, *,
+                 facilitator: str = "", title: str = "") -> None:
         super().__init__(parent)
         self.controller = controller
         self._injects = injects
+        self._people, self._facilitator, self._title = people, facilitator, title
+        # The drill database's service context for the hot wash (set by the room).
+        self.hot_wash_ctx: Callable[[], Any] | None = None
+        self.hot_wash_dialog: Any = None
         self.setObjectName("drill-bar")
         self.setAccessibleName("Drill bar")
         self.setStyleSheet(BAR_STYLE)
@@ -197,6 +209,11 @@ class DrillBar(QFrame):
         self.add_note = QPushButton("Add note")
         self.add_note.setAccessibleName("Add the observer note")
         self.add_note.clicked.connect(self._note)
+        self.hot_wash = QPushButton("&Hot wash...")
+        self.hot_wash.setAccessibleName("Hot wash: strengths, areas for improvement, "
+                                        "improvement plan")
+        self.hot_wash.setToolTip("Record the hot wash for the after-action report (Alt+H)")
+        self.hot_wash.clicked.connect(self.open_hot_wash)
         self.last = QLabel("")
         self.last.setAccessibleName("Last inject")
         self.last.setWordWrap(True)
@@ -211,6 +228,7 @@ class DrillBar(QFrame):
             row2.addWidget(w)
         row2.addWidget(self.note, 1)
         row2.addWidget(self.add_note)
+        row2.addWidget(self.hot_wash)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addLayout(row1)
@@ -237,6 +255,29 @@ class DrillBar(QFrame):
         if text:
             self.controller.observe(self.author.currentText(), text)
             self.note.clear()
+
+    def open_hot_wash(self) -> None:
+        """The hot-wash dialog over this run, prefilled with what was saved before."""
+        from commandcenter.ui.dialogs.hot_wash import edit_hot_wash
+
+        info = self.controller.info
+        if info is None or self.hot_wash_ctx is None:
+            self.last.setText("Refused: the drill is not set up yet")
+            return
+        try:
+            dialog = edit_hot_wash(self, self.hot_wash_ctx(), int(info["run"]), self._people,
+                                   self._facilitator, self._title)
+        except CommandCenterError as exc:
+            self.last.setText(f"Refused: {exc}")
+            return
+        dialog.accepted.connect(self._hot_wash_saved)
+        self.hot_wash_dialog = dialog
+        dialog.open()
+
+    def _hot_wash_saved(self) -> None:
+        folder = self.controller.folder
+        self.last.setText(f"Hot wash saved. It is in the after-action report: "
+                          f"commandcenter drill report {folder} --output report.pdf")
 
     def show_status(self, s: Any) -> None:
         self.clock.setText(f"{format_offset(s.elapsed)} / {format_offset(s.duration)}  "
@@ -280,7 +321,8 @@ def build_bar(scenario: Any, controller: DrillController) -> DrillBar:
     injects = [(j.index, f"{format_offset(j.at)} {j.describe()}") for j in scenario.injects]
     people = [p.name for p in sorted(scenario.people, key=lambda p: (
         p.role is None or p.role.value not in ("observer", "facilitator"), p.name))]
-    return DrillBar(controller, people, injects)
+    return DrillBar(controller, people, injects, facilitator=scenario.facilitator,
+                    title=scenario.name)
 
 
 def open_drill_window(scenario_path: Path, actions_path: Path | None, folder: Path
@@ -288,4 +330,24 @@ def open_drill_window(scenario_path: Path, actions_path: Path | None, folder: Pa
     """A drill bar alone over a new drill database in ``folder`` (files validated first)."""
     scenario, _text, _actions = load_drill(scenario_path, actions_path)
     controller = DrillController(scenario_path, actions_path, folder)
-    return build_bar(scenario, controller), controller
+    bar = build_bar(scenario, controller)
+    bar.hot_wash_ctx = _own_context(controller)
+    return bar, controller
+
+
+def _own_context(controller: DrillController) -> Callable[[], Any]:
+    """The drill database's services, opened on first use and closed with the drill."""
+    opened: list[Any] = []
+
+    def ctx() -> Any:
+        if not opened:
+            from commandcenter.app import build_drill
+            from commandcenter.domain.clock import SimulatedClock
+
+            clock = SimulatedClock(controller.status.now)
+            controller.sig_status.connect(lambda status: clock.set(status.now))
+            opened.append(build_drill(controller.folder, clock))
+            controller.closers.append(opened[0].close)
+        return opened[0].ctx
+
+    return ctx

@@ -1,0 +1,114 @@
+"""The drill room's screenshots: ``python -m commandcenter.ui.screenshots_drill OUT``.
+
+Plays the shipped "Scores halved overnight" with its scripted players in a temp
+folder (never the user's data), jumps to a few injects, and saves the drill bar
+(``drill-bar.png``), the whole room (``drill-room.png``) and the hot-wash dialog
+(``drill-hot-wash.png``). Works under ``QT_QPA_PLATFORM=offscreen``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WIDTH, HEIGHT = 1600, 1000
+SCENARIOS = Path(__file__).resolve().parents[2] / "resources" / "scenarios"
+HALVED = SCENARIOS / "scores-halved-overnight.toml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m commandcenter.ui.screenshots_drill OUTDIR", file=sys.stderr)
+        return 2
+    out = Path(args[0])
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="commandcenter-shots-") as tmp:
+        folder = Path(tmp)
+        if os.environ.get("QT_QPA_PLATFORM", "") == "offscreen":
+            config = folder / "offscreen.json"
+            config.write_text(json.dumps({"screens": [{
+                "name": "shot", "x": 0, "y": 0, "width": WIDTH, "height": HEIGHT,
+                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+            os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+        return _shoot(out, folder)
+
+
+def _shoot(out: Path, folder: Path) -> int:
+    from PySide6.QtCore import QCoreApplication, QSettings, Qt
+
+    from .app import make_application
+    from .drill_room import open_drill_room
+    from .palette import apply_scheme
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      str(folder / "qsettings"))
+    app = make_application(["screenshots"])
+    apply_scheme(app, Qt.ColorScheme.Light)
+    actions = HALVED.with_name(f"{HALVED.stem}.actions-meets.toml")
+    window, controller, services = open_drill_room(HALVED, actions, folder / "run")
+
+    def wait(done: object, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            if done():  # type: ignore[operator]
+                QCoreApplication.processEvents()
+                return
+            time.sleep(0.02)
+        raise RuntimeError("the drill room did not settle")
+
+    def save(name: str, widget: object) -> None:
+        pixmap = widget.grab()  # type: ignore[attr-defined]
+        path = out / name
+        if not pixmap.save(str(path)):
+            raise OSError(f"could not write {path}")
+        print(path)
+
+    try:
+        window.resize(WIDTH, HEIGHT)
+        window.show()
+        window.start(sign_in=False)
+        bar = window.drill_bar  # type: ignore[attr-defined]
+        for fired in (6, 7, 8):  # three injects on: mentions in, the CEO in the air
+            controller.jump_to_next()
+            wait(lambda f=fired: controller.status is not None
+                 and controller.status.injects_fired >= f)
+        wait(lambda: window.tasks.idle())
+        time.sleep(1.1)  # the panels follow the drill at most once a second
+        bar.show_status(controller.status)
+        controller.sig_status.emit(controller.status)
+        wait(lambda: window.tasks.idle())
+        window.statusBar().clearMessage()
+        save("drill-bar.png", bar)
+        save("drill-room.png", window)
+
+        bar.open_hot_wash()
+        dialog = bar.hot_wash_dialog
+        dialog.strengths.setPlainText(
+            "The acknowledgement went out at T+17m, approved by the owner of the moment.\n"
+            "Replies to the biggest complainers were drafted from the listening panel.")
+        dialog.improvements.setPlainText(
+            "The CEO's post needed a delegation: plan the hand-over before she writes.")
+        dialog.add_row({"action": "Add a pre-approved delegation for the CEO's own posts",
+                        "owner": "Daniel Reyes", "due": "2026-03-16"})
+        dialog.add_row({"action": "Rehearse the X outage with the status page as fallback",
+                        "owner": "Tom Becker", "due": "next week"})
+        dialog.ok_button.click()  # refused: the second due is no date; the dialog says so
+        wait(lambda: dialog.error_label.isVisible())
+        save("drill-hot-wash.png", dialog)
+        dialog.reject()
+    finally:
+        controller.close()
+        window.tasks.shutdown()
+        window.close()
+        services.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
