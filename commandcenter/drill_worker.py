@@ -23,7 +23,8 @@ STEP_S = 0.25  # wall seconds between steps while the clock runs
 ENGINE_NICENESS = 10
 
 
-def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str) -> None:
+def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str,
+          live: Any = None) -> None:
     import contextlib
     import os
 
@@ -39,11 +40,16 @@ def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str) 
     try:
         text = read_text(Path(scenario_path))
         scenario = parse_scenario(text, scenario_path)
+        if scenario.live_roster and live is not None:  # the window read it, read only
+            from commandcenter.drills.live_roster import resolve
+
+            scenario = resolve(scenario, live, scenario_path)
         actions = parse_actions(read_text(Path(actions_path)), scenario, actions_path) \
             if actions_path else []
         clock = SimulatedClock(scenario.start)
         services = build_drill(Path(folder), clock)
-        session = DrillSession(services.ctx, clock, scenario, text, scenario_path, actions)
+        session = DrillSession(services.ctx, clock, scenario, text, scenario_path, actions,
+                               live)
     except Exception as exc:  # the window shows it; nothing else to do here
         conn.send(("failed", str(exc)))
         return

@@ -66,8 +66,14 @@ def _drill_gui(a: argparse.Namespace) -> int:
     from commandcenter.ui.drill_room import run_drill_gui
 
     scenario = Path(a.drill)
-    name = parse_scenario(read_text(scenario), str(scenario)).name
-    return run_drill_gui(scenario, Path(a.actions) if a.actions else None, new_run_folder(name))
+    parsed = parse_scenario(read_text(scenario), str(scenario))
+    live = None
+    if parsed.live_roster:  # the live roster, read only, before anything is created
+        from commandcenter.cli.drills import with_live_roster
+
+        _resolved, live = with_live_roster(parsed, a.database_url, str(scenario))
+    return run_drill_gui(scenario, Path(a.actions) if a.actions else None,
+                         new_run_folder(parsed.name), live)
 
 
 def build_parser() -> Parser:

@@ -26,10 +26,29 @@ def load_scenario(path: Path) -> Any:
 
 def _validate(a: argparse.Namespace, svc: Any) -> Any:
     s = load_scenario(Path(a.scenario))
-    print(f"{a.scenario}: valid: {s.name!r}, {len(s.people)} people, {len(s.injects)} injects, "
-          f"{len(s.objectives)} objectives, {s.duration} long")
-    return {"file": a.scenario, "valid": True, "name": s.name, "people": len(s.people),
-            "injects": len(s.injects), "objectives": [o.id for o in s.objectives]}
+    live = None
+    if s.live_roster:  # every person it names must be in the live roster today
+        s, live = with_live_roster(s, a.database_url, a.scenario)
+    cast = f"the live roster of {live.source}: " if live else ""
+    print(f"{a.scenario}: valid: {s.name!r}, {cast}{len(s.people)} people, "
+          f"{len(s.injects)} injects, {len(s.objectives)} objectives, {s.duration} long")
+    out = {"file": a.scenario, "valid": True, "name": s.name, "people": len(s.people),
+           "injects": len(s.injects), "objectives": [o.id for o in s.objectives]}
+    if live is not None:
+        out["live_roster"] = live.source
+    return out
+
+
+def with_live_roster(scenario: Any, database_url: str | None, source: str) -> tuple[Any, Any]:
+    """``live_roster = true``: the live database's roster, read only, and the scenario
+    checked against it (every unknown person: its line and field, exit 2)."""
+    from commandcenter.config import load_settings
+    from commandcenter.domain.clock import SystemClock
+    from commandcenter.drills.live_roster import resolve
+    from commandcenter.services.drill_live_roster import read_live_roster
+
+    live = read_live_roster(load_settings(database_url).database_url, SystemClock().now())
+    return resolve(scenario, live, source), live
 
 
 def new_run_folder(scenario_name: str) -> Path:
@@ -46,7 +65,8 @@ def new_run_folder(scenario_name: str) -> Path:
 
 
 def run_headless(scenario_path: Path, actions_path: Path | None, *, speed: float | None,
-                 report: Path | None, folder: Path | None = None) -> dict[str, Any]:
+                 report: Path | None, folder: Path | None = None,
+                 database_url: str | None = None) -> dict[str, Any]:
     """Validate both files, then play the whole drill in a database of its own."""
     from commandcenter.drills.actions import parse_actions
 
@@ -58,6 +78,9 @@ def run_headless(scenario_path: Path, actions_path: Path | None, *, speed: float
     from commandcenter.drills.scenario import parse_scenario
 
     scenario = parse_scenario(text, str(scenario_path))
+    live = None
+    if scenario.live_roster:  # read (never written) before anything is created
+        scenario, live = with_live_roster(scenario, database_url, str(scenario_path))
     actions = parse_actions(read_text(actions_path), scenario, str(actions_path)) \
         if actions_path else []
     from commandcenter.app import build_drill
@@ -68,7 +91,8 @@ def run_headless(scenario_path: Path, actions_path: Path | None, *, speed: float
     clock = SimulatedClock(scenario.start)
     svc = build_drill(folder, clock)
     try:
-        session = DrillSession(svc.ctx, clock, scenario, text, str(scenario_path), actions)
+        session = DrillSession(svc.ctx, clock, scenario, text, str(scenario_path), actions,
+                               live)
         if speed is not None:
             _paced(session, speed)
         result = session.finish()
@@ -113,7 +137,8 @@ def _print_result(result: dict[str, Any]) -> None:
 
 def _run(a: argparse.Namespace, svc: Any) -> Any:
     return run_headless(Path(a.scenario), Path(a.actions) if a.actions else None,
-                        speed=a.speed, report=Path(a.report) if a.report else None)
+                        speed=a.speed, report=Path(a.report) if a.report else None,
+                        database_url=a.database_url)
 
 
 def _open_run(target: Path) -> Any:

@@ -30,6 +30,7 @@ from commandcenter.domain.timeline import EntryKind
 from commandcenter.drills.actions import Action
 from commandcenter.drills.durations import format_offset
 from commandcenter.drills.hot_wash import clean_hot_wash, hot_wash_problems
+from commandcenter.drills.live_roster import LiveRoster, drill_windows, resolve
 from commandcenter.drills.patterns import plans, snapshot_scores
 from commandcenter.drills.scenario import Inject, Scenario, parse_scenario
 from commandcenter.drills.scoring import (
@@ -106,8 +107,14 @@ class DrillSession:
     """One drill in its own (empty) database: set up, then stepped forward in simulated time."""
 
     def __init__(self, ctx: ServiceContext, clock: SimulatedClock, scenario: Scenario,
-                 scenario_text: str, source: str = "", actions: list[Action] | None = None
-                 ) -> None:
+                 scenario_text: str, source: str = "", actions: list[Action] | None = None,
+                 live: LiveRoster | None = None) -> None:
+        if scenario.live_roster:  # played by the team as it is: its roster, checked
+            if live is None:
+                raise InvalidInput("live_roster: this scenario is played by the live roster; "
+                                   "read it first (drill run does)")
+            scenario = resolve(scenario, live, source or "scenario")
+        self.live = live
         self.ctx, self.clock, self.s = ctx, clock, scenario
         self.roster = RosterService(ctx)
         self.incidents = IncidentService(ctx)
@@ -138,10 +145,12 @@ class DrillSession:
             raise InvalidInput("drill: the drill database must be empty")
         operators = [p for p in s.people if p.role is not None]
         operators.sort(key=lambda p: p.role is not Role.COMMANDER)  # the first one is a commander
+        windows = [(w.person, w.status, w.starts_at, w.ends_at, w.reachable, w.note)
+                   for w in drill_windows(self.live, s)] if self.live else []
         set_up_company(self.roster, [ContactFields(p.name, p.title, p.email, p.phone, p.handle,
                                                    p.timezone) for p in s.people],
                        {name: list(members) for name, members in s.chains.items()},
-                       [(p.name, p.role, s.passphrase) for p in operators if p.role])
+                       [(p.name, p.role, s.passphrase) for p in operators if p.role], windows)
         inc = self.incidents.open(s.incident_title, s.incident_severity, s.facilitator,
                                   kind=s.incident_kind, drill=True,
                                   status=IncidentStatus.DETECTED,
@@ -486,8 +495,13 @@ def reopen(ctx: ServiceContext, run_id: int) -> tuple[Scenario, dict[str, Any], 
         row = uow.session.get(DrillRunRow, run_id)
         if row is None:
             raise InvalidInput(f"run: no drill run {run_id}")
-        return (parse_scenario(row.scenario_text, row.scenario_file), dict(row.result or {}),
-                dict(row.hot_wash or {}))
+        scenario = parse_scenario(row.scenario_text, row.scenario_file)
+        if scenario.live_roster:  # the copy of the live roster the drill was played by
+            from .drill_live_roster import roster_of
+
+            people, chains, _windows = roster_of(uow.session)
+            scenario = dataclasses.replace(scenario, people=people, chains=chains)
+        return scenario, dict(row.result or {}), dict(row.hot_wash or {})
 
 
 def record_hot_wash(ctx: ServiceContext, run_id: int, *, strengths: list[str],

@@ -48,7 +48,7 @@ class DrillController(QObject):
     sig_error = Signal(str)
 
     def __init__(self, scenario_path: Path, actions_path: Path | None, folder: Path,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, live: Any = None) -> None:
         super().__init__(parent)
         import multiprocessing
 
@@ -58,7 +58,7 @@ class DrillController(QObject):
         self._conn, child = context.Pipe()
         self._process = context.Process(
             target=serve, args=(child, str(scenario_path),
-                                str(actions_path) if actions_path else None, str(folder)),
+                                str(actions_path) if actions_path else None, str(folder), live),
             daemon=True, name="commandcenter-drill")
         self._process.start()
         child.close()
@@ -305,13 +305,22 @@ class DrillBar(QFrame):
         self.fire.setEnabled(bool(pending) and not s.finished)
 
 
-def load_drill(scenario_path: Path, actions_path: Path | None) -> tuple[Any, str, list[Any]]:
-    """Both files parsed and checked (every error, exit 2) before anything is created."""
+def load_drill(scenario_path: Path, actions_path: Path | None, live: Any = None
+               ) -> tuple[Any, str, list[Any]]:
+    """Both files parsed and checked (every error, exit 2) before anything is created;
+    with ``live_roster = true``, against ``live`` (the live roster, read beforehand)."""
     from commandcenter.drills.actions import parse_actions
+    from commandcenter.drills.live_roster import resolve
     from commandcenter.drills.scenario import parse_scenario, read_text
 
     text = read_text(scenario_path)
     scenario = parse_scenario(text, str(scenario_path))
+    if scenario.live_roster:
+        if live is None:
+            from commandcenter.domain.errors import InvalidInput
+
+            raise InvalidInput("live_roster: read the live roster first (gui --drill does)")
+        scenario = resolve(scenario, live, str(scenario_path))
     actions = parse_actions(read_text(actions_path), scenario, str(actions_path)) \
         if actions_path else []
     return scenario, text, actions
