@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from commandcenter.domain.errors import InvalidInput
+from commandcenter.drills.durations import format_offset
 
-from .common import Registry
+from .common import Registry, Streamed
 
 
 def read_text(path: Path) -> str:
@@ -191,6 +192,37 @@ def _report(a: argparse.Namespace, svc: Any) -> Any:
     return {"run": run["run"], "report": str(out), "hot_wash": hot is not None}
 
 
+def _replay(a: argparse.Namespace, svc: Any) -> Any:
+    """Reopen a finished drill and print its timeline as it unfolds on the simulated clock."""
+    import time
+
+    from commandcenter.drills.replay import check_speed, paced
+    from commandcenter.services.drill_runs import replay_entries
+
+    if a.speed is not None:
+        try:
+            check_speed(a.speed)
+        except ValueError as exc:
+            raise InvalidInput(f"--speed: {exc}") from None
+    drill, run = _open_run(Path(a.drill))
+    try:
+        scenario, _result, entries = replay_entries(drill.ctx, run["run"])
+    finally:
+        drill.close()
+    print(f"replay: {scenario.name} (run {run['run']}), {len(entries)} entries, "
+          f"{format_offset(scenario.duration)} simulated"
+          + (f" at x{a.speed:g}" if a.speed else ""), flush=True)
+    return Streamed(paced(entries, a.speed, time.sleep), _replay_line,
+                    lambda e: e.as_json())
+
+
+def _replay_line(e: Any) -> str:
+    from commandcenter.domain.clock import format_utc
+
+    text = " ".join(e.text.split())  # one line per entry
+    return f"{format_offset(e.at):>8}  {format_utc(e.when)}  {e.kind}: {e.who}: {text}"
+
+
 def parse_hot_wash(text: str, source: str) -> dict[str, Any]:
     """strengths = [...], improvements = [...], by = "NAME", [[plan]] action/owner/due."""
     from commandcenter.drills.hot_wash import hot_wash_problems
@@ -252,4 +284,9 @@ def register(r: Registry) -> None:
     sp.add_argument("--output", required=True, metavar="PATH", help=".pdf or .html")
     sp.add_argument("--hot-wash", metavar="FILE",
                     help="TOML: strengths, improvements, [[plan]] action/owner/due")
+    sp.set_defaults(offline=True)
+    sp = r.cmd(g, "replay", _replay, "reopen a finished drill and replay its timeline")
+    sp.add_argument("drill", metavar="DRILL", help="the run's folder (or its drill.sqlite)")
+    sp.add_argument("--speed", type=float, default=None,
+                    help="N simulated seconds per second (1..3600); default: all at once")
     sp.set_defaults(offline=True)

@@ -32,6 +32,7 @@ from commandcenter.drills.durations import format_offset
 from commandcenter.drills.hot_wash import clean_hot_wash, hot_wash_problems
 from commandcenter.drills.live_roster import LiveRoster, drill_windows, resolve
 from commandcenter.drills.patterns import plans, snapshot_scores
+from commandcenter.drills.replay import ReplayEntry
 from commandcenter.drills.scenario import Inject, Scenario, parse_scenario
 from commandcenter.drills.scoring import (
     Facts,
@@ -539,3 +540,31 @@ def observations(ctx: ServiceContext, run_id: int) -> list[tuple[datetime, str, 
         rows = uow.session.execute(select(DrillObservationRow).where(
             DrillObservationRow.run_id == run_id).order_by(DrillObservationRow.id)).scalars()
         return [(r.at, r.author, r.text) for r in rows]
+
+
+def replay_entries(ctx: ServiceContext, run_id: int) -> tuple[Scenario, dict[str, Any],
+                                                              list[ReplayEntry]]:
+    """A finished run's timeline to replay: the incident's entries, the mentions the drill
+    injected, refused player actions and observer notes, each at its simulated time."""
+    from commandcenter.drills.durations import parse_offset
+
+    scenario, result, _hot = reopen(ctx, run_id)
+    if not result:
+        raise InvalidInput(f"run: drill run {run_id} has not finished; nothing to replay yet")
+    start = scenario.start
+    entries = [ReplayEntry(e.occurred_at - start, e.occurred_at, e.kind.value.replace("_", " "),
+                           e.actor, e.text)
+               for e in IncidentService(ctx).timeline(int(result["incident"])).entries]
+    for m in result.get("mentions", []):
+        at = datetime.fromisoformat(m["at"])
+        entries.append(ReplayEntry(at - start, at, "mention", m["author"],
+                                   f"mention on {m['channel']} (reach {m['reach']})"))
+    for a in result.get("actions", []):
+        if not a["ok"]:
+            offset = parse_offset(a["at"])
+            entries.append(ReplayEntry(offset, start + offset, "refused", a["who"],
+                                       f"{a['do']} refused: {a['detail']}"))
+    for at, who, text in observations(ctx, run_id):
+        entries.append(ReplayEntry(at - start, at, "observer note", who, text))
+    entries.sort(key=lambda e: e.at)  # stable: the timeline's own order within an instant
+    return scenario, result, entries

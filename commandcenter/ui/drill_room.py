@@ -49,7 +49,7 @@ def open_drill_room(scenario_path: Path, actions_path: Path | None, folder: Path
     window = MainWindow(services)
     window.setWindowTitle(f"Command Center — DRILL: {scenario.name}")
     bar = build_bar(scenario, controller)
-    bar.hot_wash_ctx = lambda: services.ctx
+    bar.drill_ctx = lambda: services.ctx
     _free_alt_h(window)
     layout = window.centralWidget().layout()
     assert isinstance(layout, QVBoxLayout)

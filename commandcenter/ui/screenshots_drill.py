@@ -3,7 +3,8 @@
 Plays the shipped "Scores halved overnight" with its scripted players in a temp
 folder (never the user's data), jumps to a few injects, and saves the drill bar
 (``drill-bar.png``), the whole room (``drill-room.png``) and the hot-wash dialog
-(``drill-hot-wash.png``). Works under ``QT_QPA_PLATFORM=offscreen``.
+(``drill-hot-wash.png``), then the replay of a finished run (``drill-replay.png``).
+Works under ``QT_QPA_PLATFORM=offscreen``.
 """
 
 from __future__ import annotations
@@ -102,12 +103,38 @@ def _shoot(out: Path, folder: Path) -> int:
         wait(lambda: dialog.error_label.isVisible())
         save("drill-hot-wash.png", dialog)
         dialog.reject()
+        _replay(folder, wait, save)
     finally:
         controller.close()
         window.tasks.shutdown()
         window.close()
         services.close()
     return 0
+
+
+def _replay(folder: Path, wait: object, save: object) -> None:
+    """The replay of a finished run (played headless first), at T+1h30m."""
+    from datetime import UTC, datetime, timedelta
+
+    from commandcenter.app import build_drill
+    from commandcenter.cli.drills import run_headless
+    from commandcenter.domain.clock import SimulatedClock
+
+    from .drill_replay import open_replay
+
+    misses = HALVED.with_name(f"{HALVED.stem}.actions-misses.toml")
+    run_headless(HALVED, misses, speed=None, report=None, folder=folder / "finished")
+    services = build_drill(folder / "finished", SimulatedClock(datetime(2026, 3, 2, tzinfo=UTC)))
+    try:
+        window = open_replay(services.ctx, 1, speed=60)
+        window.resize(1400, 640)
+        window.show()
+        window.seek(timedelta(hours=1, minutes=30))
+        wait(lambda: True)  # type: ignore[operator]
+        save("drill-replay.png", window)  # type: ignore[operator]
+        window.close()
+    finally:
+        services.close()
 
 
 if __name__ == "__main__":

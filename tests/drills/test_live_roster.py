@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 
 from commandcenter.app import Services, build_drill
 from commandcenter.cli import main
+from commandcenter.config import ENV_DATA_DIR
 from commandcenter.domain.clock import SimulatedClock
 from commandcenter.domain.errors import InvalidInput
 from commandcenter.domain.operators import Role
@@ -210,7 +211,9 @@ def test_validate_checks_the_names_against_the_live_roster(
 
 
 def test_run_copies_the_live_roster_and_never_writes_to_the_live_database(
-        people: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        people: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_DATA_DIR, str(tmp_path / "data"))  # the runs' folders go here
     now = datetime.now(UTC)
     people.roster.set_availability(ALICE, AvailabilityStatus.VACATION, now - timedelta(hours=1),
                                    now + timedelta(hours=1), note="skiing", by=ADMIN)
@@ -230,6 +233,7 @@ def test_run_copies_the_live_roster_and_never_writes_to_the_live_database(
     assert [(o["id"], o["met"], o["measured"]) for o in result["objectives"]] == \
         [("ack", True, "T+4m")]  # approved by Carol, who owns communications in the copy
     assert snapshot(people) == before  # the live database is as it was
+    assert Path(result["database"]).is_relative_to(tmp_path / "data" / "drills")
 
     drill = build_drill(Path(result["database"]).parent,
                         SimulatedClock(datetime(2026, 3, 2, 8, 30, tzinfo=UTC)))

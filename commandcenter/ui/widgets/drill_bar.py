@@ -164,8 +164,8 @@ class DrillBar(QFrame):
         self.controller = controller
         self._injects = injects
         self._people, self._facilitator, self._title = people, facilitator, title
-        # The drill database's service context for the hot wash (set by the room).
-        self.hot_wash_ctx: Callable[[], Any] | None = None
+        # The drill database's service context, for the hot wash and the replay.
+        self.drill_ctx: Callable[[], Any] | None = None
         self.hot_wash_dialog: Any = None
         self.setObjectName("drill-bar")
         self.setAccessibleName("Drill bar")
@@ -214,6 +214,13 @@ class DrillBar(QFrame):
                                         "improvement plan")
         self.hot_wash.setToolTip("Record the hot wash for the after-action report (Alt+H)")
         self.hot_wash.clicked.connect(self.open_hot_wash)
+        self.replay = QPushButton("Repla&y...")
+        self.replay.setAccessibleName("Replay the finished drill's timeline")
+        self.replay.setToolTip("Once the drill has finished: its timeline again, on a "
+                               "simulated clock (Alt+Y)")
+        self.replay.setEnabled(False)
+        self.replay.clicked.connect(self.open_replay)
+        self.replay_window: Any = None
         self.last = QLabel("")
         self.last.setAccessibleName("Last inject")
         self.last.setWordWrap(True)
@@ -229,6 +236,7 @@ class DrillBar(QFrame):
         row2.addWidget(self.note, 1)
         row2.addWidget(self.add_note)
         row2.addWidget(self.hot_wash)
+        row2.addWidget(self.replay)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addLayout(row1)
@@ -261,11 +269,11 @@ class DrillBar(QFrame):
         from commandcenter.ui.dialogs.hot_wash import edit_hot_wash
 
         info = self.controller.info
-        if info is None or self.hot_wash_ctx is None:
+        if info is None or self.drill_ctx is None:
             self.last.setText("Refused: the drill is not set up yet")
             return
         try:
-            dialog = edit_hot_wash(self, self.hot_wash_ctx(), int(info["run"]), self._people,
+            dialog = edit_hot_wash(self, self.drill_ctx(), int(info["run"]), self._people,
                                    self._facilitator, self._title)
         except CommandCenterError as exc:
             self.last.setText(f"Refused: {exc}")
@@ -273,6 +281,22 @@ class DrillBar(QFrame):
         dialog.accepted.connect(self._hot_wash_saved)
         self.hot_wash_dialog = dialog
         dialog.open()
+
+    def open_replay(self) -> None:
+        """The finished drill's timeline, replayed in a window of its own."""
+        from commandcenter.ui.drill_replay import open_replay
+
+        info = self.controller.info
+        if info is None or self.drill_ctx is None:
+            return
+        try:
+            window = open_replay(self.drill_ctx(), int(info["run"]))
+        except CommandCenterError as exc:
+            self.last.setText(f"Refused: {exc}")
+            return
+        window.resize(1200, 760)
+        self.replay_window = window
+        window.show()
 
     def _hot_wash_saved(self) -> None:
         folder = self.controller.folder
@@ -290,6 +314,7 @@ class DrillBar(QFrame):
         self.play.setText("Finished" if s.finished else
                           ("Pause" if self.controller.running else "Resume"))
         self.play.setEnabled(not s.finished)
+        self.replay.setEnabled(bool(s.finished))
         fired = set(s.fired)
         current = self.inject_combo.currentData()
         pending = [(i, d) for i, d in self._injects if i not in fired]
@@ -340,7 +365,7 @@ def open_drill_window(scenario_path: Path, actions_path: Path | None, folder: Pa
     scenario, _text, _actions = load_drill(scenario_path, actions_path)
     controller = DrillController(scenario_path, actions_path, folder)
     bar = build_bar(scenario, controller)
-    bar.hot_wash_ctx = _own_context(controller)
+    bar.drill_ctx = _own_context(controller)
     return bar, controller
 
 
