@@ -251,3 +251,9 @@ def test_run_copies_the_live_roster_and_never_writes_to_the_live_database(
         assert drill.roster.sign_in(CAROL, "exercise-passphrase").name == CAROL
     finally:
         drill.close()
+    html = tmp_path / "report.html"  # reopened, the report lists the live roster's people
+    assert main(["drill", "report", str(Path(result["database"]).parent), "--output",
+                 str(html)]) == 0
+    page = html.read_text()
+    assert all(name in page for name in (ALICE, BOB, CAROL, DAVE, ERIN, ZOE))
+    assert "communications: Carol Chen &gt; Alice Archer" in page
