@@ -9,14 +9,13 @@ Works under ``QT_QPA_PLATFORM=offscreen``.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-WIDTH, HEIGHT = 1600, 1000
+from .screenshots import HEIGHT, WIDTH, _offscreen_screen
+
 SCENARIOS = Path(__file__).resolve().parents[2] / "resources" / "scenarios"
 HALVED = SCENARIOS / "scores-halved-overnight.toml"
 
@@ -30,12 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="commandcenter-shots-") as tmp:
         folder = Path(tmp)
-        if os.environ.get("QT_QPA_PLATFORM", "") == "offscreen":
-            config = folder / "offscreen.json"
-            config.write_text(json.dumps({"screens": [{
-                "name": "shot", "x": 0, "y": 0, "width": WIDTH, "height": HEIGHT,
-                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-            os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+        _offscreen_screen(folder)  # the panels' 1600x1000 virtual screen
         return _shoot(out, folder)
 
 
