@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime
+from PySide6.QtCore import QDateTime, QLocale
 from PySide6.QtWidgets import QDateTimeEdit, QWidget
 
 
@@ -19,7 +19,8 @@ def from_qt(q: QDateTime) -> datetime:
 def date_time_edit(t: datetime, name: str, parent: QWidget | None = None) -> QDateTimeEdit:
     edit = QDateTimeEdit(to_qt(t), parent)
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+    edit.setLocale(QLocale.c())  # English month names, like every other date shown
+    edit.setDisplayFormat("dd MMM yyyy HH:mm")
     edit.setAccessibleName(name)
     edit.setToolTip(f"{name}, in your local time zone")
     return edit

@@ -32,7 +32,7 @@ from commandcenter.domain.operators import Action
 from ..dialogs.when import date_time_edit, from_qt
 from ..models.table import RowsModel
 from ..session import Session
-from ..timefmt import local_text, utc_text
+from ..timefmt import full_text, local_text
 from .commitments_panel import FindGoesToFilter
 from .timeline_panel import labelled, row_table
 
@@ -53,7 +53,11 @@ class ChangesModel(RowsModel[Any]):
             return (str(c.id), c.title, local_text(c.effective_at), left, announced,
                     c.status.value.replace("_", " "), c.effect)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            parts = [f"Effective {utc_text(c.effective_at)}"]
+            parts = [f"Effective {full_text(c.effective_at)}"]
+            if c.announced and c.announced_at:
+                parts.append(f"Announced {full_text(c.announced_at)}")
+            if c.released_at:
+                parts.append(f"Released {full_text(c.released_at)}")
             if c.warning:
                 parts.append(c.warning)
             if c.override_reason:
@@ -224,7 +228,11 @@ class ChangesPanel(QWidget):
         self.explain_button.setEnabled(link is not None)
         if c is None:
             self.detail.setText("")
+            self.detail.setToolTip("")
             return
+        self.detail.setToolTip("\n".join(
+            f"{what} {full_text(t)}" for what, t in (("Effective", c.effective_at),
+                                                    ("Released", c.released_at)) if t))
         text = f"<b>{c.title}</b>: effective {local_text(c.effective_at)}"
         if c.effect:
             text += f"; expected effect: {c.effect}"

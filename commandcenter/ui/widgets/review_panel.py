@@ -28,7 +28,7 @@ from commandcenter.domain.operators import Action
 from ..dialogs.approve import ApproveDialog
 from ..dialogs.passphrase import PassphraseDialog
 from ..session import Session
-from ..timefmt import local_text
+from ..timefmt import full_text, local_text
 from .timeline_panel import labelled
 
 MessageRole = Qt.ItemDataRole.UserRole + 1
@@ -151,7 +151,8 @@ class ReviewPanel(QWidget):
         self.owner_label.setText(f"<b>{html.escape(o.describe())}</b> — {waiting} waiting"
                                  f"{nxt}")
         details = [f"skipped {s.contact.name}: {s.reason}" for s in o.skipped]
-        self.owner_label.setToolTip("\n".join(details) or "Nobody skipped.")
+        when = [f"changes {full_text(o.next_change)}"] if o.next_change else []
+        self.owner_label.setToolTip("\n".join(details + when) or "Nobody skipped.")
         self.owner_label.setAccessibleDescription("; ".join(details))
         if op is None:
             why = "Sign in to review messages."
