@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSystemT
 
 from commandcenter.domain.paging import parse_link
 
-from .timefmt import full_text, local_text, localise
+from .timefmt import full_text, localise, unbroken_text
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -63,8 +63,9 @@ class PageBar(QFrame):
             "it is published once approved (untick to only approve)" if self.approving
             else "Show the message in the review queue")
         first, _, _rest = page.body.partition("\n")
-        self.label.setText(f"<b>{_esc(page.subject)}</b><br>{_esc(localise(first))}"
-                           f"<br><small>paged {local_text(page.created_at)} · {page.link}</small>")
+        self.label.setText(f"<b>{_esc(page.subject)}</b><br>{_esc(localise(first, unbroken_text))}"
+                           f"<br><small>paged {unbroken_text(page.created_at)} · {page.link}"
+                           "</small>")
         self.label.setToolTip(f"Paged {full_text(page.created_at)}\n\n{page.body}")
         self.show()
 

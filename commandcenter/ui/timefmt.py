@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -67,17 +68,23 @@ def full_text(t: datetime | None, zone: str | None = None) -> str:
 
 def html_stamp(t: datetime | None) -> str:
     """The short form as rich text whose hover (a text browser's) is the full form."""
-    return f'<span title="{html.escape(full_text(t))}">{html.escape(local_text(t))}</span>'
+    return f'<span title="{html.escape(full_text(t))}">{html.escape(unbroken_text(t))}</span>'
 
 
-def localise(text: str) -> str:
-    """``text`` with each UTC date-time in it written in the short local form."""
+def unbroken_text(t: datetime | None) -> str:
+    """The short form with no-break spaces, for wrapped text: a date never splits a line."""
+    return local_text(t).replace(" ", "\u00a0")
+
+
+def localise(text: str, form: Callable[[datetime], str] = local_text) -> str:
+    """``text`` with each UTC date-time in it written in the short local form
+    (or as ``form`` writes it)."""
     def local_stamp(match: re.Match[str]) -> str:
         try:
             at = datetime.fromisoformat(f"{match[1]}T{match[2]}").replace(tzinfo=UTC)
         except ValueError:  # not a real date: leave it as written
             return match[0]
-        return local_text(at)
+        return form(at)
 
     return _UTC_STAMP.sub(local_stamp, text)
 

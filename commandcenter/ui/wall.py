@@ -29,7 +29,7 @@ from commandcenter.domain.messages import MessageState
 from commandcenter.domain.paging import waited
 
 from .tasks import TaskManager
-from .timefmt import elapsed, full_text, local_text
+from .timefmt import elapsed, full_text, unbroken_text
 from .units import format_value
 
 REFRESH_MS = 5_000
@@ -217,7 +217,7 @@ class WallWindow(QWidget):
             self.title.setText(f'<span style="color:{colour}">{inc.severity.value}</span> '
                                f"{html.escape(inc.title)}")
             self.status.setText(f"{inc.status.value.upper()} · detected "
-                                f"{local_text(inc.detected_at)} · commander "
+                                f"{unbroken_text(inc.detected_at)} · commander "
                                 f"{html.escape(inc.commander or 'nobody')}")
         self._tick()
         self.owners.setText("<br>".join(
@@ -238,7 +238,7 @@ class WallWindow(QWidget):
         self.waiting.setToolTip("\n".join(tips))
         self.waiting.setText("<br>".join(rows) or f'<span style="color:{DIM}">Nothing</span>')
         self.published.setText("<br>".join(
-            f'<span style="color:{DIM}">{local_text(m.published_at)} {m.channel.value}</span> '
+            f'<span style="color:{DIM}">{unbroken_text(m.published_at)} {m.channel.value}</span> '
             f"{html.escape(m.body[:110])}{'…' if len(m.body) > 110 else ''}"
             for m in state.published) or f'<span style="color:{DIM}">Nothing yet</span>')
         self.published.setToolTip("\n".join(f"#{m.id} published {full_text(m.published_at)}"
@@ -247,7 +247,7 @@ class WallWindow(QWidget):
         for c in state.commitments:
             late = c.overdue_at(state.now)
             colour = WARN if late else FG
-            due = f"overdue since {local_text(c.due_at)}" if late else f"due {local_text(c.due_at)}"
+            due = f"{'overdue since' if late else 'due'} {unbroken_text(c.due_at)}"
             lines.append(f'<span style="color:{colour}">{html.escape(c.text[:44])}'
                          f"{'…' if len(c.text) > 44 else ''} · {due}</span>")
         self.commitments.setToolTip("\n".join(f"{c.text[:44]}: due {full_text(c.due_at)}"

@@ -32,7 +32,7 @@ from commandcenter.ui.models.incidents import IncidentListModel
 from commandcenter.ui.models.timeline import TEXT, TIME, TimelineTableModel
 from commandcenter.ui.pager import PageBar
 from commandcenter.ui.tasks import TaskManager
-from commandcenter.ui.timefmt import full_text, local_text, localise
+from commandcenter.ui.timefmt import full_text, local_text, localise, unbroken_text
 from commandcenter.ui.wall import WallState, WallWindow
 from commandcenter.ui.widgets.changes_panel import ChangesModel
 from commandcenter.ui.widgets.commitments_panel import CommitmentsModel
@@ -40,6 +40,7 @@ from commandcenter.ui.widgets.commitments_panel import CommitmentsModel
 AT = datetime(2026, 12, 2, 13, 5, 3, tzinfo=UTC)  # a Wednesday; 14:05:03 in Paris (CET)
 SHORT = "02 Dec 14:05"
 FULL = "Wed 02 Dec 2026 14:05:03 CET (2026-12-02 13:05:03 UTC)"
+NB = "\u00a0"  # wrapped labels keep a date on one line
 DISPLAY, TIP = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole
 
 
@@ -56,6 +57,10 @@ def paris() -> Iterator[None]:
         else:
             os.environ["TZ"] = old
         time.tzset()
+
+
+def nb(text: str) -> str:
+    return text.replace(" ", NB)
 
 
 def cell(model, row: int, column: int, role: int = DISPLAY):  # type: ignore[no-untyped-def]
@@ -83,6 +88,7 @@ def test_localise_rewrites_only_times_marked_utc() -> None:
     for text in ("at 2026-12-02 13:05 local", "2026-13-45 10:00 UTC", "next update by 18:00 UTC",
                  "2026-12-02 13:05+01:00"):
         assert localise(text) == text
+    assert localise("since 2026-12-02 13:05 UTC", unbroken_text) == f"since {nb(SHORT)}"
 
 
 def test_every_table_model_shows_the_short_form_and_the_full_one_on_hover(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -160,8 +166,8 @@ def test_the_page_bar_reads_local_and_keeps_the_mailed_utc_text(qtbot) -> None: 
     bar.show_page(SimpleNamespace(link="commandcenter://message/7", kind="review",
                                   subject=text.subject, body=text.body,
                                   created_at=AT + timedelta(minutes=1)))
-    assert f"waits for your approval since {SHORT} (4 min)" in bar.label.text()
-    assert "paged 02 Dec 14:06" in bar.label.text() and "UTC" not in bar.label.text()
+    assert f"waits for your approval since {nb(SHORT)} (4 min)" in bar.label.text()
+    assert f"paged {nb('02 Dec 14:06')}" in bar.label.text() and "UTC" not in bar.label.text()
     tip = bar.label.toolTip()
     assert tip.startswith("Paged Wed 02 Dec 2026 14:06:03 CET (2026-12-02 13:06:03 UTC)")
     assert text.body in tip  # what the email says, in UTC
@@ -179,11 +185,11 @@ def test_the_wall_shows_local_short_times_and_full_ones_on_hover(qtbot) -> None:
     promise = SimpleNamespace(text="Next update", due_at=AT + timedelta(hours=1),
                               overdue_at=lambda t: False)
     wall.show_state(WallState(now, inc, (), (), (published,), commitments=(promise,)))
-    assert f"detected {SHORT}" in wall.status.text()
+    assert f"detected {nb(SHORT)}" in wall.status.text()
     assert wall.status.toolTip() == f"Detected {FULL}"
-    assert "02 Dec 14:15 x" in wall.published.text()
+    assert f"{nb('02 Dec 14:15')} x" in wall.published.text()
     assert wall.published.toolTip() == f"#3 published {full_text(published.published_at)}"
-    assert "due 02 Dec 15:05" in wall.commitments.text()
+    assert f"due {nb('02 Dec 15:05')}" in wall.commitments.text()
     assert wall.commitments.toolTip() == f"Next update: due {full_text(promise.due_at)}"
     assert wall.clock.text() == "T+00:52"
     wall.close()
@@ -214,7 +220,8 @@ def test_the_listening_panel_reads_local_with_the_full_time_on_hover(  # type: i
     m = panel.current()
     doc = panel.detail.document()
     shown = local_text(m.at)
-    found = doc.find(shown)
+    assert nb(shown) in doc.toRawText()  # kept on one line
+    found = doc.find(shown)  # (find reads no-break spaces as spaces)
     assert not found.isNull(), panel.detail.toPlainText()
     cursor = QTextCursor(doc)
     cursor.setPosition(found.selectionStart() + 1)

@@ -32,7 +32,7 @@ from commandcenter.domain.operators import Action
 from ..dialogs.when import date_time_edit, from_qt
 from ..models.table import RowsModel
 from ..session import Session
-from ..timefmt import full_text, local_text
+from ..timefmt import full_text, local_text, unbroken_text
 from .commitments_panel import FindGoesToFilter
 from .timeline_panel import labelled, row_table
 
@@ -233,13 +233,13 @@ class ChangesPanel(QWidget):
         self.detail.setToolTip("\n".join(
             f"{what} {full_text(t)}" for what, t in (("Effective", c.effective_at),
                                                     ("Released", c.released_at)) if t))
-        text = f"<b>{c.title}</b>: effective {local_text(c.effective_at)}"
+        text = f"<b>{c.title}</b>: effective {unbroken_text(c.effective_at)}"
         if c.effect:
             text += f"; expected effect: {c.effect}"
         text += (f"; announced by message #{c.announcement_message_id}" if c.announced
                  else "; <span style='color:#c0392b'>not announced</span>")
         if c.released_at:
-            text += f"; released {local_text(c.released_at)} by {c.released_by}"
+            text += f"; released {unbroken_text(c.released_at)} by {c.released_by}"
             if c.override_reason:
                 text += f" (override: {c.override_reason})"
         if link:
