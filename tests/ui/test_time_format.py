@@ -24,6 +24,7 @@ from commandcenter.domain.paging import review_page
 from commandcenter.domain.timeline import EntryKind, TimelineEntry
 from commandcenter.services.health_views import AlertView
 from commandcenter.services.incidents import TimelinePage
+from commandcenter.ui.banners import ErrorBar
 from commandcenter.ui.charts.series_chart import SeriesChart
 from commandcenter.ui.main_window import MainWindow
 from commandcenter.ui.models.alerts import AlertsTableModel
@@ -228,3 +229,14 @@ def test_the_listening_panel_reads_local_with_the_full_time_on_hover(  # type: i
     assert cursor.charFormat().toolTip() == full_text(m.at)
     assert " UTC" not in panel.detail.toPlainText()
 
+
+
+def test_an_error_banner_names_local_times_and_keeps_the_service_words_on_hover(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bar = ErrorBar()
+    qtbot.addWidget(bar)
+    said = "Commitment #3 is overdue (due 2026-12-02 13:05 UTC)"
+    bar.show_message(said)
+    assert bar.text() == f"Commitment #3 is overdue (due {nb(SHORT)})"
+    assert bar.label.toolTip() == said
+    bar.show_message("Saved.")
+    assert bar.label.toolTip() == ""
