@@ -240,3 +240,11 @@ def test_an_error_banner_names_local_times_and_keeps_the_service_words_on_hover(
     assert bar.label.toolTip() == said
     bar.show_message("Saved.")
     assert bar.label.toolTip() == ""
+
+
+def test_the_status_bar_names_local_times(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.session.sig_error.emit("Commitment #3 is overdue (due 2026-12-02 13:05 UTC)")
+    assert window.statusBar().currentMessage() == f"Commitment #3 is overdue (due {SHORT})"
+    assert window.error_bar.label.toolTip().endswith("13:05 UTC)")
+    window.session.sig_info.emit("Snapshot taken at 2026-12-02T13:05:03+00:00")
+    assert window.statusBar().currentMessage() == f"Snapshot taken at {SHORT}"
