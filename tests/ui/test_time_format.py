@@ -26,6 +26,7 @@ from commandcenter.services.health_views import AlertView
 from commandcenter.services.incidents import TimelinePage
 from commandcenter.ui.banners import ErrorBar
 from commandcenter.ui.charts.series_chart import SeriesChart
+from commandcenter.ui.dialogs.when import date_time_edit, from_qt
 from commandcenter.ui.main_window import MainWindow
 from commandcenter.ui.models.alerts import AlertsTableModel
 from commandcenter.ui.models.contacts import ContactsModel
@@ -248,3 +249,13 @@ def test_the_status_bar_names_local_times(qtbot, window: MainWindow) -> None:  #
     assert window.error_bar.label.toolTip().endswith("13:05 UTC)")
     window.session.sig_info.emit("Snapshot taken at 2026-12-02T13:05:03+00:00")
     assert window.statusBar().currentMessage() == f"Snapshot taken at {SHORT}"
+
+
+def test_a_date_editor_reads_local_like_the_panels_with_the_full_time_on_hover(qtbot) -> None:  # type: ignore[no-untyped-def]
+    edit = date_time_edit(AT, "Due")
+    qtbot.addWidget(edit)
+    assert edit.text() == "02 Dec 2026 14:05"
+    assert edit.toolTip() == f"Due, in your local time zone: {FULL}"
+    edit.setDateTime(edit.dateTime().addSecs(3600))
+    assert from_qt(edit.dateTime()) == AT + timedelta(hours=1)  # stored as UTC
+    assert edit.toolTip() == f"Due, in your local time zone: {full_text(AT + timedelta(hours=1))}"
