@@ -28,8 +28,12 @@ _UTC_STAMP = re.compile(r"\b(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{
 
 
 def local(t: datetime) -> datetime:
-    """``t`` in the viewer's local zone."""
-    return as_utc(t).astimezone()
+    """``t`` in the viewer's local zone (in UTC at the very ends of years 1 and 9999,
+    where the local time would fall outside them)."""
+    try:
+        return as_utc(t).astimezone()
+    except OverflowError:
+        return as_utc(t)
 
 
 def _day_month(m: datetime) -> str:
@@ -59,6 +63,8 @@ def full_text(t: datetime | None, zone: str | None = None) -> str:
         return "-"
     try:
         m = as_utc(t).astimezone(ZoneInfo(zone)) if zone else local(t)
+    except OverflowError:
+        m = as_utc(t)
     except Exception:  # an unknown zone name: say so, and still give UTC
         return f"{zone}? ({utc_text(t)})"
     name = m.tzname() or zone or ""
@@ -94,7 +100,10 @@ def in_zone(t: datetime, zone: str) -> str:
         z = ZoneInfo(zone)
     except Exception:
         return "?"
-    moment = as_utc(t).astimezone(z)
+    try:
+        moment = as_utc(t).astimezone(z)
+    except OverflowError:
+        moment = as_utc(t)
     return f"{DAYS[moment.weekday()]} {moment:%H:%M} " + (moment.tzname() or zone)
 
 

@@ -78,6 +78,10 @@ def test_short_and_full_forms_in_the_viewers_zone() -> None:
     assert full_text(AT, "America/New_York") == \
         "Wed 02 Dec 2026 08:05:03 EST (2026-12-02 13:05:03 UTC)"
     assert local_text(None) == "-" and full_text(None) == "-"
+    # The last instant storage allows is still in year 9999 UTC, not in Paris: UTC, no crash.
+    end = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
+    assert local_text(end) == "31 Dec 23:30"
+    assert full_text(end) == "Fri 31 Dec 9999 23:30:00 UTC (9999-12-31 23:30:00 UTC)"
 
 
 def test_localise_rewrites_only_times_marked_utc() -> None:
