@@ -30,11 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from commandcenter.domain.clock import format_utc
 from commandcenter.drills.durations import format_offset
 from commandcenter.drills.replay import SPEEDS, Replay, ReplayEntry
 
-from .timefmt import local_text
+from .timefmt import full_text, local_text
 
 TICK_MS = 100
 STYLE = ("ReplayWindow { background: #eef3f8; }"
@@ -179,7 +178,7 @@ class ReplayWindow(QWidget):
             for c, text in enumerate((local_text(e.when), format_offset(e.at), e.kind, e.who,
                                       e.text)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(format_utc(e.when) if c == 0 else text[:2000])
+                item.setToolTip(full_text(e.when) if c == 0 else text[:2000])
                 self.table.setItem(r, c, item)
         if entries:
             self.table.scrollToBottom()
@@ -190,6 +189,7 @@ class ReplayWindow(QWidget):
         now = self.start_at + r.position
         self.clock.setText(f"{format_offset(r.position)} / {format_offset(r.duration)}  "
                            f"{local_text(now)} (simulated)")
+        self.clock.setToolTip(f"Simulated time: {full_text(now)}")
         self.count.setText(f"entries {r.shown}/{len(r.entries)}")
         nxt = r.next_entry
         self.next_label.setText(f"next: {format_offset(nxt.at)} {nxt.kind}: {nxt.who}"

@@ -13,11 +13,13 @@ from commandcenter.app import build_drill
 from commandcenter.domain.clock import SimulatedClock
 from commandcenter.services.drill_runs import observations
 from commandcenter.ui.drill_room import open_drill_room
+from commandcenter.ui.timefmt import full_text, local_text
 from commandcenter.ui.widgets.drill_bar import open_drill_window
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "resources" / "scenarios"
 HALVED = SCENARIOS / "scores-halved-overnight.toml"
 ACTIONS = SCENARIOS / "scores-halved-overnight.actions-meets.toml"
+START = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)  # the scenario's start
 WAIT = 120_000  # a hang guard, not a speed limit
 
 
@@ -37,7 +39,8 @@ def test_drill_bar_controls(qtbot: QtBot, tmp_path: Path) -> None:
         qtbot.waitUntil(lambda: "injects fired" in bar.fired.text(), timeout=WAIT)
         # T+0: the injects due at the start have fired; nothing moves while paused.
         assert bar.fired.text() == "injects fired 5/15"
-        assert bar.clock.text().startswith("T+0m / T+6h00m  2026-03-02 08:30 UTC")
+        assert bar.clock.text().startswith(f"T+0m / T+6h00m  {local_text(START)} (simulated)")
+        assert bar.clock.toolTip() == f"Simulated time: {full_text(START)}"
         assert "T+5m mention on facebook by Linda Ortiz" in bar.next_label.text()
         qtbot.wait(600)
         assert controller.status.elapsed.total_seconds() == 0

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from commandcenter.domain.clock import format_utc
 from commandcenter.domain.errors import CommandCenterError
 from commandcenter.drills.durations import format_offset
+
+from ..timefmt import full_text, local_text
 
 SPEEDS = (1, 2, 5, 10, 30, 60)
 POLL_MS = 30  # how often the window reads the engine's messages
@@ -305,7 +306,8 @@ class DrillBar(QFrame):
 
     def show_status(self, s: Any) -> None:
         self.clock.setText(f"{format_offset(s.elapsed)} / {format_offset(s.duration)}  "
-                           f"{format_utc(s.now)} (simulated)")
+                           f"{local_text(s.now)} (simulated)")
+        self.clock.setToolTip(f"Simulated time: {full_text(s.now)}")
         self.next_label.setText("next: " + (f"{format_offset(s.next_inject_at)} "
                                             f"{s.next_inject}" if s.next_inject_at is not None
                                             else "none"))
