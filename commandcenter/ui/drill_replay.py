@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from commandcenter.drills.durations import format_offset
 from commandcenter.drills.replay import SPEEDS, Replay, ReplayEntry
 
-from .timefmt import full_text, local_text
+from .timefmt import full_text, local_text, localise
 
 TICK_MS = 100
 STYLE = ("ReplayWindow { background: #eef3f8; }"
@@ -176,9 +176,10 @@ class ReplayWindow(QWidget):
             r = self.table.rowCount()
             self.table.insertRow(r)
             for c, text in enumerate((local_text(e.when), format_offset(e.at), e.kind, e.who,
-                                      e.text)):
-                item = QTableWidgetItem(text)
-                item.setToolTip(full_text(e.when) if c == 0 else text[:2000])
+                                      localise(e.text))):
+                item = QTableWidgetItem(text)  # the words as written stay on hover
+                item.setToolTip(full_text(e.when) if c == 0 else
+                                e.text[:2000] if c == 4 else text)
                 self.table.setItem(r, c, item)
         if entries:
             self.table.scrollToBottom()
