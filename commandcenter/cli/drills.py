@@ -239,28 +239,29 @@ def parse_hot_wash(text: str, source: str) -> dict[str, Any]:
             r.fail((key,), "a list of sentences")
             items = []
         out[key] = [i.strip() for i in items]
-    plan = []
+    plan, where = [], []  # where: each kept row's index in the file
     for i, row in enumerate(r.get(doc, (), "plan", list, []) or []):
         if not isinstance(row, dict):
             r.fail(("plan", i), "each item is a [[plan]] table")
             continue
         r.unknown(row, ("plan", i), {"action", "owner", "due"})
+        where.append(i)
         plan.append({k: r.get(row, ("plan", i), k, str, "", required=True).strip()
                      for k in ("action", "owner", "due")})
     out["plan"] = plan
     # The rest of the checks, the dialog's and the service's, placed on their lines
     # (a key missing altogether was reported above).
-    rows = doc.get("plan") if isinstance(doc.get("plan"), list) else []
     for field, message in hot_wash_problems(out["strengths"], out["improvements"], plan):
         found = re.fullmatch(r"(\w+)(?:\[(\d+)\])?(?:\.(\w+))?", field)
         assert found is not None
         key, index, sub = found.group(1), found.group(2), found.group(3)
         path: tuple[str | int, ...] = (key,) if index is None else (key, int(index))
         if sub is not None:
-            row = rows[int(index)] if index is not None and int(index) < len(rows) else {}
-            if not isinstance(row, dict) or sub not in row:
-                continue
-            path = (*path, sub)
+            assert index is not None
+            i = where[int(index)]
+            if sub not in doc["plan"][i]:
+                continue  # reported above as missing
+            path = ("plan", i, sub)
         r.fail(path, message)
     if r.problems:
         raise ScenarioErrors(source, r.problems)

@@ -122,3 +122,14 @@ def test_the_hot_wash_file_refuses_a_due_that_is_no_date(finished: Path, tmp_pat
     assert "line 6: plan[0].due: 'next week' is not a date such as 2026-03-16" in \
         capsys.readouterr().err
     assert not (tmp_path / "a.html").exists()
+
+
+def test_the_hot_wash_file_names_the_row_as_written(finished: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    hot = tmp_path / "hot.toml"
+    hot.write_text('plan = [1, {action = "x", owner = "y", due = "soon"}]\n')
+    assert main(["drill", "report", str(finished), "--output", str(tmp_path / "a.html"),
+                 "--hot-wash", str(hot)]) == 2
+    err = capsys.readouterr().err
+    assert "plan[0]: each item is a [[plan]] table" in err
+    assert "plan[1].due: 'soon' is not a date such as 2026-03-16" in err
