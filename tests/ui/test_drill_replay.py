@@ -68,3 +68,11 @@ def test_replay_window_steps_through_the_timeline(qtbot: QtBot, drill: Any) -> N
     assert window.table.rowCount() == len(r.entries)
     window.restart_button.click()
     assert window.table.rowCount() == len(at_start)
+
+
+def test_gui_drill_replay_refuses_a_folder_without_a_finished_drill(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from commandcenter.cli import main
+
+    assert main(["gui", "--drill-replay", str(tmp_path)]) == 2
+    assert "holds no drill database (drill.sqlite)" in capsys.readouterr().err

@@ -133,3 +133,33 @@ def test_the_hot_wash_file_names_the_row_as_written(finished: Path, tmp_path: Pa
     err = capsys.readouterr().err
     assert "plan[0]: each item is a [[plan]] table" in err
     assert "plan[1].due: 'soon' is not a date such as 2026-03-16" in err
+
+
+def test_the_dialog_works_from_the_keyboard(qtbot: QtBot, drill: Services) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    alt = Qt.KeyboardModifier.AltModifier
+    dialog = edit_hot_wash(None, drill.ctx, 1, PEOPLE, "Morgan Blake", "Scores halved")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    qtbot.keyClick(dialog, Qt.Key.Key_I, alt)  # Areas for improvement
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.improvements)
+    qtbot.keyClicks(dialog.improvements, "Plan the delegation")
+    qtbot.keyClick(dialog, Qt.Key.Key_A, alt)  # Add plan row: its first cell is edited
+    qtbot.waitUntil(lambda: dialog.plan.rowCount() == 1)
+    for text, key in (("Write it into the plan", Qt.Key.Key_Tab),  # Tab: the next cell
+                      ("Daniel Reyes", Qt.Key.Key_Tab), ("2026-03-16", Qt.Key.Key_Return)):
+        qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit))
+        editor = QApplication.focusWidget()
+        qtbot.keyClicks(editor, text)
+        qtbot.keyClick(editor, key)
+        qtbot.waitUntil(lambda e=editor: QApplication.focusWidget() is not e)
+    qtbot.keyClick(dialog, Qt.Key.Key_V, alt)  # Save hot wash
+    qtbot.waitUntil(lambda: dialog.result() == 1)
+    saved = hot_wash(drill.ctx, 1)
+    assert saved["improvements"] == ["Plan the delegation"]
+    assert saved["plan"] == [{"action": "Write it into the plan", "owner": "Daniel Reyes",
+                              "due": "2026-03-16"}]

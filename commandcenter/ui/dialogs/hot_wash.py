@@ -63,7 +63,7 @@ class HotWashDialog(QDialog):
             self.plan.horizontalHeader().setSectionResizeMode(
                 c, QHeaderView.ResizeMode.ResizeToContents)
         self.plan.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.plan.setTabKeyNavigation(True)
+        self.plan.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.plan.setMinimumHeight(130)
         for row in saved.get("plan", []):
             self.add_row(row)
