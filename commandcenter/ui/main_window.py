@@ -269,7 +269,6 @@ class MainWindow(QMainWindow):
         self.tasks.sig_delivered.connect(self._check_first_screen)
         self.health.sig_first_view.connect(self._check_first_screen)
         self.refresh()
-        self.pager.start()
         self.health.start_live()
         if sign_in:
             self.open_sign_in()
@@ -291,8 +290,12 @@ class MainWindow(QMainWindow):
                     lambda shown, p=panel: shown and p.release_loads())
 
     def _release_hidden_panels(self) -> None:
+        """After the first screen (or at the latest HOLD_AT_MOST_MS): the panels out of
+        sight read, and paging ticks (escalations due meanwhile are one second late)."""
         for panel in (self.listening, self.commitments_panel, self.changes_panel):
             panel.release_loads()
+        if self.isVisible() and not self.pager.timer.isActive():
+            self.pager.start()
 
     def _check_first_screen(self) -> None:
         """Has every panel in view its first data? Then the rest load, and LIVE shows."""

@@ -109,13 +109,16 @@ def test_bringing_a_hidden_panel_forward_loads_it_at_once(
     window.close()
 
 
-def test_not_live_while_the_first_reads_are_pending(qtbot, qapp, company: Services) -> None:  # type: ignore[no-untyped-def]
+def test_not_live_and_no_paging_tick_while_the_first_reads_are_pending(
+        qtbot, qapp, company: Services) -> None:  # type: ignore[no-untyped-def]
     window = MainWindow(company)
     qtbot.addWidget(window)
     window.show()
     window.start(sign_in=False)
     window._tick()  # the clock's tick before any read has come back
     assert window.status.mode.text() != "LIVE"
+    assert not window.pager.timer.isActive()  # paging ticks after the first screen
     qtbot.waitUntil(lambda: window.first_screen, timeout=IDLE_MS)
     assert window.status.mode.text() == "LIVE"
+    assert window.pager.timer.isActive()
     window.close()

@@ -617,6 +617,8 @@ class HealthPanel(QWidget):
         self._ticks += 1
         if self._ticks % META_EVERY == 0:
             self.reload()
+        if not self.first_view:
+            return  # the first range read brings the points; a live read would repeat it
         now = self.session.now()
         if self.follow:
             self._set_x(ts(now - self.span), ts(now))
