@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
+from . import fast_imports  # noqa: F401  (first: the window's imports skip a source scan)
 from .main_window import APPLICATION, ORGANISATION, MainWindow
 from .palette import apply_scheme, follow_system
 from .smoke import check_when_loaded, fail, smoke_folder
