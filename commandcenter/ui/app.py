@@ -240,6 +240,30 @@ def check_templates() -> str | None:
     return None
 
 
+class _StartupCollection:
+    """No cyclic garbage collection while the window starts.
+
+    Start-up makes about a million long-lived objects (SQLAlchemy, pyqtgraph, Qt
+    wrappers); the collector scanned them again and again as they were made, about
+    15 % of start-up's CPU. It runs again, with what exists by then frozen out of
+    its scans, once the first screen has its data, or FREEZE_AFTER_MS at the latest.
+    """
+
+    def __init__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def resume(self, *, freeze: bool = True) -> None:
+        if self.was_enabled and not gc.isenabled():
+            if freeze:
+                gc.freeze()
+            gc.enable()
+
+    def freeze_later(self) -> None:
+        self.resume()
+        gc.freeze()  # what the first seconds' loads made, too
+
+
 def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> int:
     """Open the window on ``settings``' database, or on a throw-away demo copy.
 
@@ -251,6 +275,15 @@ def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> i
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    collection = _StartupCollection()
+    try:
+        return _run_window(settings, demo, smoke, marks, collection)
+    finally:
+        collection.resume(freeze=False)
+
+
+def _run_window(settings: Settings, demo: bool, smoke: bool, marks: dict[str, float],
+                collection: _StartupCollection) -> int:
     app = make_application()
     demo_dir: Path | None = None
     if demo or smoke:
@@ -276,6 +309,7 @@ def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> i
 
         services = LazyServices(settings, build_services, gate := threading.Event())
     window = MainWindow(services, demo=demo or smoke)  # type: ignore[arg-type]
+    window.sig_first_screen.connect(collection.resume)
     if demo or smoke:
         steps.append(_Progress(window))
     _FirstPaint(window, gate)
@@ -292,7 +326,7 @@ def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> i
         window.start()
         # Start-up leaves ~10^6 long-lived objects (Qt wrappers, SQLAlchemy, pyqtgraph);
         # a full collection scanning them stalled the GUI for ~100 ms while streaming.
-        QTimer.singleShot(FREEZE_AFTER_MS, gc.freeze)
+        QTimer.singleShot(FREEZE_AFTER_MS, collection.freeze_later)
         report = os.environ.get(REPORT_FIRST_PAINT)
         if report:
             QTimer.singleShot(

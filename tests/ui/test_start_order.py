@@ -122,3 +122,19 @@ def test_not_live_and_no_paging_tick_while_the_first_reads_are_pending(
     assert window.status.mode.text() == "LIVE"
     assert window.pager.timer.isActive()
     window.close()
+
+
+def test_garbage_collection_waits_for_the_first_screen_and_comes_back() -> None:
+    import gc
+
+    from commandcenter.ui.app import _StartupCollection
+
+    assert gc.isenabled()
+    collection = _StartupCollection()
+    try:
+        assert not gc.isenabled()  # while the window starts
+    finally:
+        collection.resume(freeze=False)  # the first screen (or run_gui's end)
+    assert gc.isenabled()
+    collection.resume()  # a second call changes nothing
+    assert gc.isenabled()
