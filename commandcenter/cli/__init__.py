@@ -36,7 +36,7 @@ from . import (
     paging,
     roster,
 )
-from .common import ENV_NEW_PASSPHRASE, ENV_PASSPHRASE, Parser, Registry, UsageError
+from .common import ENV_NEW_PASSPHRASE, ENV_PASSPHRASE, Parser, Registry, Streamed, UsageError
 
 __all__ = ["ENV_NEW_PASSPHRASE", "ENV_PASSPHRASE", "UsageError", "build_parser", "main"]
 
@@ -48,6 +48,12 @@ GROUPS = (admin, roster, incidents, messages, health, audit, commitments, change
 def _gui(a: argparse.Namespace, settings: Any) -> int:
     if getattr(a, "drill", None):
         return _drill_gui(a)
+    if getattr(a, "drill_replay", None):
+        from pathlib import Path
+
+        from commandcenter.ui.drill_replay import run_replay_gui
+
+        return run_replay_gui(Path(a.drill_replay))
     from commandcenter.ui.app import run_gui
 
     if getattr(a, "wall", False):
@@ -66,8 +72,14 @@ def _drill_gui(a: argparse.Namespace) -> int:
     from commandcenter.ui.drill_room import run_drill_gui
 
     scenario = Path(a.drill)
-    name = parse_scenario(read_text(scenario), str(scenario)).name
-    return run_drill_gui(scenario, Path(a.actions) if a.actions else None, new_run_folder(name))
+    parsed = parse_scenario(read_text(scenario), str(scenario))
+    live = None
+    if parsed.live_roster:  # the live roster, read only, before anything is created
+        from commandcenter.cli.drills import with_live_roster
+
+        _resolved, live = with_live_roster(parsed, a.database_url, str(scenario))
+    return run_drill_gui(scenario, Path(a.actions) if a.actions else None,
+                         new_run_folder(parsed.name), live)
 
 
 def build_parser() -> Parser:
@@ -85,6 +97,8 @@ def build_parser() -> Parser:
     g.add_argument("--drill", metavar="SCENARIO",
                    help="run a drill: the window on the drill's own database and clock")
     g.add_argument("--actions", metavar="FILE", help="with --drill: scripted player actions")
+    g.add_argument("--drill-replay", metavar="RUN",
+                   help="replay a finished drill's timeline (the run's folder)")
     for module in GROUPS:
         module.register(registry)
     return p
@@ -166,6 +180,11 @@ def _busy_conflict(exc: Exception) -> ConflictError | None:
 
 
 def _emit(result: Any, as_json: bool) -> int:
+    if isinstance(result, Streamed):
+        for item in result.items:
+            print(json.dumps(jsonable(result.as_json(item)), ensure_ascii=False) if as_json
+                  else result.human(item), flush=True)
+        return 0
     if as_json:
         print(json.dumps(jsonable(result), ensure_ascii=False, indent=None))
     return 0

@@ -91,6 +91,15 @@ def signed_in(svc: Any, name: str) -> str:
     return svc.roster.sign_in(name, passphrase()).name
 
 
+class Streamed:
+    """The output of a command that unfolds over time (``drill replay --speed N``): each
+    item printed as it comes, in words or, with --json, one JSON object per line."""
+
+    def __init__(self, items: Any, human: Callable[[Any], str],
+                 as_json: Callable[[Any], Any] = lambda item: item) -> None:
+        self.items, self.human, self.as_json = items, human, as_json
+
+
 class Registry:
     """Adds command groups and commands to the top-level parser."""
 

@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ..timefmt import local_text
+from ..timefmt import full_text, local_text
 from .histogram_data import BINS, SnapshotHistogram, histogram_of
 
 __all__ = ["BINS", "SnapshotHistogram", "SnapshotHistogramChart", "histogram_of"]
@@ -73,4 +73,7 @@ class SnapshotHistogramChart(QWidget):
                if hist.reference_taken_at is not None else "no healthy reference yet")
         self.header.setText(f"Score distribution: snapshot #{hist.snapshot_id} "
                             f"{local_text(hist.taken_at)} ({verdict}) over {ref}")
+        self.header.setToolTip(f"snapshot taken {full_text(hist.taken_at)}" + (
+            f"\nreference taken {full_text(hist.reference_taken_at)}"
+            if hist.reference_taken_at is not None else ""))
         self.plot_item.enableAutoRange()
