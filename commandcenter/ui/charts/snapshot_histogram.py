@@ -30,7 +30,7 @@ class SnapshotHistogramChart(QWidget):
         self.header.setAccessibleName("Score distribution reading")
         self.header.setTextFormat(Qt.TextFormat.PlainText)
         self.header.setWordWrap(True)
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = pg.PlotWidget(enableMenu=False)  # made without its menu
         self.plot_widget.setAccessibleName("Score distribution plot")
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.plot_widget.setBackground("w")
