@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 ORGANISATION = "CommandCenter"
 APPLICATION = "commandcenter"
 LAYOUT_VERSION = 2  # 2: full-height left column, wide Score health
+# Hidden panels wait for the first screen at most this long (a failed first read
+# shows its error; the other panels still load).
+HOLD_AT_MOST_MS = 10_000
 
 
 def window_settings() -> QSettings:
@@ -49,6 +52,10 @@ def describe_database(url: str) -> str:
 
 
 class MainWindow(QMainWindow):
+    # Once: the panels in view have their first data (the incident's timeline, the
+    # charts in view with their points); hidden panels load after it, and LIVE shows.
+    sig_first_screen = Signal()
+
     def __init__(self, services: Services, *, demo: bool = False,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +64,8 @@ class MainWindow(QMainWindow):
         self.tasks = TaskManager(self)
         self.session = Session(services, self.tasks, self)
         self.sign_in_dialog: SignInDialog | None = None
+        self.first_screen = False
+        self._live_started = False
         self.new_incident_dialog: NewIncidentDialog | None = None
         self.setWindowTitle("Command Center" + (" — demo copy" if demo else ""))
         self.setAccessibleName("Command Center")
@@ -255,18 +264,63 @@ class MainWindow(QMainWindow):
         """Load everything in the background and, normally, ask who is at the desk."""
         # Listening starts once the database is open (the worker's first task builds the
         # services) and before the first reads, so no change slips in between.
-        self.session.read(lambda: self.services.settings, lambda _s: self.live.start())
+        self.session.read(lambda: self.services.settings, lambda _s: self._start_live())
+        self._hold_hidden_panels()
+        QTimer.singleShot(HOLD_AT_MOST_MS, self, self._release_hidden_panels)
+        self.tasks.sig_delivered.connect(self._check_first_screen)
+        self.health.sig_first_view.connect(self._check_first_screen)
         self.refresh()
-        self.pager.start()
         self.health.start_live()
         if sign_in:
             self.open_sign_in()
 
+    def _start_live(self) -> None:
+        self.live.start()
+        self._live_started = True
+
+    def _hold_hidden_panels(self) -> None:
+        """Panels out of sight (tabbed behind another, or closed) read after the first
+        screen has its data, or as soon as the user brings one forward."""
+        for key, panel in (("listening", self.listening), ("commitments",
+                           self.commitments_panel), ("changes", self.changes_panel)):
+            dock = self.docks[key]
+            # A tab behind another stays "visible" to Qt, with nothing of it on screen.
+            if not dock.isVisible() or dock.visibleRegion().isEmpty():
+                panel.hold_loads()
+                dock.visibilityChanged.connect(
+                    lambda shown, p=panel: shown and p.release_loads())
+
+    def _release_hidden_panels(self) -> None:
+        """After the first screen (or at the latest HOLD_AT_MOST_MS): the panels out of
+        sight read, and paging ticks (escalations due meanwhile are one second late)."""
+        for panel in (self.listening, self.commitments_panel, self.changes_panel):
+            panel.release_loads()
+        if self.isVisible() and not self.pager.timer.isActive():
+            self.pager.start()
+
+    def _check_first_screen(self) -> None:
+        """Has every panel in view its first data? Then the rest load, and LIVE shows."""
+        if self.first_screen or not getattr(self.services, "built", True):
+            return
+        wanted = self.incidents.wanted_incident()
+        incident = self.session.incident
+        shown = incident.id if incident is not None else None
+        if not (self.incidents.loaded and wanted == shown
+                and self.timeline.model.loaded(shown) and self.health.first_view):
+            return
+        self.first_screen = True
+        self.tasks.sig_delivered.disconnect(self._check_first_screen)
+        self._release_hidden_panels()
+        self._tick()
+        self.sig_first_screen.emit()
+
     def refresh(self) -> None:
+        # Score health first: its charts (and pyqtgraph) take the GUI thread longest,
+        # and can be built while the worker reads the other panels.
+        self.health.reload()
         self.incidents.reload()
         self.roster.reload()
         self.review.reload()
-        self.health.reload()
         self.commitments_panel.reload()
         self.changes_panel.reload()
         self.session.reload_incident()
@@ -339,8 +393,8 @@ class MainWindow(QMainWindow):
 
     def _tick(self) -> None:
         self.status.tick(self.session.incident, self.session.now())
-        if not self.status.live and getattr(self.services, "built", True) \
-                and self.tasks.idle():
+        # LIVE only once the data shown is live: the first screen loaded, the watcher on.
+        if not self.status.live and self.first_screen and self._live_started:
             self.status.set_live()
 
     def focus_panel(self, dock: QDockWidget | None, target: QWidget) -> None:

@@ -57,7 +57,8 @@ def check_when_loaded(app: QApplication, window: MainWindow, services: LazyServi
     window.session.sig_error.connect(errors.append)
 
     def poll() -> None:
-        quiet[0] = quiet[0] + 1 if services.built and window.tasks.idle() else 0
+        ready = services.built and window.first_screen and window.tasks.idle()
+        quiet[0] = quiet[0] + 1 if ready else 0
         if errors:
             fail(app, RuntimeError(f"the window reported: {errors[0]}"))
         elif quiet[0] >= QUIET_POLLS:

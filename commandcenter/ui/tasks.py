@@ -26,6 +26,7 @@ class TaskManager(QObject):
     _completed = Signal(object)
     sig_failed = Signal(object)  # an exception nobody handled
     sig_busy_changed = Signal(bool)
+    sig_delivered = Signal()  # after each task's callback (the window checks its first screen)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +66,7 @@ class TaskManager(QObject):
             self._pending -= 1
             if self._pending == 0:
                 self.sig_busy_changed.emit(False)
+            self.sig_delivered.emit()
 
     def shutdown(self) -> None:
         """Finish queued work (drafts being saved) and stop the worker."""

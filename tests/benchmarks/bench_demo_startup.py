@@ -22,13 +22,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.benchmarks.bench_startup import child_env
+from tests.benchmarks.bench_startup import child_env, warm_install
 
 GOAL_S = 1.0
 
 
 def demo_env(folder: Path, report: Path) -> dict[str, str]:
-    env = child_env(folder, report)
+    env = warm_install(child_env(folder, report), folder)
     env["XDG_CACHE_HOME"] = str(folder / "home" / ".cache")
     env["COMMANDCENTER_DEMO_CACHE"] = str(folder / "demo-cache")
     return env

@@ -43,7 +43,8 @@ def window(qtbot, qapp, company: Services) -> Iterator[MainWindow]:  # type: ign
     qtbot.addWidget(w)
     w.show()
     w.start(sign_in=False)
-    wait_idle(qtbot, w)
+    # The first screen (then the hidden panels, read after it) before a test begins.
+    qtbot.waitUntil(lambda: w.first_screen and w.tasks.idle(), timeout=IDLE_MS)
     yield w
     wait_idle(qtbot, w)
     w.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from PySide6.QtWidgets import QApplication
 
 from commandcenter.ui import app as ui_app
@@ -28,6 +30,7 @@ def test_demo_opens_a_throwaway_copy(qtbot, qapp, settings, tmp_path, monkeypatc
     monkeypatch.setenv("COMMANDCENTER_DEMO_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(ui_app, "make_application", lambda: SimpleApp(qapp, fake_exec))
     assert ui_app.run_gui(settings, demo=True) == 0
+    assert gc.isenabled()  # collection paused for the start only
     assert "demo copy" in seen["title"]
     assert "demo.sqlite" in seen["db"] and str(tmp_path) not in seen["db"]
     assert seen["signin"] == "True"

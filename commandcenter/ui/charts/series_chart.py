@@ -105,7 +105,9 @@ class SeriesChart(QWidget):
         self.header = QLabel(series)
         self.header.setAccessibleName(f"{series} reading")
         self.header.setTextFormat(Qt.TextFormat.PlainText)
-        self.plot_widget = StackPlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        # No context menu: made without one (its widgets cost a few ms per chart).
+        self.plot_widget = StackPlotWidget(axisItems={"bottom": pg.DateAxisItem()},
+                                           enableMenu=False)
         self.plot_widget.setAccessibleName(f"{series} plot")
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the chart takes the keys
         self.plot_widget.setBackground("w")

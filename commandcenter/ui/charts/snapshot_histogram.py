@@ -1,67 +1,24 @@
 """The newest score snapshot's distribution over its reference's (the last healthy batch).
 
-Bins are computed on the worker (``histogram_of``); the widget only calls
+Bins are computed on the worker (``histogram_data.histogram_of``); the widget only calls
 ``setData`` on two stepped curves made once, like the series charts.
 Shares rather than counts, so batches of different sizes compare.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
-
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ..timefmt import full_text, local_text
+from .histogram_data import BINS, SnapshotHistogram, histogram_of
 
-if TYPE_CHECKING:
-    from commandcenter.services.health_views import SnapshotScores
+__all__ = ["BINS", "SnapshotHistogram", "SnapshotHistogramChart", "histogram_of"]
 
-BINS = 60
 CURRENT_PEN = pg.mkPen("#c0392b", width=1)
 REFERENCE_PEN = pg.mkPen("#7f8c8d", width=1)
 REFERENCE_BRUSH = pg.mkBrush(127, 140, 141, 70)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class SnapshotHistogram:
-    """Shared bin edges (``bins + 1``) and the share of profiles in each bin."""
-
-    edges: np.ndarray
-    current: np.ndarray
-    reference: np.ndarray  # empty when there is no reference
-    snapshot_id: int
-    taken_at: datetime
-    healthy: bool
-    reference_taken_at: datetime | None
-
-
-def histogram_of(scores: SnapshotScores | None, bins: int = BINS) -> SnapshotHistogram | None:
-    """Bin both snapshots on the same edges; runs on the worker."""
-    if scores is None:
-        return None
-    cur = np.asarray(scores.scores, dtype=np.float64)
-    ref = np.asarray(scores.reference_scores, dtype=np.float64)
-    both = np.concatenate((cur, ref))
-    if not both.size:
-        return None
-    lo, hi = float(both.min()), float(both.max())
-    if hi <= lo:
-        lo, hi = lo - 0.5, hi + 0.5
-    edges = np.histogram_bin_edges(both, bins=bins, range=(lo, hi))
-
-    def shares(values: np.ndarray) -> np.ndarray:
-        if not values.size:
-            return np.empty(0, dtype=np.float64)
-        counts, _ = np.histogram(values, bins=edges)
-        return counts.astype(np.float64) / values.size
-
-    return SnapshotHistogram(edges, shares(cur), shares(ref), scores.snapshot_id,
-                             scores.taken_at, scores.healthy, scores.reference_taken_at)
 
 
 class SnapshotHistogramChart(QWidget):
@@ -73,7 +30,7 @@ class SnapshotHistogramChart(QWidget):
         self.header.setAccessibleName("Score distribution reading")
         self.header.setTextFormat(Qt.TextFormat.PlainText)
         self.header.setWordWrap(True)
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = pg.PlotWidget(enableMenu=False)  # made without its menu
         self.plot_widget.setAccessibleName("Score distribution plot")
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.plot_widget.setBackground("w")

@@ -7,8 +7,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from commandcenter.domain.mentions import MentionState
-
 from .table import RowsModel
 
 COLUMNS = ("Priority", "State", "Channel", "Author", "Reach", "Mention", "Our data")
@@ -25,7 +23,9 @@ def reach_text(n: int) -> str:
 
 
 def state_text(m: Any) -> str:
-    if m.state is MentionState.ASSIGNED and m.assigned_to:
+    # A StrEnum compares with its value: no import of the mentions domain (and NumPy)
+    # while the window is built, before its first paint.
+    if m.state == "assigned" and m.assigned_to:
         return f"assigned: {m.assigned_to}"
     return m.state.value.replace("_", " ")
 

@@ -56,6 +56,7 @@ class TimelineTableModel(QAbstractTableModel):
         self._total_exact = True
         self._corrections: dict[int, TimelineEntry] = {}
         self._generation = 0
+        self._applied = 0  # the generation whose first page is shown
         self._fetching = False
 
     # --- what to show -------------------------------------------------------
@@ -71,6 +72,10 @@ class TimelineTableModel(QAbstractTableModel):
     def total_exact(self) -> bool:
         """False when a text filter matched too many to count: ``total`` is a lower bound."""
         return self._total_exact
+
+    def loaded(self, incident_id: int | None) -> bool:
+        """True once the first page of ``incident_id``'s timeline (as now filtered) is shown."""
+        return self._incident == incident_id and self._applied == self._generation
 
     def set_incident(self, incident_id: int | None) -> None:
         self._incident = incident_id
@@ -141,6 +146,7 @@ class TimelineTableModel(QAbstractTableModel):
                 self._rows = new
                 self.endInsertRows()
             self._fetching = False
+        self._applied = generation
         self.sig_loaded.emit(self._total)
 
     # --- windowed fetching --------------------------------------------------

@@ -34,6 +34,7 @@ from ..models.table import RowsModel
 from ..session import Session
 from ..timefmt import full_text, local_text, unbroken_text
 from .commitments_panel import FindGoesToFilter
+from .held_loads import HeldLoads
 from .timeline_panel import labelled, row_table
 
 FILTERS = ("all", "warnings", "not announced", "announced", "released")
@@ -110,7 +111,7 @@ class ChangeDialog(QDialog):
                 self.notice_spin.value(), self.effect_edit.text())
 
 
-class ChangesPanel(QWidget):
+class ChangesPanel(HeldLoads, QWidget):
     sig_warnings = Signal(int)  # unannounced changes inside their notice period
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -181,6 +182,8 @@ class ChangesPanel(QWidget):
 
     # --- loading ------------------------------------------------------------------
     def reload(self) -> None:
+        if self.loads_held():
+            return
         services = self.session.services
 
         def read() -> tuple[list[Any], list[Any]]:

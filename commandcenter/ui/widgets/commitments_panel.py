@@ -35,6 +35,7 @@ from ..dialogs.when import date_time_edit, from_qt
 from ..models.table import RowsModel
 from ..session import Session
 from ..timefmt import full_text, local_text
+from .held_loads import HeldLoads
 from .timeline_panel import labelled, row_table
 
 FILTERS = ("all", "open", "overdue", "kept", "broken")
@@ -130,7 +131,7 @@ class CommitmentDialog(QDialog):
         return self.text_edit.text(), from_qt(self.due_edit.dateTime())
 
 
-class CommitmentsPanel(QWidget):
+class CommitmentsPanel(HeldLoads, QWidget):
     sig_offers_changed = Signal(int)  # how many promises wait to be confirmed
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -219,6 +220,8 @@ class CommitmentsPanel(QWidget):
 
     # --- loading ------------------------------------------------------------------
     def reload(self) -> None:
+        if self.loads_held():
+            return
         services, inc = self.session.services, self.session.incident
 
         def read() -> tuple[list[Any], list[Any], list[Any]]:

@@ -6,7 +6,10 @@ last one, so the data rate and the redraw rate stay independent.
 
 The charts (and so pyqtgraph, about 0.3 s to import) load when the first data
 arrives, never while the window is built: one chart per event-loop turn, so
-the window keeps painting and answering while eight charts are made.
+the window keeps painting and answering while eight charts are made. The
+charts that fill the view are read as soon as they exist (``sig_first_view``
+once their points are drawn); the ones below the fold follow, and their
+points after them.
 """
 
 from __future__ import annotations
@@ -42,8 +45,9 @@ from .alerts_panel import AlertsPanel
 from .timeline_panel import compact_rows, labelled
 
 if TYPE_CHECKING:  # imported when the first data arrives (pyqtgraph is slow to import)
+    from ..charts.histogram_data import SnapshotHistogram
     from ..charts.series_chart import SeriesChart
-    from ..charts.snapshot_histogram import SnapshotHistogram, SnapshotHistogramChart
+    from ..charts.snapshot_histogram import SnapshotHistogramChart
 
 RANGES: tuple[tuple[str, str, timedelta], ...] = (
     ("hour", "1 h", timedelta(hours=1)),
@@ -155,6 +159,7 @@ def read_new_points(health: Any, name: str, start: datetime, end: datetime,
 
 class HealthPanel(QWidget):
     sig_charts_updated = Signal()  # after data reached the charts (tests wait on it)
+    sig_first_view = Signal()  # once: what the panel shows first has its data drawn
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -162,6 +167,10 @@ class HealthPanel(QWidget):
         self.charts: dict[str, SeriesChart] = {}
         self.histogram: SnapshotHistogramChart | None = None  # made with the first chart
         self._to_build: list[str] = []  # chart names waiting for their event-loop turn
+        self._unread: list[str] = []  # built charts whose points nobody asked for yet
+        self._first_asked = False  # the charts in view have been asked for their points
+        self.first_view = False  # ... and drawn them (or there is no series at all)
+        self._pending_histogram: Any = None  # read before its chart existed
         self._x_window = (0.0, 0.0)  # the x range last set on the charts
         self.meta = HealthMeta((), (), ())
         self._histogram_key: object = None
@@ -274,18 +283,14 @@ class HealthPanel(QWidget):
         """Series, alerts and incidents; then the charted range when a chart is new."""
         services = self.session.services
         known = self._histogram_key
-        # Until the charts module is loaded (on this thread), no histogram is read.
-        histogram_of: Callable[[Any], SnapshotHistogram | None] | None = None
-        if self.histogram is not None:
-            from ..charts import snapshot_histogram
-
-            histogram_of = snapshot_histogram.histogram_of
 
         def read() -> HealthMeta:
+            from ..charts.histogram_data import histogram_of  # NumPy only, no pyqtgraph
+
             status = tuple(services.health.status())
             key = snapshot_key(status)
             # Snapshots are large: re-read only when a new one came.
-            fresh = histogram_of is not None and key != known
+            fresh = key != known
             return HealthMeta(status,
                               tuple(services.health.alerts(resolved_limit=RESOLVED_SHOWN)),
                               tuple(i for i in services.incidents.list() if not i.drill),
@@ -308,9 +313,14 @@ class HealthPanel(QWidget):
         self._show_alerts()
         self._show_spans()
         self._show_snapshot()
-        if meta.histogram_key is not None and self.histogram is not None:
+        if meta.histogram_key is not None:
             self._histogram_key = meta.histogram_key
-            self.histogram.set_histogram(meta.histogram)
+            if self.histogram is not None:
+                self.histogram.set_histogram(meta.histogram)
+            else:  # shown once its chart is made
+                self._pending_histogram = meta.histogram
+        if not self.charts and not self._to_build:
+            self._first_view_shown()  # no series: the empty label is the first view
 
     def _ensure_charts(self, names: Sequence[str]) -> bool:
         """Queue a chart for each new series; they are built one per event-loop turn."""
@@ -335,6 +345,9 @@ class HealthPanel(QWidget):
             from ..charts.snapshot_histogram import SnapshotHistogramChart
 
             self.histogram = SnapshotHistogramChart()
+            if self._pending_histogram is not None:
+                self.histogram.set_histogram(self._pending_histogram)
+                self._pending_histogram = None
             self.snapshot_row.replaceWidget(self.histogram_placeholder, self.histogram)
             self.histogram_placeholder.hide()
             self.snapshot_row.setStretchFactor(self.histogram, 3)
@@ -355,19 +368,39 @@ class HealthPanel(QWidget):
         else:
             chart.set_x_range(*self._x_window)
         self.charts[name] = chart
+        self._unread.append(name)
         order = chart_order(list(self.charts))
         self.chart_layout.insertWidget(order.index(name), chart)
         self._to_build.pop(0)
+        if not self._first_asked and (not self._to_build or self._view_filled()):
+            # The charts a user sees first: their points now, the rest after them.
+            self._first_asked = True
+            self._decorate()
+            self.load_range(*self.current_window())
         if self._to_build:
             QTimer.singleShot(0, self, self._build_next)
             return
-        # All built: their points, alerts and spans, and (first time) the histogram.
-        self._show_alerts()
+        if self._unread:  # built after the first read: their points, alerts and spans
+            self._decorate()
+            self.load_range(*self.current_window(), names=list(self._unread))
+
+    def _view_filled(self) -> bool:
+        """Do the charts built so far fill the visible part of the chart stack?"""
+        height = self.scroll.viewport().height()
+        spacing = self.chart_layout.spacing()
+        # A stack taller than the view gives each chart its minimum height.
+        return sum(c.minimumSizeHint().height() + spacing
+                   for c in self.charts.values()) >= height
+
+    def _decorate(self) -> None:
+        self._mark_alerts()
         self._show_spans()
         self._show_change_marks()
-        self.load_range(*self.current_window())
-        if self._histogram_key is None:
-            self.reload()
+
+    def _first_view_shown(self) -> None:
+        if not self.first_view:
+            self.first_view = True
+            self.sig_first_view.emit()
 
     def current_window(self) -> tuple[datetime, datetime]:
         if self.follow or not self.charts:
@@ -376,13 +409,21 @@ class HealthPanel(QWidget):
         lo, hi = next(iter(self.charts.values())).x_range()
         return datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC)
 
-    def load_range(self, start: datetime, end: datetime) -> None:
-        """Read every chart's points for [start, end] on the worker (raw or roll-ups)."""
-        self._generation += 1
-        generation, names = self._generation, list(self.charts)
+    def load_range(self, start: datetime, end: datetime,
+                   names: Sequence[str] | None = None) -> None:
+        """Read every chart's points for [start, end] on the worker (raw or roll-ups).
+
+        ``names``: only these charts, newly built, for the range already shown; a
+        later full load still replaces their reply."""
+        if names is None:
+            self._generation += 1
+            names = list(self.charts)
+            self._set_x(ts(start), ts(end))
+        generation = self._generation
+        self._unread = [n for n in self._unread if n not in names]
+        names = list(names)
         max_points = max(2000, 2 * self.scroll.viewport().width())
         health = self.session.services.health
-        self._set_x(ts(start), ts(end))
 
         def read() -> dict[str, Any]:
             until = end + timedelta(seconds=1)  # the range's end is excluded; keep "now"
@@ -396,8 +437,9 @@ class HealthPanel(QWidget):
         for name, d in data.items():
             if name in self.charts:
                 self.charts[name].set_data(d.ts, d.value, d.resolution)
-        self._show_alerts()
+        self._mark_alerts()
         self.sig_charts_updated.emit()
+        self._first_view_shown()
 
     def _set_x(self, lo: float, hi: float) -> None:
         self._x_window = (lo, hi)
@@ -502,6 +544,10 @@ class HealthPanel(QWidget):
     # --- alerts, spans, snapshot --------------------------------------------------------
     def _show_alerts(self) -> None:
         self.alerts.set_alerts(self.meta.alerts)
+        self._mark_alerts()
+
+    def _mark_alerts(self) -> None:
+        """Each chart's alert markers (placed on its points: again after new points)."""
         by_series: dict[str, list[Any]] = {}
         for a in self.meta.alerts:
             by_series.setdefault(a.series, []).append(a)
@@ -572,6 +618,8 @@ class HealthPanel(QWidget):
         self._ticks += 1
         if self._ticks % META_EVERY == 0:
             self.reload()
+        if not self.first_view:
+            return  # the first range read brings the points; a live read would repeat it
         now = self.session.now()
         if self.follow:
             self._set_x(ts(now - self.span), ts(now))

@@ -43,6 +43,7 @@ class IncidentsPanel(QWidget):
         self.session = session
         self.model = IncidentListModel(self)
         self.hand_over_dialog: QInputDialog | None = None
+        self.loaded = False  # the list has been read once
         self._build()
         session.sig_data_changed.connect(self.reload)
         session.sig_operator_changed.connect(lambda _op: self._update_controls())
@@ -91,7 +92,15 @@ class IncidentsPanel(QWidget):
     def reload(self) -> None:
         self.session.read(self.session.services.incidents.list, self._loaded)
 
+    def wanted_incident(self) -> int | None:
+        """The incident the list has selected (the one the window is opening), or None."""
+        row = self.table.currentIndex().row()
+        if not 0 <= row < self.model.rowCount():
+            return None
+        return self.model.data(self.model.index(row, 0), RowRole).id
+
     def _loaded(self, incidents: list[Any]) -> None:
+        self.loaded = True
         current = self.session.incident.id if self.session.incident else None
         self.table.selectionModel().blockSignals(True)
         self.model.set_rows(incidents)

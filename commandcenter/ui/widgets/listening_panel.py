@@ -38,6 +38,7 @@ from ..models.mentions import MentionsTableModel, reach_text, state_text
 from ..models.table import RowRole
 from ..session import Session
 from ..timefmt import html_stamp
+from .held_loads import HeldLoads
 from .timeline_panel import labelled
 
 FIRST_SCREEN = 200
@@ -61,7 +62,7 @@ def reply_suggestion(m: Any) -> str:
     return f"{name} thanks for telling us. We're looking into it and will update you here."
 
 
-class ListeningPanel(QWidget):
+class ListeningPanel(HeldLoads, QWidget):
     sig_reply_drafted = Signal(object)  # MessageView: the composer opens it
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -164,6 +165,8 @@ class ListeningPanel(QWidget):
 
     # --- loading ------------------------------------------------------------
     def reload(self) -> None:
+        if self.loads_held():
+            return
         inc = self.session.incident
         if inc is None:
             self._loaded(ListeningState((), (), {}))
