@@ -19,6 +19,12 @@ if "COMMANDCENTER_AUDIT_KEY_FILE" not in os.environ:
     _KEY_DIR = tempfile.mkdtemp(prefix="cc-audit-key-")
     atexit.register(shutil.rmtree, _KEY_DIR, True)
     os.environ["COMMANDCENTER_AUDIT_KEY_FILE"] = str(Path(_KEY_DIR) / "audit.key")
+# Nor the user's data folder: a command run without --database-url (drill runs, the
+# default SQLite file, the outbox) writes into a throw-away folder.
+if "COMMANDCENTER_DATA_DIR" not in os.environ:
+    _DATA_DIR = tempfile.mkdtemp(prefix="cc-data-")
+    atexit.register(shutil.rmtree, _DATA_DIR, True)
+    os.environ["COMMANDCENTER_DATA_DIR"] = _DATA_DIR
 
 from commandcenter.app import Services, build
 from commandcenter.config import Settings
