@@ -9,7 +9,7 @@ a year-long chart reads thousands of rows, not millions, on any database.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,11 @@ class StoreResult:
     duplicates: int
     first_ts: float | None
     last_ts: float | None
+    # What the detectors need to skip reading the batch back: the series' newest
+    # stored point before this batch, and the points this batch added (sorted).
+    stored_until: float | None = None
+    ts: np.ndarray | None = field(default=None, repr=False)
+    values: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +85,8 @@ def merge_rollups(a: Rollup, b: Rollup) -> Rollup:
 
 
 def _new_points(session: Session, series_id: int, ts: np.ndarray, values: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted, without repeats in the batch or points already stored."""
+                ) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """Sorted, without repeats in the batch or points already stored; and the newest stored."""
     order = np.argsort(ts, kind="stable")
     ts, values = ts[order], values[order]
     keep = np.r_[ts[1:] != ts[:-1], True]  # the last of equal stamps wins in a batch
@@ -98,7 +103,7 @@ def _new_points(session: Session, series_id: int, ts: np.ndarray, values: np.nda
         ).scalars(), dtype=np.float64)
         fresh = ~np.isin(ts, stored)
         ts, values = ts[fresh], values[fresh]
-    return ts, values
+    return ts, values, None if newest is None else float(newest)
 
 
 def bulk_insert(session: Session, table: Table, columns: tuple[str, ...],
@@ -139,9 +144,9 @@ def store_points(session: Session, series_id: int, ts: np.ndarray, values: np.nd
     ts = np.asarray(ts, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
     given = int(ts.size)
-    ts, values = _new_points(session, series_id, ts, values)
+    ts, values, stored_until = _new_points(session, series_id, ts, values)
     if ts.size == 0:
-        return StoreResult(0, given, None, None)
+        return StoreResult(0, given, None, None, stored_until)
     t_list, v_list = ts.tolist(), values.tolist()
     for i in range(0, len(t_list), INSERT_CHUNK):
         bulk_insert(session, _points, ("series_id", "ts", "value"), zip(
@@ -149,7 +154,8 @@ def store_points(session: Session, series_id: int, ts: np.ndarray, values: np.nd
             v_list[i:i + INSERT_CHUNK], strict=True))
     for resolution in ROLLUP_RESOLUTIONS:
         _merge_into_store(session, series_id, resolution, rollup(ts, values, resolution))
-    return StoreResult(int(ts.size), given - int(ts.size), float(ts[0]), float(ts[-1]))
+    return StoreResult(int(ts.size), given - int(ts.size), float(ts[0]), float(ts[-1]),
+                       stored_until, ts, values)
 
 
 def _merge_into_store(session: Session, series_id: int, resolution: int, new: Rollup) -> None:
