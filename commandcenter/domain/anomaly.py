@@ -212,8 +212,7 @@ class AnomalyDetector:
         for k, period in enumerate(s.periods):
             parts[_period_name(period)] = self._season(k, period, t, all_t, all_v, vbase, g,
                                                        floor)
-        raws = [np.minimum(z / s.z_cap, 1.0) for z in parts.values()]
-        raw = np.mean(raws, axis=0) if s.combine == "mean" else np.max(raws, axis=0)
+        raw = _combine([np.minimum(z / s.z_cap, 1.0) for z in parts.values()], s.combine)
         tail = self._likelihood.update(raw)
         score = log_score(tail)
         score[g < s.learning_points] = 0.0
@@ -259,6 +258,20 @@ class AnomalyDetector:
                                        valid_from=first + n_pts - 1)
         z = np.abs(recent - mean) / np.maximum(sd, floor)
         return np.where(full & (count >= s.season_window // 2), z, 0.0)
+
+
+def _combine(raws: list[np.ndarray], how: str) -> np.ndarray:
+    """``np.mean(raws, axis=0)`` (or max) without stacking them: the same additions in
+    the same order, row after row, so the same numbers."""
+    out = raws[0].copy()
+    for r in raws[1:]:
+        if how == "mean":
+            out += r
+        else:
+            np.maximum(out, r, out=out)
+    if how == "mean":
+        out /= len(raws)
+    return out
 
 
 def _period_name(period: float) -> str:

@@ -143,6 +143,45 @@ def test_likelihood_counts_a_run_of_very_rare_points_once() -> None:
     assert tails[0] < 1e-5 and tails[1] == tails[2] == 1e-3
 
 
+def plain_likelihood(raw: np.ndarray, s: LikelihoodSettings) -> np.ndarray:
+    """The likelihood as described, point by point: a fit of the last ``history`` short
+    averages every ``reestimate`` points, a normal tail of each new average."""
+    tails, averages, mean, sd, prev_red = [], [], math.nan, math.nan, False
+    for g, _ in enumerate(raw):
+        averages.append(float(np.mean(raw[max(g + 1 - s.average, 0):g + 1])))
+        tail = 1.0
+        if g >= s.learn + s.estimate:
+            if math.isnan(mean) or g % s.reestimate == 0:
+                sample = np.asarray(averages[max(s.learn, g - s.history):g])
+                mean, sd = max(float(sample.mean()), 0.03), math.sqrt(max(float(sample.var()),
+                                                                          0.0003))
+            z = max(averages[g] - mean, 0.0) / sd
+            tail = 0.5 * math.erfc(z / math.sqrt(2.0)) if z > 0 else 1.0
+        red = tail <= 1e-5
+        tails.append(1e-3 if red and prev_red else tail)
+        prev_red = red
+    return np.asarray(tails)
+
+
+def test_likelihood_fits_in_one_go_as_they_would_one_by_one() -> None:
+    """Thousands of re-fits in one batch (the way a big file is scored) give the plain
+    point-by-point numbers, to a rounding of the short averages' running sums."""
+    s = LikelihoodSettings(average=5, learn=30, estimate=30, history=200, reestimate=10)
+    rng = np.random.default_rng(4)
+    raw = rng.uniform(0.0, 0.3, 5000)
+    raw[3000:3020] = 1.0
+    expected = plain_likelihood(raw, s)
+    whole = Likelihood(s).update(raw)
+    np.testing.assert_allclose(whole, expected, rtol=1e-9, atol=1e-12)
+    assert (whole[3000:3020] < 1e-2).any()
+    batched, parts, i = Likelihood(s), [], 0
+    while i < raw.size:
+        k = int(rng.integers(1, 700))
+        parts.append(batched.update(raw[i:i + k]))
+        i += k
+    np.testing.assert_array_equal(np.concatenate(parts), whole)
+
+
 def test_explanation_says_what_moved_and_how_unusual_it_was() -> None:
     t = 60.0 * np.arange(2001)
     values = np.r_[noisy_series(2000, seed=8, level=40.0, noise=0.2), 32.8]
