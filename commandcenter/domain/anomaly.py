@@ -121,8 +121,23 @@ class _Stream:
         count = np.minimum(g - valid_from, w).clip(0)
         hi, lo = g - base, g - count - base
         safe = np.maximum(count, 1)
-        mean = (s1[hi] - s1[lo]) / safe
-        var = np.maximum((s2[hi] - s2[lo]) / safe - mean * mean, 0.0)
+        # g is consecutive, so past the first w points every window is a plain shift:
+        # slices instead of gathers, the same numbers.
+        m = g.size
+        consecutive = m > 0 and g[-1] - g[0] == m - 1
+        full = int(np.searchsorted(count, w)) if consecutive else m  # first full window
+        if full < m:
+            h0 = int(hi[0])
+            sum1 = s1[h0:h0 + m].copy()
+            sum2 = s2[h0:h0 + m].copy()
+            sum1[:full] -= s1[lo[:full]]
+            sum2[:full] -= s2[lo[:full]]
+            sum1[full:] -= s1[h0 + full - w:h0 + m - w]
+            sum2[full:] -= s2[h0 + full - w:h0 + m - w]
+        else:
+            sum1, sum2 = s1[hi] - s1[lo], s2[hi] - s2[lo]
+        mean = sum1 / safe
+        var = np.maximum(sum2 / safe - mean * mean, 0.0)
         return mean, np.sqrt(var), count
 
 
@@ -244,10 +259,10 @@ class AnomalyDetector:
         first = self._season_first[k]
         history = np.concatenate((self._season_err[k], err))
         self._season_err[k] = history[-(n_pts - 1):] if n_pts > 1 else np.empty(0)
-        pos = np.arange(g.size) + (history.size - g.size)
+        start = history.size - g.size  # history[start + i] is batch point i's error
         recent = np.zeros(g.size)
         for j in range(n_pts):  # a fixed order of additions: the same sum in any batch
-            recent += history[pos - j]
+            recent += history[start - j:start - j + g.size]
         recent /= n_pts
         full = has & (first >= 0) & (g - n_pts + 1 >= first)
         recent = np.where(full, recent, 0.0)
