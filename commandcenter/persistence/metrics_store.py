@@ -240,6 +240,29 @@ def last_points(session: Session, series_id: int, n: int, before: float | None =
     return _columns(session.execute(stmt.order_by(_points.c.ts.desc()).limit(n)).all()[::-1])
 
 
+def points_from(session: Session, series_id: int, start: float
+                ) -> tuple[int, float | None, float | None]:
+    """Count, oldest and newest of a series' raw points with ``ts >= start``, without
+    scanning them: whole hours are counted from the hourly roll-ups (stored with the
+    points, in the same transaction), only the part hour before the first whole one
+    point by point. Raw points pruned by retention while their roll-ups stay make the
+    count larger than the raw points, never smaller.
+    """
+    where = and_(_points.c.series_id == series_id, _points.c.ts >= start)
+    lo = session.execute(select(func.min(_points.c.ts)).where(where)).scalar_one()
+    hi = session.execute(select(func.max(_points.c.ts)).where(where)).scalar_one()
+    if lo is None:
+        return 0, None, None
+    hour = ROLLUP_RESOLUTIONS[1]
+    first_whole = float(np.ceil(max(start, lo) / hour) * hour)
+    part = session.execute(select(func.count()).where(
+        where, _points.c.ts < first_whole)).scalar_one()
+    whole = session.execute(select(func.coalesce(func.sum(_rollups.c.count), 0)).where(
+        _rollups.c.series_id == series_id, _rollups.c.resolution == hour,
+        _rollups.c.bucket >= first_whole)).scalar_one()
+    return int(part) + int(whole), float(lo), float(hi)
+
+
 def prune_points(session: Session, series_id: int, before: float) -> int:
     """Delete a series' raw points older than ``before``; roll-ups are kept for good."""
     result = session.execute(delete(_points).where(

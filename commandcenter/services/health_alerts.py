@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from commandcenter.domain.detectors import (
     AlertGate,
@@ -32,8 +32,13 @@ from commandcenter.domain.detectors import (
 )
 from commandcenter.domain.explain import explain
 from commandcenter.domain.sensitivity import Sensitivity, alert_level
-from commandcenter.persistence.metrics_models import AlertRow, MetricPointRow, MetricSeriesRow
-from commandcenter.persistence.metrics_store import StoreResult, last_points, read_points
+from commandcenter.persistence.metrics_models import AlertRow, MetricSeriesRow
+from commandcenter.persistence.metrics_store import (
+    StoreResult,
+    last_points,
+    points_from,
+    read_points,
+)
 from commandcenter.persistence.uow import UnitOfWork
 
 from .health_views import SNAPSHOT_SOURCE, instant
@@ -176,9 +181,7 @@ def _only_new(uow: UnitOfWork, series_id: int, start: float, cursor: float | Non
     if added.stored_until != cursor or (cursor is not None and added.ts[0] <= cursor):
         return False
     # Another writer may have added points since: then the store is read as before.
-    count, lo, hi = uow.session.execute(
-        select(func.count(), func.min(MetricPointRow.ts), func.max(MetricPointRow.ts)).where(
-            MetricPointRow.series_id == series_id, MetricPointRow.ts >= start)).one()
+    count, lo, hi = points_from(uow.session, series_id, start)
     return (count == added.ts.size and lo == float(added.ts[0])
             and hi == float(added.ts[-1]))
 

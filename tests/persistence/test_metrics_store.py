@@ -12,6 +12,7 @@ from commandcenter.persistence.metrics_store import (
     INSERT_CHUNK,
     SQLITE_ROWS,
     ensure_series,
+    points_from,
     read_points,
     read_rollup,
     rollup,
@@ -77,6 +78,27 @@ def test_a_large_batch_is_stored_exactly_and_only_in_its_series(tmp_path: Path) 
         got_ts, got_values = read_points(session, sid, -1.0, 1e12)
         assert np.array_equal(got_ts, ts) and np.array_equal(got_values, values)
         assert read_points(session, other, -1.0, 1e12)[0].size == 10
+    engine.dispose()
+
+
+def test_points_from_counts_what_a_scan_counts(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite'}")
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    rng = np.random.default_rng(5)
+    ts = np.unique(rng.uniform(0, 3 * 86400, 5_000).round(2)) + 1_700_000_000.0
+    with factory() as session:
+        sid = ensure_series(session, "x").id
+        for batch in np.array_split(rng.permutation(ts.size), 4):
+            store_points(session, sid, ts[batch], np.ones(batch.size))
+        session.commit()
+    with factory() as session:
+        for start in (-np.inf, ts[0], ts[1] - 0.001, 1_700_003_600.0, ts[2500], ts[-1],
+                      ts[-1] + 1):
+            kept = ts[ts >= start]
+            expected = (kept.size, float(kept[0]) if kept.size else None,
+                        float(kept[-1]) if kept.size else None)
+            assert points_from(session, sid, float(start)) == expected, start
     engine.dispose()
 
 
