@@ -88,10 +88,13 @@ def merge_rollups(a: Rollup, b: Rollup) -> Rollup:
 def _new_points(session: Session, series_id: int, ts: np.ndarray, values: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, float | None]:
     """Sorted, without repeats in the batch or points already stored; and the newest stored."""
-    order = np.argsort(ts, kind="stable")
-    ts, values = ts[order], values[order]
-    keep = np.r_[ts[1:] != ts[:-1], True]  # the last of equal stamps wins in a batch
-    ts, values = ts[keep], values[keep]
+    if not bool(np.all(ts[1:] >= ts[:-1])):  # already in order: nothing to move
+        order = np.argsort(ts, kind="stable")
+        ts, values = ts[order], values[order]
+    keep = ts[1:] != ts[:-1]  # the last of equal stamps wins in a batch
+    if not keep.all():
+        keep = np.r_[keep, True]
+        ts, values = ts[keep], values[keep]
     newest = session.execute(
         select(func.max(MetricPointRow.ts)).where(MetricPointRow.series_id == series_id)
     ).scalar_one()
