@@ -40,6 +40,7 @@ __all__ = ["AnomalyDetector", "AnomalySettings", "BatchScores", "score_series"]
 
 DAY, WEEK = 86_400.0, 604_800.0
 _TINY = 1e-12
+_CHUNK = 65_536  # points scored at a time within a batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +191,31 @@ class AnomalyDetector:
 
     # --- the work ------------------------------------------------------------------------
     def _score_finite(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
+        """A large batch goes through in chunks: the same numbers (scores never depend on
+        where a batch starts), a working set that fits the cache, and a tenth of the
+        memory; the context for explanations still spans memory and the whole batch."""
+        if v.size <= _CHUNK:
+            return self._score_chunk(t, v)
+        n0, mem_t, mem_v = self.n, self._ts, self._values
+        pieces, ts, values, lows, highs = [], [mem_t], [mem_v], [], []
+        for i in range(0, v.size, _CHUNK):
+            pieces.append(self._score_chunk(t[i:i + _CHUNK], v[i:i + _CHUNK]))
+            ctx = self.context
+            assert ctx is not None
+            at = ctx.first - ctx.base
+            ts.append(ctx.ts[at:])
+            values.append(ctx.values[at:])
+            lows.append(ctx.past_lo)
+            highs.append(ctx.past_hi)
+        self.context = _Context(np.concatenate(ts), np.concatenate(values), n0 - mem_v.size,
+                                n0, np.concatenate(lows), np.concatenate(highs))
+        return BatchScores(np.concatenate([p.score for p in pieces]),
+                           np.concatenate([p.tail for p in pieces]),
+                           np.concatenate([p.beyond for p in pieces]),
+                           {name: np.concatenate([p.parts[name] for p in pieces])
+                            for name in pieces[0].parts})
+
+    def _score_chunk(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
         s = self.settings
         m = v.size
         if m == 0:

@@ -63,6 +63,33 @@ def test_any_batching_gives_exactly_the_point_by_point_scores() -> None:
     np.testing.assert_array_equal(np.concatenate(parts), whole)
 
 
+def test_a_batch_scored_in_chunks_is_the_batch_scored_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Large batches go through in chunks; scores, parts and explanations do not move."""
+    import commandcenter.domain.anomaly as anomaly
+
+    t, values = daily(5000, seed=6)
+    values[4000:] *= 0.5
+    whole_detector = AnomalyDetector()
+    whole_detector.score_batch(t[:1000], values[:1000])
+    whole = whole_detector.score_batch(t[1000:], values[1000:])
+    monkeypatch.setattr(anomaly, "_CHUNK", 700)
+    chunked_detector = AnomalyDetector()
+    chunked_detector.score_batch(t[:1000], values[:1000])
+    chunked = chunked_detector.score_batch(t[1000:], values[1000:])
+    np.testing.assert_array_equal(chunked.score, whole.score)
+    np.testing.assert_array_equal(chunked.tail, whole.tail)
+    np.testing.assert_array_equal(chunked.beyond, whole.beyond)
+    assert chunked.parts.keys() == whole.parts.keys()
+    for name in whole.parts:
+        np.testing.assert_array_equal(chunked.parts[name], whole.parts[name])
+    for k in (0, 699, 700, 2999, 3000, 3001, 3999):
+        assert explain(chunked_detector, chunked, k, "s") == explain(whole_detector, whole, k,
+                                                                       "s")
+    assert whole.score[3000] >= ALERT  # the drop itself is among the points explained
+
+
 def test_sudden_half_drop_fires_on_that_point_and_not_before() -> None:
     values = np.r_[noisy_series(1500, seed=42), noisy_series(200, seed=43, level=50.0)]
     scores = score_series(values)
