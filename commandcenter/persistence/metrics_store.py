@@ -160,6 +160,27 @@ def _sqlite_insert_points(conn: Any, series_id: int, ts: np.ndarray, values: np.
         conn.exec_driver_sql(head + ",".join([row] * (ts.size - full)), tuple(flat[2 * full:]))
 
 
+_PG_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # no flags, no header extension
+_PG_TRAILER = b"\xff\xff"
+# One row of binary COPY: 3 fields, then (length, int4 series_id), (length, float8 ts),
+# (length, float8 value), all big-endian.
+_PG_ROW = np.dtype([("fields", ">i2"), ("n1", ">i4"), ("series_id", ">i4"), ("n2", ">i4"),
+                    ("ts", ">f8"), ("n3", ">i4"), ("value", ">f8")])
+
+
+def _postgres_copy_points(conn: Any, series_id: int, ts: np.ndarray, values: np.ndarray
+                          ) -> None:
+    """Points into PostgreSQL by binary COPY built with NumPy, on the session's own
+    connection (so inside its transaction): no per-row Python work at all."""
+    rows = np.empty(ts.size, dtype=_PG_ROW)
+    rows["fields"], rows["n1"], rows["n2"], rows["n3"] = 3, 4, 8, 8
+    rows["series_id"], rows["ts"], rows["value"] = series_id, ts, values
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY {_points.name} (series_id, ts, value) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(_PG_SIGNATURE + rows.tobytes() + _PG_TRAILER)
+
+
 def store_points(session: Session, series_id: int, ts: np.ndarray, values: np.ndarray
                  ) -> StoreResult:
     """Insert new points and merge their roll-ups, inside the caller's transaction."""
@@ -174,6 +195,8 @@ def store_points(session: Session, series_id: int, ts: np.ndarray, values: np.nd
         t_part, v_part = ts[i:i + INSERT_CHUNK], values[i:i + INSERT_CHUNK]
         if conn.dialect.name == "sqlite":
             _sqlite_insert_points(conn, series_id, t_part, v_part)
+        elif conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+            _postgres_copy_points(conn, series_id, t_part, v_part)
         else:
             bulk_insert(session, _points, ("series_id", "ts", "value"), zip(
                 [series_id] * t_part.size, t_part.tolist(), v_part.tolist(), strict=True))

@@ -81,6 +81,28 @@ def test_a_large_batch_is_stored_exactly_and_only_in_its_series(tmp_path: Path) 
     engine.dispose()
 
 
+def test_a_large_batch_is_stored_exactly_on_postgresql(pg_url: str) -> None:
+    """PostgreSQL gets the points by binary COPY: the same floats come back, every bit."""
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    n = INSERT_CHUNK + 11
+    rng = np.random.default_rng(3)
+    ts = np.sort(rng.uniform(-1e10, 1e11, n))
+    values = rng.normal(size=n) * 10.0 ** rng.integers(-300, 300, n)
+    values[:3] = [0.0, -0.0, 5e-324]
+    with factory() as session:
+        ensure_series(session, "other")
+        sid = ensure_series(session, "x").id
+        assert store_points(session, sid, ts, values).inserted == n
+        session.commit()
+    with factory() as session:
+        got_ts, got_values = read_points(session, sid, -np.inf, np.inf)
+        assert got_ts.tobytes() == ts.tobytes() and got_values.tobytes() == values.tobytes()
+        assert points_from(session, sid, -np.inf) == (n, float(ts[0]), float(ts[-1]))
+    engine.dispose()
+
+
 def test_points_from_counts_what_a_scan_counts(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.sqlite'}")
     upgrade(engine)
