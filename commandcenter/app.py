@@ -185,9 +185,11 @@ def build(
                          describe_url(settings.database_url))
     services = Services(settings, engine, ctx, backup)
     with ctx.uow() as uow:
+        undelivered = uow.has_undelivered()
         if uow.ensure_keyed(ctx.clock.now()):
             uow.commit()
-    services.messages.deliver_pending()
+    if undelivered:  # the message service (and what it imports) only when there is work
+        services.messages.deliver_pending()
     return services
 
 

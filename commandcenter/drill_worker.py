@@ -23,7 +23,8 @@ STEP_S = 0.25  # wall seconds between steps while the clock runs
 ENGINE_NICENESS = 10
 
 
-def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str) -> None:
+def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str,
+          live: Any = None) -> None:
     import contextlib
     import os
 
@@ -39,11 +40,16 @@ def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str) 
     try:
         text = read_text(Path(scenario_path))
         scenario = parse_scenario(text, scenario_path)
+        if scenario.live_roster and live is not None:  # the window read it, read only
+            from commandcenter.drills.live_roster import resolve
+
+            scenario = resolve(scenario, live, scenario_path)
         actions = parse_actions(read_text(Path(actions_path)), scenario, actions_path) \
             if actions_path else []
         clock = SimulatedClock(scenario.start)
         services = build_drill(Path(folder), clock)
-        session = DrillSession(services.ctx, clock, scenario, text, scenario_path, actions)
+        session = DrillSession(services.ctx, clock, scenario, text, scenario_path, actions,
+                               live)
     except Exception as exc:  # the window shows it; nothing else to do here
         conn.send(("failed", str(exc)))
         return
@@ -51,6 +57,7 @@ def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str) 
     conn.send(("ready", {"run": session.run_id, "incident": session.incident_id}))
     conn.send(("status", session.status()))
     speed, running, owed, wall = 1, False, 0.0, time.monotonic()
+    stored = False
     try:
         while True:
             if conn.poll(STEP_S):
@@ -70,7 +77,9 @@ def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str) 
                         session.observe(*arg)
                 except CommandCenterError as exc:
                     conn.send(("error", str(exc)))
-                conn.send(("status", session.status()))
+                status = session.status()
+                stored = _store_once(session, status, stored)
+                conn.send(("status", status))
             now = time.monotonic()
             if running:
                 owed += (now - wall) * speed
@@ -80,8 +89,18 @@ def serve(conn: Any, scenario_path: str, actions_path: str | None, folder: str) 
                 owed = 0.0
                 status = session.status()
                 running = not status.finished
+                stored = _store_once(session, status, stored)
                 conn.send(("status", status))
     except (EOFError, BrokenPipeError):
         pass  # the window went away
     finally:
         services.close()
+
+
+def _store_once(session: Any, status: Any, stored: bool) -> bool:
+    """At the end of play the run is scored and its result stored, once: then the drill
+    can be reopened, its report made (``drill report``) and its timeline replayed."""
+    if status.finished and not stored:
+        session.finish()
+        return True
+    return stored

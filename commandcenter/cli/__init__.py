@@ -2,6 +2,9 @@
 
 One module per command group (``roster``, ``incidents``, ``messages``, ...),
 each with a ``register(registry)``; this module builds the parser and runs it.
+The top level names every command (``COMMANDS``), and a command's module is
+imported, and its parsers built, only once the command line chooses it: a
+call pays for the one command it runs, and ``--help`` still lists them all.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad usage or input, 3 refused by
 policy, 4 conflict with a concurrent change.
@@ -22,32 +25,52 @@ from typing import Any
 from commandcenter.domain.errors import CommandCenterError, ConflictError
 from commandcenter.jsonable import jsonable
 
-from . import (
-    admin,
-    audit,
-    changes,
-    commitments,
-    drills,
-    export,
-    health,
-    incidents,
-    mentions,
-    messages,
-    paging,
-    roster,
-)
-from .common import ENV_NEW_PASSPHRASE, ENV_PASSPHRASE, Parser, Registry, UsageError
+from .common import ENV_NEW_PASSPHRASE, ENV_PASSPHRASE, Parser, Registry, Streamed, UsageError
 
 __all__ = ["ENV_NEW_PASSPHRASE", "ENV_PASSPHRASE", "UsageError", "build_parser", "main"]
 
-# In the order `commandcenter --help` lists them.
-GROUPS = (admin, roster, incidents, messages, health, audit, commitments, changes,
-          mentions, drills, export, paging)
+# (command, its module in commandcenter.cli, help), in the order `commandcenter --help`
+# lists them after `gui`. A module's register() fills every command it owns.
+COMMANDS = (
+    ("demo", "admin", "demo data"),
+    ("db", "admin", "database maintenance"),
+    ("roster", "roster", "contacts"),
+    ("operator", "roster", "people who can sign in"),
+    ("availability", "roster", "availability windows"),
+    ("chain", "roster", "chains of command"),
+    ("incident", "incidents", "incidents and timelines"),
+    ("message", "messages", "public messages"),
+    ("health", "health", "score health"),
+    ("audit", "audit", "the audit log"),
+    ("commitment", "commitments", "promises with due times; overdue ones alert"),
+    ("change", "changes", "the change calendar: planned scoring changes and their notice"),
+    ("mention", "mentions", "inbound mentions: import, rank, triage, reply"),
+    ("drill", "drills", "tabletop exercises: scenarios, headless runs, reports"),
+    ("export", "export", "export records to files"),
+    ("paging", "paging", "paging the approver and escalating undecided reviews"),
+)
+
+
+class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """The top-level subcommands: the chosen one's parsers are built as it is parsed."""
+
+    registry: Registry
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        self.registry.fill(values[0])
+        super().__call__(parser, namespace, values, option_string)
 
 
 def _gui(a: argparse.Namespace, settings: Any) -> int:
     if getattr(a, "drill", None):
         return _drill_gui(a)
+    if getattr(a, "drill_replay", None):
+        from pathlib import Path
+
+        from commandcenter.ui.drill_replay import run_replay_gui
+
+        return run_replay_gui(Path(a.drill_replay))
     from commandcenter.ui.app import run_gui
 
     if getattr(a, "wall", False):
@@ -66,15 +89,23 @@ def _drill_gui(a: argparse.Namespace) -> int:
     from commandcenter.ui.drill_room import run_drill_gui
 
     scenario = Path(a.drill)
-    name = parse_scenario(read_text(scenario), str(scenario)).name
-    return run_drill_gui(scenario, Path(a.actions) if a.actions else None, new_run_folder(name))
+    parsed = parse_scenario(read_text(scenario), str(scenario))
+    live = None
+    if parsed.live_roster:  # the live roster, read only, before anything is created
+        from commandcenter.cli.drills import with_live_roster
+
+        _resolved, live = with_live_roster(parsed, a.database_url, str(scenario))
+    return run_drill_gui(scenario, Path(a.actions) if a.actions else None,
+                         new_run_folder(parsed.name), live)
 
 
-def build_parser() -> Parser:
+def build_parser(*, lazy: bool = False) -> Parser:
+    """The whole parser; ``lazy``: each command's own parsers only once it is parsed."""
     p = Parser(prog="commandcenter", description="Incident command for a public scoring service")
     p.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in the user data dir)")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    registry = Registry(p.add_subparsers(dest="command", parser_class=Parser))
+    sub = p.add_subparsers(dest="command", parser_class=Parser, action=_Commands)
+    registry = sub.registry = Registry(sub, "commandcenter.cli")
     g = registry.cmd(registry.sub, "gui", None, "open the window")
     g.add_argument("--demo", action="store_true", help="open a copy of the demo database")
     g.add_argument("--smoke", action="store_true",
@@ -85,16 +116,21 @@ def build_parser() -> Parser:
     g.add_argument("--drill", metavar="SCENARIO",
                    help="run a drill: the window on the drill's own database and clock")
     g.add_argument("--actions", metavar="FILE", help="with --drill: scripted player actions")
-    for module in GROUPS:
-        module.register(registry)
+    g.add_argument("--drill-replay", metavar="RUN",
+                   help="replay a finished drill's timeline (the run's folder)")
+    for name, module, help_ in COMMANDS:
+        registry.command(name, module, help_)
+    if not lazy:
+        for name, _module, _help in COMMANDS:
+            registry.fill(name)
     return p
 
 
 @functools.cache
 def _parser() -> Parser:
-    """Built once per process: argparse needs ~30 ms for every group's commands, and
-    scripts and tests call :func:`main` many times in one process."""
-    return build_parser()
+    """Built once per process, filled as commands are chosen: scripts and tests call
+    :func:`main` many times in one process."""
+    return build_parser(lazy=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -166,6 +202,11 @@ def _busy_conflict(exc: Exception) -> ConflictError | None:
 
 
 def _emit(result: Any, as_json: bool) -> int:
+    if isinstance(result, Streamed):
+        for item in result.items:
+            print(json.dumps(jsonable(result.as_json(item)), ensure_ascii=False) if as_json
+                  else result.human(item), flush=True)
+        return 0
     if as_json:
         print(json.dumps(jsonable(result), ensure_ascii=False, indent=None))
     return 0

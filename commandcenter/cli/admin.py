@@ -40,9 +40,9 @@ def _db_backup(a: argparse.Namespace, svc: Any) -> Any:
 
 
 def register(r: Registry) -> None:
-    demo = r.group("demo", "demo data")
+    demo = r.group("demo")
     r.cmd(demo, "load", _demo_load, "load the fictional scoring company")
 
-    db = r.group("db", "database maintenance")
+    db = r.group("db")
     r.cmd(db, "upgrade", _db_upgrade, "migrate the schema (after a backup)")
     r.cmd(db, "backup", _db_backup, "copy the database").add_argument("path")

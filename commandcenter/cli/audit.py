@@ -43,7 +43,7 @@ def _audit_anchor(a: argparse.Namespace, svc: Any) -> Any:
 
 
 def register(r: Registry) -> None:
-    audit = r.group("audit", "the audit log")
+    audit = r.group("audit")
     sp = r.cmd(audit, "verify", _audit_verify,
                "check the chain, its head and the tables against the log")
     sp.add_argument("--anchor", metavar="PATH",

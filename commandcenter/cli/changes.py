@@ -59,7 +59,7 @@ def _release(a: argparse.Namespace, svc: Any) -> Any:
 
 def register(r: Registry) -> None:
     cmd, as_ = r.cmd, r.as_
-    g = r.group("change", "the change calendar: planned scoring changes and their notice")
+    g = r.group("change")
     sp = cmd(g, "add", _add, "plan a scoring change")
     sp.add_argument("title")
     sp.add_argument("--effective", required=True, metavar="ISO")

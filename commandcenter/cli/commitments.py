@@ -56,7 +56,7 @@ def _keep(a: argparse.Namespace, svc: Any) -> Any:
 
 def register(r: Registry) -> None:
     cmd, as_ = r.cmd, r.as_
-    g = r.group("commitment", "promises with due times; overdue ones alert")
+    g = r.group("commitment")
     sp = cmd(g, "add", _add, "record a commitment")
     sp.add_argument("incident", type=int)
     sp.add_argument("text")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import os
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -91,14 +93,46 @@ def signed_in(svc: Any, name: str) -> str:
     return svc.roster.sign_in(name, passphrase()).name
 
 
+class Streamed:
+    """The output of a command that unfolds over time (``drill replay --speed N``): each
+    item printed as it comes, in words or, with --json, one JSON object per line."""
+
+    def __init__(self, items: Any, human: Callable[[Any], str],
+                 as_json: Callable[[Any], Any] = lambda item: item) -> None:
+        self.items, self.human, self.as_json = items, human, as_json
+
+
 class Registry:
-    """Adds command groups and commands to the top-level parser."""
+    """Adds command groups and commands to the top-level parser.
 
-    def __init__(self, sub: Any) -> None:
+    Each group is named up front (:meth:`command`: its name and help, enough for
+    ``--help`` and usage errors); :meth:`fill` imports the module that owns it and lets
+    its ``register`` add the group's commands, once.
+    """
+
+    def __init__(self, sub: Any, package: str = "") -> None:
         self.sub = sub
+        self._package = package
+        self._groups: dict[str, Parser] = {}
+        self._owners: dict[str, str] = {}
+        self._filled: set[str] = set()
+        self._lock = threading.Lock()  # main() may run in several threads of one process
 
-    def group(self, name: str, help_: str) -> Any:
-        return self.sub.add_parser(name, help=help_).add_subparsers(
+    def command(self, name: str, module: str, help_: str) -> None:
+        self._groups[name] = self.sub.add_parser(name, help=help_)
+        self._owners[name] = module
+
+    def fill(self, name: str) -> None:
+        module = self._owners.get(name)
+        if module is None or module in self._filled:
+            return
+        with self._lock:
+            if module not in self._filled:
+                importlib.import_module(f"{self._package}.{module}").register(self)
+                self._filled.add(module)
+
+    def group(self, name: str) -> Any:
+        return self._groups[name].add_subparsers(
             dest="action", required=True, parser_class=Parser)
 
     @staticmethod

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from commandcenter.domain.errors import InvalidInput
+from commandcenter.drills.durations import format_offset
 
-from .common import Registry
+from .common import Registry, Streamed
 
 
 def read_text(path: Path) -> str:
@@ -26,10 +27,29 @@ def load_scenario(path: Path) -> Any:
 
 def _validate(a: argparse.Namespace, svc: Any) -> Any:
     s = load_scenario(Path(a.scenario))
-    print(f"{a.scenario}: valid: {s.name!r}, {len(s.people)} people, {len(s.injects)} injects, "
-          f"{len(s.objectives)} objectives, {s.duration} long")
-    return {"file": a.scenario, "valid": True, "name": s.name, "people": len(s.people),
-            "injects": len(s.injects), "objectives": [o.id for o in s.objectives]}
+    live = None
+    if s.live_roster:  # every person it names must be in the live roster today
+        s, live = with_live_roster(s, a.database_url, a.scenario)
+    cast = f"the live roster of {live.source}: " if live else ""
+    print(f"{a.scenario}: valid: {s.name!r}, {cast}{len(s.people)} people, "
+          f"{len(s.injects)} injects, {len(s.objectives)} objectives, {s.duration} long")
+    out = {"file": a.scenario, "valid": True, "name": s.name, "people": len(s.people),
+           "injects": len(s.injects), "objectives": [o.id for o in s.objectives]}
+    if live is not None:
+        out["live_roster"] = live.source
+    return out
+
+
+def with_live_roster(scenario: Any, database_url: str | None, source: str) -> tuple[Any, Any]:
+    """``live_roster = true``: the live database's roster, read only, and the scenario
+    checked against it (every unknown person: its line and field, exit 2)."""
+    from commandcenter.config import load_settings
+    from commandcenter.domain.clock import SystemClock
+    from commandcenter.drills.live_roster import resolve
+    from commandcenter.services.drill_live_roster import read_live_roster
+
+    live = read_live_roster(load_settings(database_url).database_url, SystemClock().now())
+    return resolve(scenario, live, source), live
 
 
 def new_run_folder(scenario_name: str) -> Path:
@@ -46,7 +66,8 @@ def new_run_folder(scenario_name: str) -> Path:
 
 
 def run_headless(scenario_path: Path, actions_path: Path | None, *, speed: float | None,
-                 report: Path | None, folder: Path | None = None) -> dict[str, Any]:
+                 report: Path | None, folder: Path | None = None,
+                 database_url: str | None = None) -> dict[str, Any]:
     """Validate both files, then play the whole drill in a database of its own."""
     from commandcenter.drills.actions import parse_actions
 
@@ -58,6 +79,9 @@ def run_headless(scenario_path: Path, actions_path: Path | None, *, speed: float
     from commandcenter.drills.scenario import parse_scenario
 
     scenario = parse_scenario(text, str(scenario_path))
+    live = None
+    if scenario.live_roster:  # read (never written) before anything is created
+        scenario, live = with_live_roster(scenario, database_url, str(scenario_path))
     actions = parse_actions(read_text(actions_path), scenario, str(actions_path)) \
         if actions_path else []
     from commandcenter.app import build_drill
@@ -68,7 +92,8 @@ def run_headless(scenario_path: Path, actions_path: Path | None, *, speed: float
     clock = SimulatedClock(scenario.start)
     svc = build_drill(folder, clock)
     try:
-        session = DrillSession(svc.ctx, clock, scenario, text, str(scenario_path), actions)
+        session = DrillSession(svc.ctx, clock, scenario, text, str(scenario_path), actions,
+                               live)
         if speed is not None:
             _paced(session, speed)
         result = session.finish()
@@ -113,7 +138,8 @@ def _print_result(result: dict[str, Any]) -> None:
 
 def _run(a: argparse.Namespace, svc: Any) -> Any:
     return run_headless(Path(a.scenario), Path(a.actions) if a.actions else None,
-                        speed=a.speed, report=Path(a.report) if a.report else None)
+                        speed=a.speed, report=Path(a.report) if a.report else None,
+                        database_url=a.database_url)
 
 
 def _open_run(target: Path) -> Any:
@@ -166,8 +192,40 @@ def _report(a: argparse.Namespace, svc: Any) -> Any:
     return {"run": run["run"], "report": str(out), "hot_wash": hot is not None}
 
 
+def _replay(a: argparse.Namespace, svc: Any) -> Any:
+    """Reopen a finished drill and print its timeline as it unfolds on the simulated clock."""
+    import time
+
+    from commandcenter.drills.replay import check_speed, paced
+    from commandcenter.services.drill_runs import replay_entries
+
+    if a.speed is not None:
+        try:
+            check_speed(a.speed)
+        except ValueError as exc:
+            raise InvalidInput(f"--speed: {exc}") from None
+    drill, run = _open_run(Path(a.drill))
+    try:
+        scenario, _result, entries = replay_entries(drill.ctx, run["run"])
+    finally:
+        drill.close()
+    print(f"replay: {scenario.name} (run {run['run']}), {len(entries)} entries, "
+          f"{format_offset(scenario.duration)} simulated"
+          + (f" at x{a.speed:g}" if a.speed else ""), flush=True)
+    return Streamed(paced(entries, a.speed, time.sleep), _replay_line,
+                    lambda e: e.as_json())
+
+
+def _replay_line(e: Any) -> str:
+    from commandcenter.domain.clock import format_utc
+
+    text = " ".join(e.text.split())  # one line per entry
+    return f"{format_offset(e.at):>8}  {format_utc(e.when)}  {e.kind}: {e.who}: {text}"
+
+
 def parse_hot_wash(text: str, source: str) -> dict[str, Any]:
     """strengths = [...], improvements = [...], by = "NAME", [[plan]] action/owner/due."""
+    from commandcenter.drills.hot_wash import hot_wash_problems
     from commandcenter.drills.scenario import ScenarioErrors, _Reader, load_toml
     from commandcenter.drills.toml_lines import key_lines
 
@@ -181,22 +239,37 @@ def parse_hot_wash(text: str, source: str) -> dict[str, Any]:
             r.fail((key,), "a list of sentences")
             items = []
         out[key] = [i.strip() for i in items]
-    plan = []
+    plan, where = [], []  # where: each kept row's index in the file
     for i, row in enumerate(r.get(doc, (), "plan", list, []) or []):
         if not isinstance(row, dict):
             r.fail(("plan", i), "each item is a [[plan]] table")
             continue
         r.unknown(row, ("plan", i), {"action", "owner", "due"})
+        where.append(i)
         plan.append({k: r.get(row, ("plan", i), k, str, "", required=True).strip()
                      for k in ("action", "owner", "due")})
     out["plan"] = plan
+    # The rest of the checks, the dialog's and the service's, placed on their lines
+    # (a key missing altogether was reported above).
+    for field, message in hot_wash_problems(out["strengths"], out["improvements"], plan):
+        found = re.fullmatch(r"(\w+)(?:\[(\d+)\])?(?:\.(\w+))?", field)
+        assert found is not None
+        key, index, sub = found.group(1), found.group(2), found.group(3)
+        path: tuple[str | int, ...] = (key,) if index is None else (key, int(index))
+        if sub is not None:
+            assert index is not None
+            i = where[int(index)]
+            if sub not in doc["plan"][i]:
+                continue  # reported above as missing
+            path = ("plan", i, sub)
+        r.fail(path, message)
     if r.problems:
         raise ScenarioErrors(source, r.problems)
     return out
 
 
 def register(r: Registry) -> None:
-    g = r.group("drill", "tabletop exercises: scenarios, headless runs, reports")
+    g = r.group("drill")
     sp = r.cmd(g, "validate", _validate, "check a scenario file: every error, its line and field")
     sp.add_argument("scenario", metavar="SCENARIO")
     sp.set_defaults(offline=True)
@@ -212,4 +285,9 @@ def register(r: Registry) -> None:
     sp.add_argument("--output", required=True, metavar="PATH", help=".pdf or .html")
     sp.add_argument("--hot-wash", metavar="FILE",
                     help="TOML: strengths, improvements, [[plan]] action/owner/due")
+    sp.set_defaults(offline=True)
+    sp = r.cmd(g, "replay", _replay, "reopen a finished drill and replay its timeline")
+    sp.add_argument("drill", metavar="DRILL", help="the run's folder (or its drill.sqlite)")
+    sp.add_argument("--speed", type=float, default=None,
+                    help="N simulated seconds per second (1..3600); default: all at once")
     sp.set_defaults(offline=True)

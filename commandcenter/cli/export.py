@@ -44,7 +44,7 @@ def _timeline(a: argparse.Namespace, svc: Any) -> Any:
 
 
 def register(r: Registry) -> None:
-    g = r.group("export", "export records to files")
+    g = r.group("export")
     sp = r.cmd(g, "timeline", _timeline, "an incident's timeline as CSV, JSON or PDF")
     sp.add_argument("id", type=int, metavar="ID")
     sp.add_argument("--format", required=True, choices=FORMATS)

@@ -93,7 +93,7 @@ def _health_status(a: argparse.Namespace, svc: Any) -> Any:
 
 def register(r: Registry) -> None:
     cmd = r.cmd
-    health = r.group("health", "score health")
+    health = r.group("health")
     sp = cmd(health, "ingest", _health_ingest, "add metric points or a score snapshot")
     sp.add_argument("file")
     sp.add_argument("--series", metavar="NAME")

@@ -89,7 +89,7 @@ def _incident_handover(a: argparse.Namespace, svc: Any) -> Any:
 
 def register(r: Registry) -> None:
     cmd, as_ = r.cmd, r.as_
-    inc = r.group("incident", "incidents and timelines")
+    inc = r.group("incident")
     sp = cmd(inc, "open", _incident_open, "declare an incident")
     sp.add_argument("title")
     sp.add_argument("--severity", required=True, metavar="SEV1..SEV4")

@@ -56,7 +56,7 @@ def _mention_set_aside(a: argparse.Namespace, svc: Any) -> Any:
 
 def register(r: Registry) -> None:
     cmd, as_ = r.cmd, r.as_
-    g = r.group("mention", "inbound mentions: import, rank, triage, reply")
+    g = r.group("mention")
     sp = cmd(g, "import", _mention_import,
              "import CSV channel,author,reach,text,at[,link][,profile_id] or NDJSON, same keys")
     sp.add_argument("file")

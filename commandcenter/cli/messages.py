@@ -66,7 +66,7 @@ def _message_show(a: argparse.Namespace, svc: Any) -> Any:
 
 def register(r: Registry) -> None:
     cmd, as_ = r.cmd, r.as_
-    msg = r.group("message", "public messages")
+    msg = r.group("message")
     sp = cmd(msg, "draft", _message_draft, "draft a message")
     sp.add_argument("incident", type=int)
     sp.add_argument("--channel", required=True)

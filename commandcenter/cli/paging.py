@@ -48,7 +48,7 @@ def _tick(_a: argparse.Namespace, svc: Any) -> Any:
 
 
 def register(r: Registry) -> None:
-    paging = r.group("paging", "paging the approver and escalating undecided reviews")
+    paging = r.group("paging")
     r.cmd(paging, "policy", _policy_show, "the escalation policy in force")
     sp = r.cmd(paging, "set-policy", _policy_set,
                "a new escalation policy for requests made from now on (a commander)")

@@ -127,13 +127,13 @@ def register(r: Registry) -> None:
     """Every change here is an authority change: --as (with its passphrase) is needed
     once the database has an operator; before that it is in set-up."""
     cmd, as_, cosign = r.cmd, r.as_, r.cosign
-    roster = r.group("roster", "contacts")
+    roster = r.group("roster")
     sp = cmd(roster, "import", _roster_import, "import .csv or .vcf contacts")
     sp.add_argument("file")
     as_(sp, required=False)
     cmd(roster, "list", _roster_list, "contacts and their availability now")
 
-    operator = r.group("operator", "people who can sign in")
+    operator = r.group("operator")
     sp = cmd(operator, "add", _operator_add, "make a contact an operator")
     sp.add_argument("name")
     sp.add_argument("--role", required=True,
@@ -153,7 +153,7 @@ def register(r: Registry) -> None:
              f"change your own passphrase (new one from {ENV_NEW_PASSPHRASE})")
     as_(sp)
 
-    avail = r.group("availability", "availability windows")
+    avail = r.group("availability")
     sp = cmd(avail, "set", _availability_set, "record a window")
     sp.add_argument("name")
     sp.add_argument("status")
@@ -169,7 +169,7 @@ def register(r: Registry) -> None:
     as_(sp, required=False)
     cosign(sp)
 
-    chain = r.group("chain", "chains of command")
+    chain = r.group("chain")
     sp = cmd(chain, "set", _chain_set, "set a chain's members in order")
     sp.add_argument("chain")
     sp.add_argument("names", nargs="+")

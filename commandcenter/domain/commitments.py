@@ -7,6 +7,7 @@ the phrase names, or ``default_zone`` (the author's) when it names none.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -134,25 +135,32 @@ _ZONE = (r"(?:\s+(?P<zone>" + "|".join(sorted(ZONES, key=len, reverse=True))
          + r"|[A-Za-z]+/[A-Za-z_]+)\b)?")
 _CLOCK = r"(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?:\s*(?P<ampm>a\.?m\.?|p\.?m\.?))?"
 _DAY = r"(?:(?P<day>today|tomorrow|tonight)\s+)?"
-PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("relative", re.compile(
-        r"\b(?P<lead>within|in|within the next|in the next)\s+(?P<n>\d+(?:\.\d+)?|half an|an|a"
-        r"|one|two|three|four|five|six|twelve|the next|the)\s+"
-        r"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?)\b", re.I)),
-    ("end_of_day", re.compile(
-        r"\b(?:by\s+)?(?:the\s+)?(?:end of (?:the )?(?:day|business)|eod|close of business|cob)"
-        r"(?:\s+(?P<day>today|tomorrow))?" + _ZONE, re.I)),
-    ("day_part", re.compile(
-        r"\b(?P<day>tomorrow|this)\s+(?P<part>morning|afternoon|evening|noon|midday)" + _ZONE,
-        re.I)),
-    ("weekday", re.compile(
-        r"\b(?:by|on|before)\s+(?P<weekday>" + "|".join(WEEKDAYS) + r")"
-        r"(?:\s+(?P<part>morning|afternoon|evening))?" + _ZONE, re.I)),
-    ("clock", re.compile(
-        r"\b(?:by|at|before|until|no later than)\s+" + _DAY + r"(?:(?P<word>noon|midday|midnight)"
-        r"|" + _CLOCK + r")(?:\s+(?P<day2>today|tomorrow))?" + _ZONE, re.I)),
-    ("tomorrow", re.compile(r"\b(?:by\s+)?tomorrow\b" + _ZONE, re.I)),
-)
+
+
+@functools.cache
+def patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The promise patterns, most specific first; compiled on first use (every command
+    that shows an incident imports this module, few suggest)."""
+    return (
+        ("relative", re.compile(
+            r"\b(?P<lead>within|in|within the next|in the next)\s+(?P<n>\d+(?:\.\d+)?|half an|an|a"
+            r"|one|two|three|four|five|six|twelve|the next|the)\s+"
+            r"(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?)\b", re.I)),
+        ("end_of_day", re.compile(
+            r"\b(?:by\s+)?(?:the\s+)?(?:end of (?:the )?(?:day|business)|eod|close of business|cob)"
+            r"(?:\s+(?P<day>today|tomorrow))?" + _ZONE, re.I)),
+        ("day_part", re.compile(
+            r"\b(?P<day>tomorrow|this)\s+(?P<part>morning|afternoon|evening|noon|midday)" + _ZONE,
+            re.I)),
+        ("weekday", re.compile(
+            r"\b(?:by|on|before)\s+(?P<weekday>" + "|".join(WEEKDAYS) + r")"
+            r"(?:\s+(?P<part>morning|afternoon|evening))?" + _ZONE, re.I)),
+        ("clock", re.compile(
+            r"\b(?:by|at|before|until|no later than)\s+" + _DAY
+            + r"(?:(?P<word>noon|midday|midnight)"
+            r"|" + _CLOCK + r")(?:\s+(?P<day2>today|tomorrow))?" + _ZONE, re.I)),
+        ("tomorrow", re.compile(r"\b(?:by\s+)?tomorrow\b" + _ZONE, re.I)),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +273,7 @@ def suggest(text: str, at: datetime, default_zone: str = "UTC") -> list[Suggesti
     at = as_utc(at)
     taken: list[tuple[int, int]] = []
     out: list[Suggestion] = []
-    for kind, pattern in PATTERNS:
+    for kind, pattern in patterns():
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-import numpy as np
-
 from .errors import InvalidInput, PolicyRefused, parse_choice
 from .negativity import about_own_score, explain_negativity, negativity_lower, own_score_lower
 
@@ -170,6 +168,8 @@ def rank_columns(reaches: Sequence[int], texts: Sequence[str], at_ts: Sequence[f
     confirmed, rank) lists. The rank is the same sum in the same order in float64
     (NumPy adds and multiplies as Python does), so it is the very same number; the
     reach points are :func:`reach_term` of each distinct reach."""
+    import numpy as np  # here: every message command imports this module, few rank
+
     lows = [t.lower() for t in texts]
     negs = list(map(negativity_lower, texts, lows))
     owns = list(map(own_score_lower, lows))

@@ -79,6 +79,7 @@ def parse_actions(text: str, scenario: Scenario, source: str = "actions") -> lis
     promises: set[str] = set()
     authors = {name_key(j.author) for j in scenario.injects if j.kind == "mention"}
     out: list[Action] = []
+    cast = "the live roster" if scenario.live_roster else "the scenario's people"
     for i, row in enumerate(rows):
         path: Path = ("actions", i)
         if not isinstance(row, dict):
@@ -89,7 +90,7 @@ def parse_actions(text: str, scenario: Scenario, source: str = "actions") -> lis
             r.fail((*path, "at"), "after the end of the drill (the scenario's duration)")
         who = r.get(row, path, "who", str, "", required=True)
         if who and scenario.person(who) is None:
-            r.fail((*path, "who"), f"unknown person {who!r} (not in the scenario's people)")
+            r.fail((*path, "who"), f"unknown person {who!r} (not in {cast})")
         do = r.get(row, path, "do", str, "", required=True)
         if do and do not in VERBS:
             r.fail((*path, "do"), f"unknown action {do!r} (one of {', '.join(VERBS)})")

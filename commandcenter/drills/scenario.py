@@ -147,6 +147,11 @@ class Scenario:
     objectives: tuple[Objective, ...]
     seed: int = 2011
     benchmark: dict[str, timedelta] = field(default_factory=dict)
+    # live_roster = true: people and chains come from the live database at run time;
+    # every person the file names waits here, with its line and field, to be checked then.
+    live_roster: bool = False
+    references: tuple[Problem, ...] = ()
+    anchors: dict[str, int | None] = field(default_factory=dict)  # a top key's line
 
     @property
     def end(self) -> datetime:
@@ -251,7 +256,7 @@ def parse_scenario(text: str, source: str = "scenario") -> Scenario:
     r = _Reader(key_lines(text))
     top = {"format", "name", "briefing", "start", "duration", "step", "passphrase",
            "facilitator", "seed", "incident", "people", "chains", "injects", "objectives",
-           "benchmark"}
+           "benchmark", "live_roster"}
     r.unknown(doc, (), top)
     fmt = r.get(doc, (), "format", int, FORMAT)
     if fmt != FORMAT:
@@ -277,15 +282,26 @@ def parse_scenario(text: str, source: str = "scenario") -> Scenario:
         r.fail(("passphrase",), "needs at least 8 characters")
     seed = r.get(doc, (), "seed", int, 2011)
 
-    people = _people(r, doc)
+    live = r.get(doc, (), "live_roster", bool, False)
+    references: list[Problem] = []
+    if live:
+        for key, what in (("people", "[[people]]"), ("chains", "[chains]")):
+            if key in doc:
+                line = line_of(r.lines, (key,)) or line_of(r.lines, (key, 0))
+                r.problems.append(Problem(line, key, f"{what} and live_roster = true exclude "
+                                          "each other: the drill uses the live roster's "
+                                          "people and chains instead"))
+    people = [] if live else _people(r, doc)
     names = {name_key(p.name) for p in people}
 
     def known(path: Path, who: str) -> None:
-        if who and name_key(who) not in names:
+        if live and who:  # checked against the live roster when the drill is run
+            references.append(Problem(line_of(r.lines, path), _dotted(path), who))
+        elif who and name_key(who) not in names:
             r.fail(path, f"unknown person {who!r} (not in [[people]])")
 
     facilitator = r.get(doc, (), "facilitator", str, "", required=True)
-    if facilitator:
+    if facilitator and not live:
         known(("facilitator",), facilitator)
         p = next((p for p in people if name_key(p.name) == name_key(facilitator)), None)
         if p is not None and p.role is not Role.FACILITATOR:
@@ -299,7 +315,7 @@ def parse_scenario(text: str, source: str = "scenario") -> Scenario:
     severity = r.choice(inc, ("incident",), "severity", Severity.parse) or Severity.SEV2
     kind = r.get(inc, ("incident",), "kind", str, "scoring")
 
-    chains = _chains(r, doc, known)
+    chains = {} if live else _chains(r, doc, known)
     total = duration or timedelta(hours=1)
     injects = _injects(r, doc, total, known, people)
     objectives = _objectives(r, doc, known, injects)
@@ -316,10 +332,11 @@ def parse_scenario(text: str, source: str = "scenario") -> Scenario:
         raise ScenarioErrors(source, r.problems)
     return Scenario(name, briefing.strip(), start, total, step, passphrase, facilitator, title,
                     severity, kind, tuple(people), chains, tuple(injects), tuple(objectives),
-                    seed, bench)
+                    seed, bench, live, tuple(references),
+                    {k: line_of(r.lines, (k,)) for k in ("facilitator", "live_roster")})
 
 
-def _people(r: _Reader, doc: dict[str, Any]) -> list[Person]:
+def _people(r: _Reader, doc: dict[str, Any]) -> list[Person]:  # an own roster
     rows = r.get(doc, (), "people", list, [], required=True) or []
     out: list[Person] = []
     seen: set[str] = set()

@@ -1,6 +1,7 @@
 """SQLAlchemy 2.x tables. Only persistence/ sees these classes; services return dataclasses."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Python evaluates each Mapped[...] once, where
+# SQLAlchemy would parse and evaluate every annotation string (a CLI call's start-up).
 
 from datetime import UTC, datetime
 

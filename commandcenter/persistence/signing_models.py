@@ -1,6 +1,7 @@
 """Operators' signing keys: Ed25519 public keys, private keys sealed under a passphrase."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Python evaluates each Mapped[...] once, where
+# SQLAlchemy would parse and evaluate every annotation string (a CLI call's start-up).
 
 from datetime import datetime
 

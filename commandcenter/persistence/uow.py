@@ -139,6 +139,11 @@ class UnitOfWork:
                       "rows_before": self._rows_before()})
         return True
 
+    def has_undelivered(self) -> bool:
+        """Whether any committed publication still waits for the outbox."""
+        return self.session.execute(select(PublicationRow.id).where(
+            PublicationRow.delivered_at.is_(None)).limit(1)).first() is not None
+
     def _rows_before(self) -> dict[str, int]:
         """The newest id of each cross-checked table when the log became keyed: rows up
         to these come from before, and were logged only as far as older versions did."""

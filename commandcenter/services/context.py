@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from commandcenter.domain.audit import AuditKey
@@ -19,7 +18,10 @@ from commandcenter.domain.roster import Contact
 from commandcenter.persistence.models import ContactRow, OperatorRow
 from commandcenter.persistence.uow import UnitOfWork
 
-from .keys import KeyDerivation
+if TYPE_CHECKING:  # argon2 and cryptography load when a passphrase is first used
+    from argon2 import PasswordHasher
+
+    from .keys import KeyDerivation
 
 
 class Passphrases:
@@ -28,13 +30,33 @@ class Passphrases:
 
     def __init__(self, hasher: PasswordHasher | None = None,
                  kdf: KeyDerivation | None = None) -> None:
-        self._hasher = hasher or PasswordHasher()
-        self.kdf = kdf or KeyDerivation()
+        self._given_hasher = hasher
+        self._kdf = kdf
 
     @classmethod
     def fast_for_tests(cls) -> Passphrases:
+        from argon2 import PasswordHasher
+
+        from .keys import KeyDerivation
+
         return cls(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
                    KeyDerivation.fast_for_tests())
+
+    @property
+    def _hasher(self) -> PasswordHasher:
+        if self._given_hasher is None:
+            from argon2 import PasswordHasher
+
+            self._given_hasher = PasswordHasher()
+        return self._given_hasher
+
+    @property
+    def kdf(self) -> KeyDerivation:
+        if self._kdf is None:
+            from .keys import KeyDerivation
+
+            self._kdf = KeyDerivation()
+        return self._kdf
 
     def hash(self, passphrase: str) -> str:
         if len(passphrase) < 8:
@@ -42,6 +64,8 @@ class Passphrases:
         return self._hasher.hash(passphrase)
 
     def verify(self, stored: str, passphrase: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         try:
             return self._hasher.verify(stored, passphrase)
         except (VerificationError, InvalidHashError):

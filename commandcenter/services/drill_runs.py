@@ -29,7 +29,10 @@ from commandcenter.domain.roster import ContactFields
 from commandcenter.domain.timeline import EntryKind
 from commandcenter.drills.actions import Action
 from commandcenter.drills.durations import format_offset
+from commandcenter.drills.hot_wash import clean_hot_wash, hot_wash_problems
+from commandcenter.drills.live_roster import LiveRoster, drill_windows, resolve
 from commandcenter.drills.patterns import plans, snapshot_scores
+from commandcenter.drills.replay import ReplayEntry
 from commandcenter.drills.scenario import Inject, Scenario, parse_scenario
 from commandcenter.drills.scoring import (
     Facts,
@@ -105,8 +108,14 @@ class DrillSession:
     """One drill in its own (empty) database: set up, then stepped forward in simulated time."""
 
     def __init__(self, ctx: ServiceContext, clock: SimulatedClock, scenario: Scenario,
-                 scenario_text: str, source: str = "", actions: list[Action] | None = None
-                 ) -> None:
+                 scenario_text: str, source: str = "", actions: list[Action] | None = None,
+                 live: LiveRoster | None = None) -> None:
+        if scenario.live_roster:  # played by the team as it is: its roster, checked
+            if live is None:
+                raise InvalidInput("live_roster: this scenario is played by the live roster; "
+                                   "read it first (drill run does)")
+            scenario = resolve(scenario, live, source or "scenario")
+        self.live = live
         self.ctx, self.clock, self.s = ctx, clock, scenario
         self.roster = RosterService(ctx)
         self.incidents = IncidentService(ctx)
@@ -137,10 +146,12 @@ class DrillSession:
             raise InvalidInput("drill: the drill database must be empty")
         operators = [p for p in s.people if p.role is not None]
         operators.sort(key=lambda p: p.role is not Role.COMMANDER)  # the first one is a commander
+        windows = [(w.person, w.status, w.starts_at, w.ends_at, w.reachable, w.note)
+                   for w in drill_windows(self.live, s)] if self.live else []
         set_up_company(self.roster, [ContactFields(p.name, p.title, p.email, p.phone, p.handle,
                                                    p.timezone) for p in s.people],
                        {name: list(members) for name, members in s.chains.items()},
-                       [(p.name, p.role, s.passphrase) for p in operators if p.role])
+                       [(p.name, p.role, s.passphrase) for p in operators if p.role], windows)
         inc = self.incidents.open(s.incident_title, s.incident_severity, s.facilitator,
                                   kind=s.incident_kind, drill=True,
                                   status=IncidentStatus.DETECTED,
@@ -485,26 +496,43 @@ def reopen(ctx: ServiceContext, run_id: int) -> tuple[Scenario, dict[str, Any], 
         row = uow.session.get(DrillRunRow, run_id)
         if row is None:
             raise InvalidInput(f"run: no drill run {run_id}")
-        return (parse_scenario(row.scenario_text, row.scenario_file), dict(row.result or {}),
-                dict(row.hot_wash or {}))
+        scenario = parse_scenario(row.scenario_text, row.scenario_file)
+        if scenario.live_roster:  # the copy of the live roster the drill was played by
+            from .drill_live_roster import roster_of
+
+            people, chains, _windows = roster_of(uow.session)
+            scenario = dataclasses.replace(scenario, people=people, chains=chains)
+        return scenario, dict(row.result or {}), dict(row.hot_wash or {})
 
 
 def record_hot_wash(ctx: ServiceContext, run_id: int, *, strengths: list[str],
                     improvements: list[str], plan: list[dict[str, str]], by: str) -> None:
     """The facilitator's hot wash: strengths, areas for improvement, the improvement plan
-    (action, owner, due) — HSEEP's after-action report and improvement plan."""
-    for i, item in enumerate(plan):
-        for key in ("action", "owner", "due"):
-            if not str(item.get(key, "")).strip():
-                raise InvalidInput(f"plan[{i}].{key}: must not be empty")
+    (action, owner, due date) — HSEEP's after-action report and improvement plan.
+    The ``drill report --hot-wash`` file and the window's dialog both save through here."""
+    problems = hot_wash_problems(strengths, improvements, plan)
+    if problems:
+        raise InvalidInput("; ".join(f"{f}: {m}" for f, m in problems))
+    hot = clean_hot_wash(strengths, improvements, plan, by)
     with ctx.uow() as uow:
         row = uow.session.get(DrillRunRow, run_id)
         if row is None:
             raise InvalidInput(f"run: no drill run {run_id}")
-        row.hot_wash = {"strengths": strengths, "improvements": improvements, "plan": plan,
-                        "by": by}
-        uow.audit(ctx.clock.now(), by, "drill.hot_wash", "drill_run", run_id, row.hot_wash)
+        row.hot_wash = hot
+        uow.audit(ctx.clock.now(), hot["by"], "drill.hot_wash", "drill_run", run_id, hot)
         uow.commit()
+
+
+def hot_wash(ctx: ServiceContext, run_id: int) -> dict[str, Any]:
+    """What was saved before (empty lists when nothing was), to edit it again."""
+    with ctx.uow() as uow:
+        row = uow.session.get(DrillRunRow, run_id)
+        if row is None:
+            raise InvalidInput(f"run: no drill run {run_id}")
+        saved = dict(row.hot_wash or {})
+    return {"strengths": list(saved.get("strengths", [])),
+            "improvements": list(saved.get("improvements", [])),
+            "plan": [dict(p) for p in saved.get("plan", [])], "by": saved.get("by", "")}
 
 
 def observations(ctx: ServiceContext, run_id: int) -> list[tuple[datetime, str, str]]:
@@ -512,3 +540,31 @@ def observations(ctx: ServiceContext, run_id: int) -> list[tuple[datetime, str, 
         rows = uow.session.execute(select(DrillObservationRow).where(
             DrillObservationRow.run_id == run_id).order_by(DrillObservationRow.id)).scalars()
         return [(r.at, r.author, r.text) for r in rows]
+
+
+def replay_entries(ctx: ServiceContext, run_id: int) -> tuple[Scenario, dict[str, Any],
+                                                              list[ReplayEntry]]:
+    """A finished run's timeline to replay: the incident's entries, the mentions the drill
+    injected, refused player actions and observer notes, each at its simulated time."""
+    from commandcenter.drills.durations import parse_offset
+
+    scenario, result, _hot = reopen(ctx, run_id)
+    if not result:
+        raise InvalidInput(f"run: drill run {run_id} has not finished; nothing to replay yet")
+    start = scenario.start
+    entries = [ReplayEntry(e.occurred_at - start, e.occurred_at, e.kind.value.replace("_", " "),
+                           e.actor, e.text)
+               for e in IncidentService(ctx).timeline(int(result["incident"])).entries]
+    for m in result.get("mentions", []):
+        at = datetime.fromisoformat(m["at"])
+        entries.append(ReplayEntry(at - start, at, "mention", m["author"],
+                                   f"mention on {m['channel']} (reach {m['reach']})"))
+    for a in result.get("actions", []):
+        if not a["ok"]:
+            offset = parse_offset(a["at"])
+            entries.append(ReplayEntry(offset, start + offset, "refused", a["who"],
+                                       f"{a['do']} refused: {a['detail']}"))
+    for at, who, text in observations(ctx, run_id):
+        entries.append(ReplayEntry(at - start, at, "observer note", who, text))
+    entries.sort(key=lambda e: e.at)  # stable: the timeline's own order within an instant
+    return scenario, result, entries

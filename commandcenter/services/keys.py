@@ -14,17 +14,15 @@ import base64
 import json
 import os
 from dataclasses import dataclass
-
-from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING
 
 from commandcenter.domain.audit import canonical
 from commandcenter.domain.errors import PolicyRefused
+
+# argon2 and cryptography load when a key is first made, sealed or checked: most
+# commands that import this module (through the services) never do.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 SEAL_VERSION = 1
 
@@ -43,6 +41,8 @@ class KeyDerivation:
 
     def derive(self, passphrase: str, salt: bytes, *, time_cost: int | None = None,
                memory_cost: int | None = None, parallelism: int | None = None) -> bytes:
+        from argon2.low_level import Type, hash_secret_raw
+
         return hash_secret_raw(passphrase.encode("utf-8"), salt,
                                time_cost=time_cost or self.time_cost,
                                memory_cost=memory_cost or self.memory_cost,
@@ -64,12 +64,16 @@ def _aad(operator_id: int, public_key: str) -> bytes:
 
 
 def new_key_pair() -> tuple[Ed25519PrivateKey, str]:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     private = Ed25519PrivateKey.generate()
     return private, private.public_key().public_bytes_raw().hex()
 
 
 def seal(kdf: KeyDerivation, passphrase: str, private: Ed25519PrivateKey, operator_id: int,
          public_key: str) -> str:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     salt, nonce = os.urandom(16), os.urandom(12)
     key = kdf.derive(passphrase, salt)
     ct = AESGCM(key).encrypt(nonce, private.private_bytes_raw(), _aad(operator_id, public_key))
@@ -82,6 +86,10 @@ def seal(kdf: KeyDerivation, passphrase: str, private: Ed25519PrivateKey, operat
 def unseal(kdf: KeyDerivation, passphrase: str, sealed: str, operator_id: int,
            public_key: str) -> Ed25519PrivateKey:
     """The private key, if ``passphrase`` opens it and it belongs to ``public_key``."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         doc = json.loads(sealed)
         if doc.get("v") != SEAL_VERSION or doc.get("kdf") != "argon2id":
@@ -107,6 +115,9 @@ def sign(private: Ed25519PrivateKey, statement: str) -> str:
 
 
 def signature_valid(public_key: str, statement: str, signature: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key)).verify(
             bytes.fromhex(signature), statement.encode("utf-8"))

@@ -14,15 +14,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import select
 
 from commandcenter.domain.mentions import NOT_FOUND, ScoreCheck
-from commandcenter.ingest.snapshot_files import hash_ids
-from commandcenter.ingest.snapshot_lookup import lookup_scores
 from commandcenter.persistence.metrics_models import SnapshotRow
 from commandcenter.persistence.uow import UnitOfWork
+
+if TYPE_CHECKING:  # NumPy and the snapshot readers load when a check runs, not for a listing
+    import numpy as np
 
 LOOKBACK = 3
 WIDTH = 5  # candidate keys per person
@@ -68,6 +69,10 @@ def check_against(snapshots: list[Snapshot], who: Iterable[Who]) -> dict[Who, Sc
     who = list(dict.fromkeys(who))
     if not who or not snapshots:
         return dict.fromkeys(who, NOT_FOUND)
+    import numpy as np
+
+    from commandcenter.ingest.snapshot_lookup import lookup_scores
+
     keys, plans = _candidate_keys(who)
     wanted, inverse = np.unique(keys.ravel(), return_inverse=True)
     table = np.full((len(snapshots), wanted.size), np.nan)
@@ -88,6 +93,10 @@ def check_against(snapshots: list[Snapshot], who: Iterable[Who]) -> dict[Who, Sc
 def _candidate_keys(who: list[Who]) -> tuple[np.ndarray, list[str]]:
     """keys[w, c]: the c-th candidate key of person w (``WIDTH`` of them, repeats allowed),
     and how each is matched. Each distinct text is hashed once."""
+    import numpy as np
+
+    from commandcenter.ingest.snapshot_files import hash_ids
+
     texts: list[str] = []
     how: list[str] = []
     ints = np.zeros((len(who), WIDTH), dtype=np.int64)
@@ -114,6 +123,8 @@ def _candidate_keys(who: list[Who]) -> tuple[np.ndarray, list[str]]:
 
 def _falls(who: list[Who], plans: list[str], series: np.ndarray,
            has: np.ndarray, labels: list[str]) -> dict[Who, ScoreCheck]:
+    import numpy as np
+
     n = len(who)
     last = np.full(n, np.nan)
     last_at = np.full(n, -1)

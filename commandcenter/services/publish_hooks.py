@@ -13,8 +13,6 @@ from datetime import datetime
 from commandcenter.persistence.models import IncidentRow, MessageRow, PublicationRow
 from commandcenter.persistence.uow import UnitOfWork
 
-from .mention_replies import answer_replied_mention
-
 
 def before_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
                    destination: str, now: datetime) -> None:
@@ -26,6 +24,10 @@ def before_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
 def after_publish(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
                   publication: PublicationRow, now: datetime) -> None:
     """Record what this publication settles, in the same transaction as the publication."""
+    # Imported here, as the features below are: a command that never publishes (every
+    # message command but publish) loads neither the mentions nor the changes.
+    from .mention_replies import answer_replied_mention
+
     answer_replied_mention(uow, message, incident, publication, now)
     from .changes import record_publication
 

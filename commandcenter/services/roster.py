@@ -484,9 +484,12 @@ class RosterService:
 
 def set_up_company(roster: RosterService, contacts: Sequence[ContactFields],
                    chains: Mapping[str, Sequence[str]],
-                   operators: Sequence[tuple[str, Role, str]]) -> Credentials:
-    """Fill a new database: contacts and chains in set-up, then the first operator (who
-    must be a commander), then the other operators added by that commander.
+                   operators: Sequence[tuple[str, Role, str]],
+                   availability: Sequence[tuple[str, AvailabilityStatus, datetime, datetime,
+                                                bool, str]] = ()) -> Credentials:
+    """Fill a new database: contacts, chains and availability windows (name, status,
+    from, until, reachable, note) in set-up, then the first operator (who must be a
+    commander), then the other operators added by that commander.
 
     Returns the first commander's credentials, for the rest of the set-up.
     """
@@ -496,6 +499,9 @@ def set_up_company(roster: RosterService, contacts: Sequence[ContactFields],
         roster.add_contact(fields)
     for name, members in chains.items():
         roster.set_chain(name, list(members))
+    for name, status, starts_at, ends_at, reachable, note in availability:
+        roster.set_availability(name, status, starts_at, ends_at, reachable=reachable,
+                                note=note)
     (first, role, secret), *others = operators
     roster.add_operator(first, role, secret)
     admin = Credentials(first, secret)

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
-from .timefmt import elapsed
+from .timefmt import elapsed, localise, unbroken_text
 
 DRILL_STYLE = ("background: #6c3483; color: white; font-weight: bold; padding: 6px;"
                "font-size: 14px; border: 2px dashed #f7dc6f")
@@ -66,7 +66,10 @@ class ErrorBar(QFrame):
         self.hide()
 
     def show_message(self, text: str) -> None:
-        self.label.setText(text)
+        """A service's words name UTC times; shown local, as written on hover."""
+        shown = localise(text, unbroken_text)
+        self.label.setText(shown)
+        self.label.setToolTip(text if shown != text else "")
         self.show()
 
     def text(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QVBoxLayout
 
@@ -24,17 +24,17 @@ if TYPE_CHECKING:
 GUI_SWITCH_INTERVAL_S = 0.001
 
 
-def open_drill_room(scenario_path: Path, actions_path: Path | None, folder: Path
-                    ) -> tuple[MainWindow, DrillController, Services]:
+def open_drill_room(scenario_path: Path, actions_path: Path | None, folder: Path,
+                    live: Any = None) -> tuple[MainWindow, DrillController, Services]:
     """Both files validated, the engine started and the drill set up, then the window."""
     from commandcenter.app import build_drill
     from commandcenter.domain.clock import SimulatedClock
 
-    scenario, _text, _actions = load_drill(scenario_path, actions_path)
+    scenario, _text, _actions = load_drill(scenario_path, actions_path, live)
     # The panels follow the drill with bursts of reads on the window's worker thread;
     # the GUI thread must get the interpreter back within 1 ms (not 5) to paint.
     sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
-    controller = DrillController(scenario_path, actions_path, folder)
+    controller = DrillController(scenario_path, actions_path, folder, live=live)
     try:
         controller.wait_ready()
     except Exception:
@@ -49,6 +49,8 @@ def open_drill_room(scenario_path: Path, actions_path: Path | None, folder: Path
     window = MainWindow(services)
     window.setWindowTitle(f"Command Center — DRILL: {scenario.name}")
     bar = build_bar(scenario, controller)
+    bar.drill_ctx = lambda: services.ctx
+    _free_alt_h(window)
     layout = window.centralWidget().layout()
     assert isinstance(layout, QVBoxLayout)
     layout.insertWidget(0, bar)
@@ -58,6 +60,13 @@ def open_drill_room(scenario_path: Path, actions_path: Path | None, folder: Path
     window.drill_refresh = follow  # type: ignore[attr-defined]
     window.drill_bar = bar  # type: ignore[attr-defined]
     return window, controller, services
+
+
+def _free_alt_h(window: MainWindow) -> None:
+    """Alt+H is the drill bar's Hot wash; the Help menu takes Alt+L in the drill room."""
+    for action in window.menuBar().actions():
+        if action.text() == "&Help":
+            action.setText("He&lp")
 
 
 class _PanelRefresh:
@@ -87,9 +96,10 @@ class _PanelRefresh:
         w.timeline.model.refresh()
 
 
-def run_drill_gui(scenario_path: Path, actions_path: Path | None, folder: Path) -> int:
+def run_drill_gui(scenario_path: Path, actions_path: Path | None, folder: Path,
+                  live: Any = None) -> int:
     app = make_application()
-    window, controller, services = open_drill_room(scenario_path, actions_path, folder)
+    window, controller, services = open_drill_room(scenario_path, actions_path, folder, live)
     try:
         window.show()
         window.start()

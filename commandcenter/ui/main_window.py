@@ -16,6 +16,7 @@ from .dialogs.new_incident import NewIncidentDialog
 from .dialogs.sign_in import SignInDialog
 from .session import Session
 from .tasks import TaskManager
+from .timefmt import localise
 from .widgets.changes_panel import ChangesPanel
 from .widgets.commitments_panel import CommitmentsPanel
 from .widgets.composer_panel import ComposerPanel
@@ -176,7 +177,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         s = self.session
         s.sig_error.connect(self._show_error)
-        s.sig_info.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        s.sig_info.connect(lambda text: self.statusBar().showMessage(localise(text), 6000))
         s.sig_operator_changed.connect(self._operator_changed)
         s.sig_incident_changed.connect(self._incident_changed)
         s.sig_data_changed.connect(s.reload_incident)
@@ -291,7 +292,7 @@ class MainWindow(QMainWindow):
     # --- reacting ------------------------------------------------------------
     def _show_error(self, text: str) -> None:
         self.error_bar.show_message(text)
-        self.statusBar().showMessage(text, 10000)
+        self.statusBar().showMessage(localise(text), 10000)
 
     def _operator_changed(self, op: Any) -> None:
         self.status.show_operator(op)

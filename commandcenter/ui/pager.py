@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSystemT
 
 from commandcenter.domain.paging import parse_link
 
-from .timefmt import local_text
+from .timefmt import full_text, localise, unbroken_text
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -63,9 +63,10 @@ class PageBar(QFrame):
             "it is published once approved (untick to only approve)" if self.approving
             else "Show the message in the review queue")
         first, _, _rest = page.body.partition("\n")
-        self.label.setText(f"<b>{_esc(page.subject)}</b><br>{_esc(first)}"
-                           f"<br><small>paged {local_text(page.created_at)} · {page.link}</small>")
-        self.label.setToolTip(page.body)
+        self.label.setText(f"<b>{_esc(page.subject)}</b><br>{_esc(localise(first, unbroken_text))}"
+                           f"<br><small>paged {unbroken_text(page.created_at)} · {page.link}"
+                           "</small>")
+        self.label.setToolTip(f"Paged {full_text(page.created_at)}\n\n{page.body}")
         self.show()
 
     def _open(self) -> None:
@@ -145,7 +146,7 @@ class Pager(QObject):
             self._seen.add(page.id)
             self.shown.append(page)
             if self.tray is not None:
-                self.tray.showMessage(page.subject, page.body.partition("\n\n")[0],
+                self.tray.showMessage(page.subject, localise(page.body.partition("\n\n")[0]),
                                       QSystemTrayIcon.MessageIcon.Warning, 30_000)
             self.sig_paged.emit(page)
         if fresh:

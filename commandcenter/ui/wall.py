@@ -29,7 +29,7 @@ from commandcenter.domain.messages import MessageState
 from commandcenter.domain.paging import waited
 
 from .tasks import TaskManager
-from .timefmt import elapsed, local_text
+from .timefmt import elapsed, full_text, unbroken_text
 from .units import format_value
 
 REFRESH_MS = 5_000
@@ -206,6 +206,9 @@ class WallWindow(QWidget):
     def show_state(self, state: WallState) -> None:
         self.state = state
         inc = state.incident
+        detected = f"Detected {full_text(inc.detected_at)}" if inc else ""
+        self.status.setToolTip(detected)
+        self.clock.setToolTip(detected)
         if inc is None:
             self.title.setText("No open incident")
             self.status.setText("All quiet.")
@@ -214,14 +217,14 @@ class WallWindow(QWidget):
             self.title.setText(f'<span style="color:{colour}">{inc.severity.value}</span> '
                                f"{html.escape(inc.title)}")
             self.status.setText(f"{inc.status.value.upper()} · detected "
-                                f"{local_text(inc.detected_at)} · commander "
+                                f"{unbroken_text(inc.detected_at)} · commander "
                                 f"{html.escape(inc.commander or 'nobody')}")
         self._tick()
         self.owners.setText("<br>".join(
             f"<b>{html.escape(o.chain)}</b>: {html.escape(o.owner.name if o.owner else 'nobody')}"
             + (f' <span style="color:{DIM}">(delegated)</span>' if o.delegation else "")
             for o in state.owners) or "No chain set up")
-        rows = []
+        rows, tips = [], []
         for m, req in state.waiting:
             since = req.requested_at if req else m.updated_at
             who = req.owner if req and req.owner else "the owner"
@@ -230,18 +233,25 @@ class WallWindow(QWidget):
             rows.append(f'<span style="color:{colour}">#{m.id} {m.channel.value} '
                         f"{m.purpose.value.replace('_', ' ')} · {waited(since, state.now)} · "
                         f"{html.escape(who)}</span>")
+            tips.append(f"#{m.id} waits since {full_text(since)}" + (
+                f", escalates {full_text(req.deadline_at)}" if req else ""))
+        self.waiting.setToolTip("\n".join(tips))
         self.waiting.setText("<br>".join(rows) or f'<span style="color:{DIM}">Nothing</span>')
         self.published.setText("<br>".join(
-            f'<span style="color:{DIM}">{local_text(m.published_at)} {m.channel.value}</span> '
+            f'<span style="color:{DIM}">{unbroken_text(m.published_at)} {m.channel.value}</span> '
             f"{html.escape(m.body[:110])}{'…' if len(m.body) > 110 else ''}"
             for m in state.published) or f'<span style="color:{DIM}">Nothing yet</span>')
+        self.published.setToolTip("\n".join(f"#{m.id} published {full_text(m.published_at)}"
+                                             for m in state.published))
         lines = []
         for c in state.commitments:
             late = c.overdue_at(state.now)
             colour = WARN if late else FG
-            due = f"overdue since {local_text(c.due_at)}" if late else f"due {local_text(c.due_at)}"
+            due = f"{'overdue since' if late else 'due'} {unbroken_text(c.due_at)}"
             lines.append(f'<span style="color:{colour}">{html.escape(c.text[:44])}'
                          f"{'…' if len(c.text) > 44 else ''} · {due}</span>")
+        self.commitments.setToolTip("\n".join(f"{c.text[:44]}: due {full_text(c.due_at)}"
+                                               for c in state.commitments))
         self.commitments.setText("<br>".join(lines)
                                  or f'<span style="color:{DIM}">None open</span>')
         self._show_sparks(state)

@@ -119,3 +119,29 @@ def test_bad_actions_exit_2_and_nothing_written(tmp_path: Path, monkeypatch: pyt
     fields = {(e["line"], e["field"]) for e in doc["errors"]}
     assert {(2, "actions[0].at"), (3, "actions[0].who")} <= fields
     assert not (tmp_path / "drills").exists()
+
+
+def test_the_window_engine_stores_the_result_once_the_clock_reaches_the_end(
+        tmp_path: Path) -> None:
+    """The window's engine (drill_worker) scores and stores the run at the end of play,
+    so ``drill report`` works on a drill played in the window."""
+    from commandcenter.app import build_drill
+    from commandcenter.domain.clock import SimulatedClock
+    from commandcenter.drill_worker import _store_once
+    from commandcenter.drills.scenario import parse_scenario
+    from commandcenter.services.drill_runs import DrillSession, finished_runs
+
+    text = HALVED.read_text()
+    scenario = parse_scenario(text, str(HALVED))
+    clock = SimulatedClock(scenario.start)
+    svc = build_drill(tmp_path / "run", clock)
+    try:
+        session = DrillSession(svc.ctx, clock, scenario, text, str(HALVED))
+        assert _store_once(session, session.status(), False) is False
+        assert finished_runs(svc.ctx)[0]["result"] == {}
+        session.advance_to(scenario.duration)
+        assert _store_once(session, session.status(), False) is True
+        (run,) = finished_runs(svc.ctx)
+        assert run["state"] == "finished" and len(run["result"]["objectives"]) == 4
+    finally:
+        svc.close()

@@ -21,7 +21,11 @@ def _blocks() -> list[str]:
 
 
 def test_readme_examples(tmp_path: Path) -> None:
-    scenario_text, actions_text, hot_wash_text = _blocks()
+    scenario_text, live_text, actions_text, hot_wash_text = _blocks()
+    live = parse_scenario(live_text, "README")
+    assert live.live_roster and live.people == ()
+    assert [(r.field, r.message) for r in live.references] == [("injects[0].person",
+                                                                "Maya Okafor")]
     scenario = parse_scenario(scenario_text, "README")
     assert {j.kind for j in scenario.injects} == {"metric", "snapshot", "availability",
                                                    "mention", "outage", "message"}

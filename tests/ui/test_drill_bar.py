@@ -13,11 +13,13 @@ from commandcenter.app import build_drill
 from commandcenter.domain.clock import SimulatedClock
 from commandcenter.services.drill_runs import observations
 from commandcenter.ui.drill_room import open_drill_room
+from commandcenter.ui.timefmt import full_text, local_text
 from commandcenter.ui.widgets.drill_bar import open_drill_window
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "resources" / "scenarios"
 HALVED = SCENARIOS / "scores-halved-overnight.toml"
 ACTIONS = SCENARIOS / "scores-halved-overnight.actions-meets.toml"
+START = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)  # the scenario's start
 WAIT = 120_000  # a hang guard, not a speed limit
 
 
@@ -37,7 +39,8 @@ def test_drill_bar_controls(qtbot: QtBot, tmp_path: Path) -> None:
         qtbot.waitUntil(lambda: "injects fired" in bar.fired.text(), timeout=WAIT)
         # T+0: the injects due at the start have fired; nothing moves while paused.
         assert bar.fired.text() == "injects fired 5/15"
-        assert bar.clock.text().startswith("T+0m / T+6h00m  2026-03-02 08:30 UTC")
+        assert bar.clock.text().startswith(f"T+0m / T+6h00m  {local_text(START)} (simulated)")
+        assert bar.clock.toolTip() == f"Simulated time: {full_text(START)}"
         assert "T+5m mention on facebook by Linda Ortiz" in bar.next_label.text()
         qtbot.wait(600)
         assert controller.status.elapsed.total_seconds() == 0
@@ -80,6 +83,40 @@ def test_drill_room_runs_on_the_drill_clock(qtbot: QtBot, tmp_path: Path) -> Non
         assert "DRILL: Scores halved overnight" in window.windowTitle()
         incidents = services.incidents.list()
         assert [(i.drill, i.status.value) for i in incidents] == [(True, "detected")]
+    finally:
+        controller.close()
+        window.tasks.shutdown()
+        services.close()
+
+
+def test_hot_wash_from_the_drill_room_with_alt_h(qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from commandcenter.services.drill_runs import hot_wash
+
+    window, controller, services = open_drill_room(HALVED, None, tmp_path / "run")
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT)
+        bar = window.drill_bar
+        assert "He&lp" in [a.text() for a in window.menuBar().actions()]  # Alt+H is free
+        qtbot.keyClick(window, Qt.Key.Key_H, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: bar.hot_wash_dialog is not None  # the button's click is
+                        and bar.hot_wash_dialog.isVisible(), timeout=WAIT)  # animated
+        dialog = bar.hot_wash_dialog
+        assert dialog.by.currentText() == "Morgan Blake"  # the scenario's facilitator
+        dialog.strengths.setPlainText("Declared within three minutes.")
+        dialog.add_row({"action": "Write the delegation into the plan", "owner": "Daniel Reyes",
+                        "due": "2026-03-16"})
+        dialog.ok_button.click()
+        assert not dialog.isVisible()
+        assert "Hot wash saved" in bar.last.text()
+        saved = hot_wash(services.ctx, controller.info["run"])
+        assert saved["strengths"] == ["Declared within three minutes."]
+        assert saved["plan"][0]["owner"] == "Daniel Reyes"
     finally:
         controller.close()
         window.tasks.shutdown()

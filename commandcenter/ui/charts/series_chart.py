@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..timefmt import local_text, utc_text
+from ..timefmt import full_text, local_text
 from ..units import format_value
 
 # Warn and alert levels per series, mirroring HealthSettings' defaults.
@@ -352,11 +352,11 @@ class SeriesChart(QWidget):
             self.header.setText(f"{self.series}{kind}: no data in range")
             return
         self.reading = (float(self._x[self._lo + i]), float(self._y[self._lo + i]))
-        when = local_text(datetime.fromtimestamp(self.reading[0], UTC), seconds=True)
+        at = datetime.fromtimestamp(self.reading[0], UTC)
+        when = local_text(at)
         value = format_value(self.reading[1], self.unit, self.series)
         self.header.setText(f"{self.series}{kind}  ·  {when}  ·  {value}")
-        self.header.setToolTip(f"{utc_text(datetime.fromtimestamp(self.reading[0], UTC))}: "
-                               f"{self.reading[1]!r}")
+        self.header.setToolTip(f"{full_text(at)}: {self.reading[1]!r}")
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         lo, hi = self.x_range()

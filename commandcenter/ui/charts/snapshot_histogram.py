@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ..timefmt import local_text
+from ..timefmt import full_text, local_text
 
 if TYPE_CHECKING:
     from commandcenter.services.health_views import SnapshotScores
@@ -116,4 +116,7 @@ class SnapshotHistogramChart(QWidget):
                if hist.reference_taken_at is not None else "no healthy reference yet")
         self.header.setText(f"Score distribution: snapshot #{hist.snapshot_id} "
                             f"{local_text(hist.taken_at)} ({verdict}) over {ref}")
+        self.header.setToolTip(f"snapshot taken {full_text(hist.taken_at)}" + (
+            f"\nreference taken {full_text(hist.reference_taken_at)}"
+            if hist.reference_taken_at is not None else ""))
         self.plot_item.enableAutoRange()

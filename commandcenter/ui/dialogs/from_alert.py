@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from commandcenter.domain.incidents import IncidentStatus, Severity
 
 from ..session import Session, user_message
+from ..timefmt import full_text, localise, unbroken_text
 from .new_incident import SEVERITY_HINTS
 
 
@@ -40,7 +41,8 @@ class FromAlertDialog(QDialog):
         self.setAccessibleName("Incident from alert")
         form = QFormLayout(self)
         evidence = QLabel(f"<b>{alert.series}</b> · {alert.detector} · {alert.level}<br>"
-                          f"{alert.evidence}")
+                          f"{localise(alert.evidence, unbroken_text)}")
+        evidence.setToolTip(f"Onset {full_text(alert.onset_at)}\n\n{alert.evidence}")
         evidence.setWordWrap(True)
         evidence.setAccessibleName("Alert evidence")
         form.addRow(evidence)

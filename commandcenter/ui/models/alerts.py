@@ -14,10 +14,11 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from ..timefmt import local_text
+from ..timefmt import full_text, local_text
 from .table import Index, RowsModel
 
 COLUMNS = ("State", "Level", "Series", "Detector", "Since", "Handled")
+SINCE = COLUMNS.index("Since")
 AlertIdRole = Qt.ItemDataRole.UserRole + 2
 FIRING_COLOUR = {"critical": QColor("#c0392b"), "warning": QColor("#b9770e")}
 
@@ -69,7 +70,7 @@ class AlertsTableModel(RowsModel[Any]):
                 self._texts[r] = _texts(row)
             return self._texts[r][column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.evidence
+            return full_text(row.onset_at) if column == SINCE else row.evidence
         if role == Qt.ItemDataRole.ForegroundRole and row.state == "firing" and column < 2:
             return FIRING_COLOUR.get(row.level, FIRING_COLOUR["warning"])
         if role == AlertIdRole:

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from ..timefmt import in_zone, local_text, utc_text
+from ..timefmt import full_text, in_zone, local_text
 from .table import RowsModel
 
 NAME, NOW, REACHABLE, NEXT, LOCAL = range(5)
@@ -44,9 +44,10 @@ class ContactsModel(RowsModel[Any]):
             if column == NOW:
                 return a.describe()
             if column == NEXT:
-                return utc_text(s.next_change) if s.next_change else "no change planned"
+                return full_text(s.next_change) if s.next_change else "no change planned"
             if column == LOCAL:
-                return s.contact.timezone
+                zone = s.contact.timezone
+                return f"{zone}: {full_text(self._now, zone)}" if self._now else zone
             if column == NAME:
                 role = f"operator: {s.role.value}" if s.role else "not an operator"
                 return "\n".join(x for x in (s.contact.title, role, s.contact.email,

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from ..timefmt import local_text, utc_text
+from ..timefmt import full_text, local_text
 from .table import RowsModel
 
 SEVERITY_COLOURS = {"SEV1": QColor("#c0392b"), "SEV2": QColor("#d35400"),
@@ -23,7 +23,7 @@ class IncidentListModel(RowsModel[Any]):
                     local_text(inc.detected_at), "DRILL" if inc.drill else "live")[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 4:
-                return utc_text(inc.detected_at)
+                return full_text(inc.detected_at)
             if column == 1:
                 return f"{inc.title}\ncommander: {inc.commander or 'nobody'}"
         if role == Qt.ItemDataRole.ForegroundRole and column == 2:

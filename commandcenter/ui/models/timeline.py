@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFont
 from commandcenter.domain.timeline import EntryKind, TimelineEntry
 
 from ..tasks import TaskManager
-from ..timefmt import local_text, utc_text
+from ..timefmt import full_text, local_text, localise
 
 Index = QModelIndex | QPersistentModelIndex
 EntryRole = Qt.ItemDataRole.UserRole + 1
@@ -199,11 +199,15 @@ class TimelineTableModel(QAbstractTableModel):
             return self._display(e, col, fix)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == TIME:
-                return f"{utc_text(e.occurred_at)} (recorded {utc_text(e.recorded_at)})"
+                return f"{full_text(e.occurred_at)}\nrecorded {full_text(e.recorded_at)}"
             if col == TEXT and e.corrects_id is not None:
                 return f"{e.text}\n\nCorrects: {e.data.get('original', '')}"
-            if col in (TEXT, CORRECTION):
-                return self._display(e, col, fix) or None
+            if col == TEXT:
+                return e.text  # as recorded, its times in UTC
+            if col == CORRECTION and fix is not None:
+                return f"→ {fix.text}"
+            if col == CORRECTION and e.corrects_id is not None:
+                return f"corrects: {e.data.get('original', '')}"
             return None
         if role == Qt.ItemDataRole.FontRole:
             font = QFont()
@@ -227,10 +231,10 @@ class TimelineTableModel(QAbstractTableModel):
         if col == ACTOR:
             return e.actor
         if col == TEXT:
-            return e.text
+            return localise(e.text)
         if col == CORRECTION:
             if fix is not None:
-                return f"→ {fix.text}"
+                return f"→ {localise(fix.text)}"
             if e.corrects_id is not None:
-                return f"corrects: {e.data.get('original', '')}"
+                return f"corrects: {localise(e.data.get('original', ''))}"
         return ""

@@ -20,6 +20,7 @@ from commandcenter.domain.operators import Action
 
 from ..models.alerts import AlertsTableModel, firing_first, handled_text
 from ..session import Session
+from ..timefmt import full_text, localise, unbroken_text
 from .timeline_panel import labelled, row_table
 
 # Fixed widths: measuring every cell to fit its contents is what froze the window.
@@ -112,7 +113,9 @@ class AlertsPanel(QWidget):
 
     def _update_controls(self) -> None:
         alert, op = self.current(), self.session.operator
-        self.evidence.setText(alert.evidence if alert is not None else "")
+        self.evidence.setText(localise(alert.evidence, unbroken_text) if alert is not None else "")
+        self.evidence.setToolTip(f"Onset {full_text(alert.onset_at)}\n\n{alert.evidence}"
+                                 if alert is not None else "")
         can_ack = self.session.may(Action.ACK_ALERT)
         can_open = self.session.may(Action.RUN_INCIDENT)
         self.ack_button.setEnabled(can_ack and alert is not None

@@ -32,7 +32,7 @@ from commandcenter.domain.operators import Action
 from ..dialogs.when import date_time_edit, from_qt
 from ..models.table import RowsModel
 from ..session import Session
-from ..timefmt import local_text, utc_text
+from ..timefmt import full_text, local_text, unbroken_text
 from .commitments_panel import FindGoesToFilter
 from .timeline_panel import labelled, row_table
 
@@ -53,7 +53,11 @@ class ChangesModel(RowsModel[Any]):
             return (str(c.id), c.title, local_text(c.effective_at), left, announced,
                     c.status.value.replace("_", " "), c.effect)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            parts = [f"Effective {utc_text(c.effective_at)}"]
+            parts = [f"Effective {full_text(c.effective_at)}"]
+            if c.announced and c.announced_at:
+                parts.append(f"Announced {full_text(c.announced_at)}")
+            if c.released_at:
+                parts.append(f"Released {full_text(c.released_at)}")
             if c.warning:
                 parts.append(c.warning)
             if c.override_reason:
@@ -224,14 +228,18 @@ class ChangesPanel(QWidget):
         self.explain_button.setEnabled(link is not None)
         if c is None:
             self.detail.setText("")
+            self.detail.setToolTip("")
             return
-        text = f"<b>{c.title}</b>: effective {local_text(c.effective_at)}"
+        self.detail.setToolTip("\n".join(
+            f"{what} {full_text(t)}" for what, t in (("Effective", c.effective_at),
+                                                    ("Released", c.released_at)) if t))
+        text = f"<b>{c.title}</b>: effective {unbroken_text(c.effective_at)}"
         if c.effect:
             text += f"; expected effect: {c.effect}"
         text += (f"; announced by message #{c.announcement_message_id}" if c.announced
                  else "; <span style='color:#c0392b'>not announced</span>")
         if c.released_at:
-            text += f"; released {local_text(c.released_at)} by {c.released_by}"
+            text += f"; released {unbroken_text(c.released_at)} by {c.released_by}"
             if c.override_reason:
                 text += f" (override: {c.override_reason})"
         if link:

@@ -34,7 +34,7 @@ from commandcenter.domain.operators import Action
 from ..dialogs.when import date_time_edit, from_qt
 from ..models.table import RowsModel
 from ..session import Session
-from ..timefmt import local_text, utc_text
+from ..timefmt import full_text, local_text
 from .timeline_panel import labelled, row_table
 
 FILTERS = ("all", "open", "overdue", "kept", "broken")
@@ -65,10 +65,10 @@ class CommitmentsModel(RowsModel[Any]):
                     c.text)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             made = f"made by message #{c.message_id}" if c.message_id else "made by hand"
-            kept = (f"; kept {utc_text(c.kept_at)} by {c.kept_by}"
+            kept = (f"; kept {full_text(c.kept_at)} by {c.kept_by}"
                     + (f" with message #{c.kept_message_id}" if c.kept_message_id else "")
                     if c.kept_at else "")
-            return f"Due {utc_text(c.due_at)}; {made}{kept}"
+            return f"Due {full_text(c.due_at)}; {made}{kept}"
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             text = self.state_text(c)
             return OVERDUE_BRUSH if text in ("OVERDUE", "broken") else \
@@ -247,7 +247,7 @@ class CommitmentsPanel(QWidget):
             item = QListWidgetItem(f"message #{o.message_id} ({o.message_state}): "
                                    f"{o.suggestion.text} — due {local_text(o.suggestion.due_at)}"
                                    f" (from “{o.suggestion.phrase}”)")
-            item.setToolTip(f"Due {utc_text(o.suggestion.due_at)}, read in {o.suggestion.zone}")
+            item.setToolTip(f"Due {full_text(o.suggestion.due_at)}, read in {o.suggestion.zone}")
             self.offer_list.addItem(item)
         if fresh:
             self.offer_list.setCurrentRow(0)
@@ -279,6 +279,7 @@ class CommitmentsPanel(QWidget):
                                 if overdue else "none overdue")
                              + (f" · next due {local_text(self.next_due)}"
                                 if self.next_due else ""))
+        self.summary.setToolTip(f"Next due {full_text(self.next_due)}" if self.next_due else "")
         self._update_controls()
 
     def tick(self) -> None:

@@ -10,6 +10,7 @@ compete with the window for the interpreter.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from commandcenter.domain.clock import format_utc
+from commandcenter.domain.errors import CommandCenterError
 from commandcenter.drills.durations import format_offset
+
+from ..timefmt import full_text, local_text
 
 SPEEDS = (1, 2, 5, 10, 30, 60)
 POLL_MS = 30  # how often the window reads the engine's messages
@@ -46,7 +49,7 @@ class DrillController(QObject):
     sig_error = Signal(str)
 
     def __init__(self, scenario_path: Path, actions_path: Path | None, folder: Path,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, live: Any = None) -> None:
         super().__init__(parent)
         import multiprocessing
 
@@ -56,10 +59,12 @@ class DrillController(QObject):
         self._conn, child = context.Pipe()
         self._process = context.Process(
             target=serve, args=(child, str(scenario_path),
-                                str(actions_path) if actions_path else None, str(folder)),
+                                str(actions_path) if actions_path else None, str(folder), live),
             daemon=True, name="commandcenter-drill")
         self._process.start()
         child.close()
+        self.folder = folder
+        self.closers: list[Any] = []  # e.g. the hot wash's own services on the drill database
         self.status: Any = None
         self.info: dict[str, Any] | None = None
         self.failed: str | None = None
@@ -138,6 +143,9 @@ class DrillController(QObject):
         self._send("observe", (author, text))
 
     def close(self) -> None:
+        for closer in self.closers:
+            closer()
+        self.closers.clear()
         self.timer.stop()
         self._send("stop")
         self._process.join(10)
@@ -151,10 +159,15 @@ class DrillBar(QFrame):
     """The facilitator's controls, above the incident room's panels."""
 
     def __init__(self, controller: DrillController, people: list[str],
-                 injects: list[tuple[int, str]], parent: QWidget | None = None) -> None:
+                 injects: list[tuple[int, str]], parent: QWidget | None = None, *,
+                 facilitator: str = "", title: str = "") -> None:
         super().__init__(parent)
         self.controller = controller
         self._injects = injects
+        self._people, self._facilitator, self._title = people, facilitator, title
+        # The drill database's service context, for the hot wash and the replay.
+        self.drill_ctx: Callable[[], Any] | None = None
+        self.hot_wash_dialog: Any = None
         self.setObjectName("drill-bar")
         self.setAccessibleName("Drill bar")
         self.setStyleSheet(BAR_STYLE)
@@ -197,6 +210,18 @@ class DrillBar(QFrame):
         self.add_note = QPushButton("Add note")
         self.add_note.setAccessibleName("Add the observer note")
         self.add_note.clicked.connect(self._note)
+        self.hot_wash = QPushButton("&Hot wash...")
+        self.hot_wash.setAccessibleName("Hot wash: strengths, areas for improvement, "
+                                        "improvement plan")
+        self.hot_wash.setToolTip("Record the hot wash for the after-action report (Alt+H)")
+        self.hot_wash.clicked.connect(self.open_hot_wash)
+        self.replay = QPushButton("Repla&y...")
+        self.replay.setAccessibleName("Replay the finished drill's timeline")
+        self.replay.setToolTip("Once the drill has finished: its timeline again, on a "
+                               "simulated clock (Alt+Y)")
+        self.replay.setEnabled(False)
+        self.replay.clicked.connect(self.open_replay)
+        self.replay_window: Any = None
         self.last = QLabel("")
         self.last.setAccessibleName("Last inject")
         self.last.setWordWrap(True)
@@ -211,6 +236,8 @@ class DrillBar(QFrame):
             row2.addWidget(w)
         row2.addWidget(self.note, 1)
         row2.addWidget(self.add_note)
+        row2.addWidget(self.hot_wash)
+        row2.addWidget(self.replay)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addLayout(row1)
@@ -238,9 +265,49 @@ class DrillBar(QFrame):
             self.controller.observe(self.author.currentText(), text)
             self.note.clear()
 
+    def open_hot_wash(self) -> None:
+        """The hot-wash dialog over this run, prefilled with what was saved before."""
+        from commandcenter.ui.dialogs.hot_wash import edit_hot_wash
+
+        info = self.controller.info
+        if info is None or self.drill_ctx is None:
+            self.last.setText("Refused: the drill is not set up yet")
+            return
+        try:
+            dialog = edit_hot_wash(self, self.drill_ctx(), int(info["run"]), self._people,
+                                   self._facilitator, self._title)
+        except CommandCenterError as exc:
+            self.last.setText(f"Refused: {exc}")
+            return
+        dialog.accepted.connect(self._hot_wash_saved)
+        self.hot_wash_dialog = dialog
+        dialog.open()
+
+    def open_replay(self) -> None:
+        """The finished drill's timeline, replayed in a window of its own."""
+        from commandcenter.ui.drill_replay import open_replay
+
+        info = self.controller.info
+        if info is None or self.drill_ctx is None:
+            return
+        try:
+            window = open_replay(self.drill_ctx(), int(info["run"]))
+        except CommandCenterError as exc:
+            self.last.setText(f"Refused: {exc}")
+            return
+        window.resize(1200, 760)
+        self.replay_window = window
+        window.show()
+
+    def _hot_wash_saved(self) -> None:
+        folder = self.controller.folder
+        self.last.setText(f"Hot wash saved. It is in the after-action report: "
+                          f"commandcenter drill report {folder} --output report.pdf")
+
     def show_status(self, s: Any) -> None:
         self.clock.setText(f"{format_offset(s.elapsed)} / {format_offset(s.duration)}  "
-                           f"{format_utc(s.now)} (simulated)")
+                           f"{local_text(s.now)} (simulated)")
+        self.clock.setToolTip(f"Simulated time: {full_text(s.now)}")
         self.next_label.setText("next: " + (f"{format_offset(s.next_inject_at)} "
                                             f"{s.next_inject}" if s.next_inject_at is not None
                                             else "none"))
@@ -249,6 +316,7 @@ class DrillBar(QFrame):
         self.play.setText("Finished" if s.finished else
                           ("Pause" if self.controller.running else "Resume"))
         self.play.setEnabled(not s.finished)
+        self.replay.setEnabled(bool(s.finished))
         fired = set(s.fired)
         current = self.inject_combo.currentData()
         pending = [(i, d) for i, d in self._injects if i not in fired]
@@ -264,13 +332,22 @@ class DrillBar(QFrame):
         self.fire.setEnabled(bool(pending) and not s.finished)
 
 
-def load_drill(scenario_path: Path, actions_path: Path | None) -> tuple[Any, str, list[Any]]:
-    """Both files parsed and checked (every error, exit 2) before anything is created."""
+def load_drill(scenario_path: Path, actions_path: Path | None, live: Any = None
+               ) -> tuple[Any, str, list[Any]]:
+    """Both files parsed and checked (every error, exit 2) before anything is created;
+    with ``live_roster = true``, against ``live`` (the live roster, read beforehand)."""
     from commandcenter.drills.actions import parse_actions
+    from commandcenter.drills.live_roster import resolve
     from commandcenter.drills.scenario import parse_scenario, read_text
 
     text = read_text(scenario_path)
     scenario = parse_scenario(text, str(scenario_path))
+    if scenario.live_roster:
+        if live is None:
+            from commandcenter.domain.errors import InvalidInput
+
+            raise InvalidInput("live_roster: read the live roster first (gui --drill does)")
+        scenario = resolve(scenario, live, str(scenario_path))
     actions = parse_actions(read_text(actions_path), scenario, str(actions_path)) \
         if actions_path else []
     return scenario, text, actions
@@ -280,7 +357,8 @@ def build_bar(scenario: Any, controller: DrillController) -> DrillBar:
     injects = [(j.index, f"{format_offset(j.at)} {j.describe()}") for j in scenario.injects]
     people = [p.name for p in sorted(scenario.people, key=lambda p: (
         p.role is None or p.role.value not in ("observer", "facilitator"), p.name))]
-    return DrillBar(controller, people, injects)
+    return DrillBar(controller, people, injects, facilitator=scenario.facilitator,
+                    title=scenario.name)
 
 
 def open_drill_window(scenario_path: Path, actions_path: Path | None, folder: Path
@@ -288,4 +366,24 @@ def open_drill_window(scenario_path: Path, actions_path: Path | None, folder: Pa
     """A drill bar alone over a new drill database in ``folder`` (files validated first)."""
     scenario, _text, _actions = load_drill(scenario_path, actions_path)
     controller = DrillController(scenario_path, actions_path, folder)
-    return build_bar(scenario, controller), controller
+    bar = build_bar(scenario, controller)
+    bar.drill_ctx = _own_context(controller)
+    return bar, controller
+
+
+def _own_context(controller: DrillController) -> Callable[[], Any]:
+    """The drill database's services, opened on first use and closed with the drill."""
+    opened: list[Any] = []
+
+    def ctx() -> Any:
+        if not opened:
+            from commandcenter.app import build_drill
+            from commandcenter.domain.clock import SimulatedClock
+
+            clock = SimulatedClock(controller.status.now)
+            controller.sig_status.connect(lambda status: clock.set(status.now))
+            opened.append(build_drill(controller.folder, clock))
+            controller.closers.append(opened[0].close)
+        return opened[0].ctx
+
+    return ctx

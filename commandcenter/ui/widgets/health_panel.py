@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from commandcenter.domain.operators import Credentials, Role
 
 from ..session import Session
-from ..timefmt import local_text, utc_text
+from ..timefmt import full_text, local_text
 from ..units import format_value
 from .alerts_panel import AlertsPanel
 from .timeline_panel import compact_rows, labelled
@@ -412,10 +412,10 @@ class HealthPanel(QWidget):
         finally:
             for chart in charts:
                 chart.view.blockLink(False)
-        self.range_label.setText(
-            f"{local_text(datetime.fromtimestamp(lo, UTC))} to "
-            f"{local_text(datetime.fromtimestamp(hi, UTC))}"
-            + ("  (live)" if self.follow else "  (Live off)"))
+        start, end = datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC)
+        self.range_label.setText(f"{local_text(start)} to {local_text(end)}"
+                                 + ("  (live)" if self.follow else "  (Live off)"))
+        self.range_label.setToolTip(f"From {full_text(start)}\nto {full_text(end)}")
 
     # --- ranges and zoom --------------------------------------------------------------
     def show_range(self, key: str) -> None:
@@ -466,7 +466,8 @@ class HealthPanel(QWidget):
         self.load_range(end - 2 * ALERT_WINDOW, end)  # recent: mostly the time before
         self.live_off_reason = (f"Live is off: showing alert #{alert.id} at "
                                 f"{local_text(alert.onset_at)}; tick Live to follow again")
-        self.range_label.setToolTip(self.live_off_reason)
+        self.range_label.setToolTip(f"{self.live_off_reason}\n"
+                                    f"(alert at {full_text(alert.onset_at)})")
         self.session.sig_info.emit(self.live_off_reason)
 
     # --- per-series sensitivity ---------------------------------------------------------
@@ -546,7 +547,7 @@ class HealthPanel(QWidget):
             exact = "-" if s.last_value is None else repr(s.last_value)
             for c, text in enumerate((s.series, value)):
                 item = QTableWidgetItem(text)
-                item.setToolTip(f"{s.series} = {exact} at {utc_text(s.last_at)} "
+                item.setToolTip(f"{s.series} = {exact} at {full_text(s.last_at)} "
                                 f"(from {s.source})")
                 self.snapshot_table.setItem(r, c, item)
 

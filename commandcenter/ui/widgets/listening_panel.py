@@ -37,7 +37,7 @@ from commandcenter.domain.operators import Action
 from ..models.mentions import MentionsTableModel, reach_text, state_text
 from ..models.table import RowRole
 from ..session import Session
-from ..timefmt import local_text
+from ..timefmt import html_stamp
 from .timeline_panel import labelled
 
 FIRST_SCREEN = 200
@@ -235,7 +235,7 @@ class ListeningPanel(QWidget):
                 f"<h3>{html.escape(m.author)} · {html.escape(m.channel)} · reach "
                 f"{reach_text(m.reach)}</h3>"
                 f"<p>{html.escape(m.text)}</p>"
-                f"<p>{local_text(m.at)} · {html.escape(state_text(m))}{link}"
+                f"<p>{html_stamp(m.at)} · {html.escape(state_text(m))}{link}"
                 f"{' · DRILL' if m.drill else ''}</p>{data}"
                 f"<p><b>Priority {m.priority:.0f}</b></p><ul>"
                 + "".join(f"<li>{html.escape(r)}</li>" for r in m.reasons) + "</ul>")

@@ -28,7 +28,7 @@ from commandcenter.domain.operators import Action
 from ..dialogs.approve import ApproveDialog
 from ..dialogs.passphrase import PassphraseDialog
 from ..session import Session
-from ..timefmt import local_text
+from ..timefmt import full_text, localise, unbroken_text
 from .timeline_panel import labelled
 
 MessageRole = Qt.ItemDataRole.UserRole + 1
@@ -147,11 +147,14 @@ class ReviewPanel(QWidget):
                       if self.queue.item(i).data(MessageRole).state is MessageState.IN_REVIEW)
         # One short line fits the dock; who was skipped and why is in the tooltip
         # (and in the roster panel), so nothing is clipped.
-        nxt = f" · changes {local_text(o.next_change)}" if o.next_change else ""
-        self.owner_label.setText(f"<b>{html.escape(o.describe())}</b> — {waiting} waiting"
+        nxt = f" · changes {unbroken_text(o.next_change)}" if o.next_change else ""
+        self.owner_label.setText(f"<b>{html.escape(localise(o.describe(), unbroken_text))}</b>"
+                                 f" — {waiting} waiting"
                                  f"{nxt}")
         details = [f"skipped {s.contact.name}: {s.reason}" for s in o.skipped]
-        self.owner_label.setToolTip("\n".join(details) or "Nobody skipped.")
+        when = [f"delegated until {full_text(o.delegation.expires_at)}"] if o.delegation else []
+        when += [f"changes {full_text(o.next_change)}"] if o.next_change else []
+        self.owner_label.setToolTip("\n".join(details + when) or "Nobody skipped.")
         self.owner_label.setAccessibleDescription("; ".join(details))
         if op is None:
             why = "Sign in to review messages."

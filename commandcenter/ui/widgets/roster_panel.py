@@ -28,7 +28,7 @@ from ..dialogs.availability import AvailabilityDialog, DelegationDialog
 from ..models.contacts import ContactsModel
 from ..models.table import RowRole
 from ..session import Session
-from ..timefmt import local_text, utc_text
+from ..timefmt import full_text, local_text, localise
 from .timeline_panel import compact_rows, labelled
 
 TICK_MS = 15_000  # the local-time column and the next-change check
@@ -137,13 +137,14 @@ class RosterPanel(QWidget):
             via = f" (delegated until {local_text(o.delegation.expires_at)})" if o.delegation \
                 else ""
             top = QTreeWidgetItem([o.chain, f"{owner}{via}"])
-            top.setToolTip(1, html.escape(o.describe()))
+            top.setToolTip(1, html.escape(o.describe()) + (
+                f"\ndelegated until {full_text(o.delegation.expires_at)}" if o.delegation else ""))
             for s in o.skipped:
-                item = QTreeWidgetItem(top, [f"skipped {s.contact.name}", s.reason])
+                item = QTreeWidgetItem(top, [f"skipped {s.contact.name}", localise(s.reason)])
                 item.setToolTip(1, s.reason)
             nxt = QTreeWidgetItem(top, ["changes next", local_text(o.next_change)
                                         if o.next_change else "no change planned"])
-            nxt.setToolTip(1, utc_text(o.next_change))
+            nxt.setToolTip(1, full_text(o.next_change) if o.next_change else "")
             self.chains.addTopLevelItem(top)
             top.setExpanded(True)
         if not owners:
