@@ -40,6 +40,7 @@ __all__ = ["AnomalyDetector", "AnomalySettings", "BatchScores", "score_series"]
 
 DAY, WEEK = 86_400.0, 604_800.0
 _TINY = 1e-12
+_CHUNK = 65_536  # points scored at a time within a batch
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +122,23 @@ class _Stream:
         count = np.minimum(g - valid_from, w).clip(0)
         hi, lo = g - base, g - count - base
         safe = np.maximum(count, 1)
-        mean = (s1[hi] - s1[lo]) / safe
-        var = np.maximum((s2[hi] - s2[lo]) / safe - mean * mean, 0.0)
+        # g is consecutive, so past the first w points every window is a plain shift:
+        # slices instead of gathers, the same numbers.
+        m = g.size
+        consecutive = m > 0 and g[-1] - g[0] == m - 1
+        full = int(np.searchsorted(count, w)) if consecutive else m  # first full window
+        if full < m:
+            h0 = int(hi[0])
+            sum1 = s1[h0:h0 + m].copy()
+            sum2 = s2[h0:h0 + m].copy()
+            sum1[:full] -= s1[lo[:full]]
+            sum2[:full] -= s2[lo[:full]]
+            sum1[full:] -= s1[h0 + full - w:h0 + m - w]
+            sum2[full:] -= s2[h0 + full - w:h0 + m - w]
+        else:
+            sum1, sum2 = s1[hi] - s1[lo], s2[hi] - s2[lo]
+        mean = sum1 / safe
+        var = np.maximum(sum2 / safe - mean * mean, 0.0)
         return mean, np.sqrt(var), count
 
 
@@ -175,6 +191,31 @@ class AnomalyDetector:
 
     # --- the work ------------------------------------------------------------------------
     def _score_finite(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
+        """A large batch goes through in chunks: the same numbers (scores never depend on
+        where a batch starts), a working set that fits the cache, and a tenth of the
+        memory; the context for explanations still spans memory and the whole batch."""
+        if v.size <= _CHUNK:
+            return self._score_chunk(t, v)
+        n0, mem_t, mem_v = self.n, self._ts, self._values
+        pieces, ts, values, lows, highs = [], [mem_t], [mem_v], [], []
+        for i in range(0, v.size, _CHUNK):
+            pieces.append(self._score_chunk(t[i:i + _CHUNK], v[i:i + _CHUNK]))
+            ctx = self.context
+            assert ctx is not None
+            at = ctx.first - ctx.base
+            ts.append(ctx.ts[at:])
+            values.append(ctx.values[at:])
+            lows.append(ctx.past_lo)
+            highs.append(ctx.past_hi)
+        self.context = _Context(np.concatenate(ts), np.concatenate(values), n0 - mem_v.size,
+                                n0, np.concatenate(lows), np.concatenate(highs))
+        return BatchScores(np.concatenate([p.score for p in pieces]),
+                           np.concatenate([p.tail for p in pieces]),
+                           np.concatenate([p.beyond for p in pieces]),
+                           {name: np.concatenate([p.parts[name] for p in pieces])
+                            for name in pieces[0].parts})
+
+    def _score_chunk(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
         s = self.settings
         m = v.size
         if m == 0:
@@ -212,8 +253,7 @@ class AnomalyDetector:
         for k, period in enumerate(s.periods):
             parts[_period_name(period)] = self._season(k, period, t, all_t, all_v, vbase, g,
                                                        floor)
-        raws = [np.minimum(z / s.z_cap, 1.0) for z in parts.values()]
-        raw = np.mean(raws, axis=0) if s.combine == "mean" else np.max(raws, axis=0)
+        raw = _combine([np.minimum(z / s.z_cap, 1.0) for z in parts.values()], s.combine)
         tail = self._likelihood.update(raw)
         score = log_score(tail)
         score[g < s.learning_points] = 0.0
@@ -245,10 +285,10 @@ class AnomalyDetector:
         first = self._season_first[k]
         history = np.concatenate((self._season_err[k], err))
         self._season_err[k] = history[-(n_pts - 1):] if n_pts > 1 else np.empty(0)
-        pos = np.arange(g.size) + (history.size - g.size)
+        start = history.size - g.size  # history[start + i] is batch point i's error
         recent = np.zeros(g.size)
         for j in range(n_pts):  # a fixed order of additions: the same sum in any batch
-            recent += history[pos - j]
+            recent += history[start - j:start - j + g.size]
         recent /= n_pts
         full = has & (first >= 0) & (g - n_pts + 1 >= first)
         recent = np.where(full, recent, 0.0)
@@ -259,6 +299,20 @@ class AnomalyDetector:
                                        valid_from=first + n_pts - 1)
         z = np.abs(recent - mean) / np.maximum(sd, floor)
         return np.where(full & (count >= s.season_window // 2), z, 0.0)
+
+
+def _combine(raws: list[np.ndarray], how: str) -> np.ndarray:
+    """``np.mean(raws, axis=0)`` (or max) without stacking them: the same additions in
+    the same order, row after row, so the same numbers."""
+    out = raws[0].copy()
+    for r in raws[1:]:
+        if how == "mean":
+            out += r
+        else:
+            np.maximum(out, r, out=out)
+    if how == "mean":
+        out /= len(raws)
+    return out
 
 
 def _period_name(period: float) -> str:

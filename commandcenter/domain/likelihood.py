@@ -28,6 +28,7 @@ RED = 1e-5  # a tail probability this small is "very rare"
 YELLOW = 1e-3  # what a second very rare point in a row is demoted to
 _LOG_FLOOR = math.log(1e-10)
 _MIN_MEAN, _MIN_VAR = 0.03, 0.0003  # HTM's lower bounds: an all-quiet past is not a 0-width bell
+_FIT_ROWS = 256  # fits computed together: 256 x `history` averages at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,17 +92,24 @@ class Likelihood:
         hbase = n0 - self._averages.size  # global index of hist[0]
         tail = np.ones(m)
         k = max(self._start - n0, 0)
-        while k < m:
-            gk = n0 + k
-            if math.isnan(self._mean) or gk % s.reestimate == 0:
-                self._fit(hist, hbase, gk)
-            nxt = (gk // s.reestimate + 1) * s.reestimate
-            end = min(m, nxt - n0)
-            dev = avg[k:end] - self._mean
-            z = (np.abs(dev) if s.two_sided else np.maximum(dev, 0.0)) / self._sd
+        if k < m:
+            # Stretches between re-fits: the first from k, then one per `reestimate`.
+            aligned = np.arange((n0 + k) // s.reestimate + 1, (n0 + m - 1) // s.reestimate + 1)
+            starts = np.r_[k, aligned * s.reestimate - n0].astype(np.int64)
+            fits = [int(n0 + i) for i in starts]
+            if not (math.isnan(self._mean) or fits[0] % s.reestimate == 0):
+                fits = fits[1:]  # the first stretch goes on with the fit in use
+            mean, sd = self._fit_at(hist, hbase, fits)
+            mean, sd = mean[-starts.size:], sd[-starts.size:]  # one per stretch
+            lengths = np.diff(np.r_[starts, m])
+            mu, sigma = np.repeat(mean, lengths), np.repeat(sd, lengths)
+            dev = avg[k:] - mu
+            z = (np.abs(dev) if s.two_sided else np.maximum(dev, 0.0)) / sigma
             # No more surprise than usual is ordinary (HTM would say 0.5 here).
-            tail[k:end] = np.where(z > 0.0, tail_probability(z), 1.0)
-            k = end
+            rare = z > 0.0
+            stretch = np.ones(m - k)
+            stretch[rare] = tail_probability(z[rare])
+            tail[k:] = stretch
         red = tail <= RED
         prev = np.r_[self._prev_red, red[:-1]]
         out = np.where(red & prev, YELLOW, tail)
@@ -111,16 +119,40 @@ class Likelihood:
         self._averages = hist[-s.history:]
         return out
 
-    def _fit(self, hist: np.ndarray, hbase: int, g: int) -> None:
+    def _fit_at(self, hist: np.ndarray, hbase: int, fits: list[int]
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """The fit in use at the start of each stretch: the current one, then one
+        fit per point number in ``fits`` (the last becomes current)."""
+        s = self.settings
+        out_mean = np.empty(len(fits) + 1)
+        out_sd = np.empty(len(fits) + 1)
+        out_mean[0], out_sd[0] = self._mean, self._sd
+        # A fit over a full `history` of averages: many at once, row by row (the same
+        # sums as one at a time); the first few, over a shorter past, one by one.
+        full = [i for i, g in enumerate(fits) if g - s.history >= max(s.learn, hbase)]
+        for i, g in enumerate(fits):
+            if not full or i < full[0]:
+                out_mean[i + 1], out_sd[i + 1] = self._fit(hist, hbase, g)
+        if full:
+            windows = np.lib.stride_tricks.sliding_window_view(hist, s.history)
+            lows = np.asarray([fits[i] - s.history - hbase for i in full], dtype=np.int64)
+            at = np.asarray(full, dtype=np.int64) + 1
+            for c in range(0, lows.size, _FIT_ROWS):
+                rows = windows[lows[c:c + _FIT_ROWS]]  # a C-contiguous copy
+                out_mean[at[c:c + _FIT_ROWS]] = np.maximum(rows.mean(axis=1), _MIN_MEAN)
+                out_sd[at[c:c + _FIT_ROWS]] = np.sqrt(np.maximum(rows.var(axis=1), _MIN_VAR))
+        self._mean, self._sd = float(out_mean[-1]), float(out_sd[-1])
+        return out_mean, out_sd
+
+    def _fit(self, hist: np.ndarray, hbase: int, g: int) -> tuple[float, float]:
         s = self.settings
         lo = max(s.learn, g - s.history, hbase)
         sample = hist[lo - hbase: g - hbase]
         if sample.size == 0:
-            self._mean, self._sd = 0.5, 1e6
-            return
+            return 0.5, 1e6
         mean = max(float(sample.mean()), _MIN_MEAN)
         var = max(float(sample.var()), _MIN_VAR)
-        self._mean, self._sd = mean, math.sqrt(var)
+        return mean, math.sqrt(var)
 
     @property
     def fitted(self) -> tuple[float, float]:

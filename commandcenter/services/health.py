@@ -30,6 +30,7 @@ from commandcenter.persistence.metrics_models import (
     MetricSeriesRow,
 )
 from commandcenter.persistence.metrics_store import (
+    StoreResult,
     ensure_series,
     last_points,
     prune_points,
@@ -149,10 +150,11 @@ class HealthService:
                 raise InvalidInput(f"series: {name[:40]!r} is not a usable name")
         now = self.ctx.clock.now()
         stored: list[SeriesIngest] = []
+        added: dict[str, StoreResult] = {}
         with self.ctx.uow() as uow:
             for name, (ts, values) in groups.items():
                 row = ensure_series(uow.session, name, source=source[:500])
-                r = store_points(uow.session, row.id, ts, values)
+                r = added[name] = store_points(uow.session, row.id, ts, values)
                 stored.append(SeriesIngest(
                     name, r.inserted, r.duplicates, None if r.first_ts is None
                     else instant(r.first_ts), None if r.last_ts is None else instant(r.last_ts)))
@@ -161,7 +163,8 @@ class HealthService:
                        "series": {s.series: [s.inserted, s.duplicates] for s in stored}})
             uow.commit()
         newest = max((float(np.max(t)) for t, _v in groups.values() if len(t)), default=None)
-        alerts = self.run_detectors(list(groups), ingested_until=newest) if evaluate else []
+        alerts = self.run_detectors(list(groups), ingested_until=newest,
+                                    _added=added) if evaluate else []
         return IngestReport(source, "points", tuple(stored), errors, None, tuple(alerts))
 
     def ingest_snapshot(self, profile_id: np.ndarray, score: np.ndarray, *,
@@ -260,12 +263,16 @@ class HealthService:
         return self.run_detectors([series])
 
     def run_detectors(self, series: Iterable[str] | None = None, *,
-                      ingested_until: float | None = None) -> list[AlertView]:
+                      ingested_until: float | None = None,
+                      _added: dict[str, StoreResult] | None = None) -> list[AlertView]:
         """Feed new points through the detectors; check every feed for staleness.
 
         ``ingested_until`` is the newest point of the ingest that asks: when even
         that is already stale on the clock, the ingest is back-filling history,
         and it opens no staleness alert (it does refresh or resolve one).
+        ``_added`` (from ``ingest_arrays``): the points that ingest just stored, per
+        series, which the detectors then need not read back when they are exactly
+        the points past the series' cursor.
         """
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
@@ -276,7 +283,8 @@ class HealthService:
                 before = row.evaluated_until
                 if row.source != SNAPSHOT_SOURCE:
                     changed += [(a, row.name) for a in run_anomaly(
-                        uow, now, row, self._trackers, self.settings)]
+                        uow, now, row, self._trackers, self.settings,
+                        added=(_added or {}).get(row.name))]
                 changed += [(a, row.name) for a in run_staleness(
                     uow, now, row, self.settings, ingested_until=ingested_until)]
                 if row.evaluated_until != before:

@@ -14,6 +14,7 @@ Three kinds of alert:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,7 +33,12 @@ from commandcenter.domain.detectors import (
 from commandcenter.domain.explain import explain
 from commandcenter.domain.sensitivity import Sensitivity, alert_level
 from commandcenter.persistence.metrics_models import AlertRow, MetricSeriesRow
-from commandcenter.persistence.metrics_store import last_points, read_points
+from commandcenter.persistence.metrics_store import (
+    StoreResult,
+    last_points,
+    points_from,
+    read_points,
+)
 from commandcenter.persistence.uow import UnitOfWork
 
 from .health_views import SNAPSHOT_SOURCE, instant
@@ -114,8 +120,13 @@ def resolve(uow: UnitOfWork, now: datetime, actor: str, row: AlertRow, at: datet
 
 
 def run_anomaly(uow: UnitOfWork, now: datetime, series: MetricSeriesRow,
-                trackers: dict[int, Tracker], settings: HealthSettings) -> list[AlertRow]:
-    """Feed points newer than the series' cursor through its detector and gate, as one batch."""
+                trackers: dict[int, Tracker], settings: HealthSettings, *,
+                added: StoreResult | None = None) -> list[AlertRow]:
+    """Feed points newer than the series' cursor through its detector and gate, as one batch.
+
+    ``added``: the points an ingest just stored; used instead of reading the store
+    when they are exactly what lies past the cursor (checked by count and range).
+    """
     cursor = series.evaluated_until
     sensitivity = Sensitivity(series.sensitivity or Sensitivity.NORMAL)
     tracker = trackers.get(series.id)
@@ -125,7 +136,10 @@ def run_anomaly(uow: UnitOfWork, now: datetime, series: MetricSeriesRow,
         tracker.gate = _gate(uow, series, sensitivity, settings)
         tracker.sensitivity = sensitivity
     start = -math.inf if cursor is None else float(np.nextafter(cursor, math.inf))
-    ts, values = read_points(uow.session, series.id, start, math.inf)
+    if added is not None and _only_new(uow, series.id, start, cursor, added):
+        ts, values = added.ts, added.values
+    else:
+        ts, values = read_points(uow.session, series.id, start, math.inf)
     trackers[series.id] = tracker
     if ts.size == 0:
         return []
@@ -136,10 +150,8 @@ def run_anomaly(uow: UnitOfWork, now: datetime, series: MetricSeriesRow,
         return []
     changed: list[AlertRow] = []
     alert = firing_alert(uow, series.id, ANOMALY)
-    scores = batch.score.tolist()
-    for i, (t, score) in enumerate(zip(ts.tolist(), scores, strict=True)):
-        if not gate.firing and score < gate.fire_level:
-            continue  # the common case, cheaply
+    for i in _gate_points(gate, batch.score):
+        t, score = float(ts[i]), float(batch.score[i])
         event = gate.update(t, score)
         if event is None:
             continue
@@ -159,6 +171,34 @@ def run_anomaly(uow: UnitOfWork, now: datetime, series: MetricSeriesRow,
     if alert is not None and gate.firing:
         raise_peak(uow, now, settings.actor, alert, gate.peak)
     return changed
+
+
+def _only_new(uow: UnitOfWork, series_id: int, start: float, cursor: float | None,
+              added: StoreResult) -> bool:
+    """Whether the points past the cursor are exactly the ones an ingest just added."""
+    if added.ts is None or added.values is None or added.ts.size == 0:
+        return False
+    if added.stored_until != cursor or (cursor is not None and added.ts[0] <= cursor):
+        return False
+    # Another writer may have added points since: then the store is read as before.
+    count, lo, hi = points_from(uow.session, series_id, start)
+    return (count == added.ts.size and lo == float(added.ts[0])
+            and hi == float(added.ts[-1]))
+
+
+def _gate_points(gate: AlertGate, scores: np.ndarray) -> Iterator[int]:
+    """Indices of the scores the gate must see, in order: every score while it
+    fires, else only those that may fire it (the rest change nothing)."""
+    may_fire = np.flatnonzero(~(scores < gate.fire_level))  # NaN included, as update sees it
+    i, n = 0, scores.size
+    while i < n:
+        if not gate.firing:
+            at = int(np.searchsorted(may_fire, i))
+            if at == may_fire.size:
+                return
+            i = int(may_fire[at])
+        yield i
+        i += 1
 
 
 def _gate(uow: UnitOfWork, series: MetricSeriesRow, sensitivity: Sensitivity,

@@ -148,8 +148,12 @@ def ingest(folder: Path, args: Any) -> dict[str, Any]:
         fh.write("timestamp,value\n")
         fh.writelines(f"{t0 + i},{v}\n" for i, v in enumerate(values.tolist()))
     template = folder / "template.sqlite"
-    build(Settings(database_url=f"sqlite:///{template}", data_dir=folder)).close()
     env = _env(folder)
+    # The child must hold the audit key the template's log was started with.
+    key = folder / "audit.key"
+    env["COMMANDCENTER_AUDIT_KEY_FILE"] = str(key)
+    build(Settings(database_url=f"sqlite:///{template}", data_dir=folder,
+                   audit_key_file=key)).close()
     counter = [0]
     notes: dict[str, Any] = {"rows": rows, "seconds": [], "baseline_seconds": []}
 

@@ -63,6 +63,33 @@ def test_any_batching_gives_exactly_the_point_by_point_scores() -> None:
     np.testing.assert_array_equal(np.concatenate(parts), whole)
 
 
+def test_a_batch_scored_in_chunks_is_the_batch_scored_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Large batches go through in chunks; scores, parts and explanations do not move."""
+    import commandcenter.domain.anomaly as anomaly
+
+    t, values = daily(5000, seed=6)
+    values[4000:] *= 0.5
+    whole_detector = AnomalyDetector()
+    whole_detector.score_batch(t[:1000], values[:1000])
+    whole = whole_detector.score_batch(t[1000:], values[1000:])
+    monkeypatch.setattr(anomaly, "_CHUNK", 700)
+    chunked_detector = AnomalyDetector()
+    chunked_detector.score_batch(t[:1000], values[:1000])
+    chunked = chunked_detector.score_batch(t[1000:], values[1000:])
+    np.testing.assert_array_equal(chunked.score, whole.score)
+    np.testing.assert_array_equal(chunked.tail, whole.tail)
+    np.testing.assert_array_equal(chunked.beyond, whole.beyond)
+    assert chunked.parts.keys() == whole.parts.keys()
+    for name in whole.parts:
+        np.testing.assert_array_equal(chunked.parts[name], whole.parts[name])
+    for k in (0, 699, 700, 2999, 3000, 3001, 3999):
+        assert explain(chunked_detector, chunked, k, "s") == explain(whole_detector, whole, k,
+                                                                       "s")
+    assert whole.score[3000] >= ALERT  # the drop itself is among the points explained
+
+
 def test_sudden_half_drop_fires_on_that_point_and_not_before() -> None:
     values = np.r_[noisy_series(1500, seed=42), noisy_series(200, seed=43, level=50.0)]
     scores = score_series(values)
@@ -141,6 +168,45 @@ def test_likelihood_counts_a_run_of_very_rare_points_once() -> None:
     assert (lik.update(calm) == 1.0).all()  # learning: ordinary
     tails = lik.update(np.ones(3))  # three maximal surprises in a row
     assert tails[0] < 1e-5 and tails[1] == tails[2] == 1e-3
+
+
+def plain_likelihood(raw: np.ndarray, s: LikelihoodSettings) -> np.ndarray:
+    """The likelihood as described, point by point: a fit of the last ``history`` short
+    averages every ``reestimate`` points, a normal tail of each new average."""
+    tails, averages, mean, sd, prev_red = [], [], math.nan, math.nan, False
+    for g, _ in enumerate(raw):
+        averages.append(float(np.mean(raw[max(g + 1 - s.average, 0):g + 1])))
+        tail = 1.0
+        if g >= s.learn + s.estimate:
+            if math.isnan(mean) or g % s.reestimate == 0:
+                sample = np.asarray(averages[max(s.learn, g - s.history):g])
+                mean, sd = max(float(sample.mean()), 0.03), math.sqrt(max(float(sample.var()),
+                                                                          0.0003))
+            z = max(averages[g] - mean, 0.0) / sd
+            tail = 0.5 * math.erfc(z / math.sqrt(2.0)) if z > 0 else 1.0
+        red = tail <= 1e-5
+        tails.append(1e-3 if red and prev_red else tail)
+        prev_red = red
+    return np.asarray(tails)
+
+
+def test_likelihood_fits_in_one_go_as_they_would_one_by_one() -> None:
+    """Thousands of re-fits in one batch (the way a big file is scored) give the plain
+    point-by-point numbers, to a rounding of the short averages' running sums."""
+    s = LikelihoodSettings(average=5, learn=30, estimate=30, history=200, reestimate=10)
+    rng = np.random.default_rng(4)
+    raw = rng.uniform(0.0, 0.3, 5000)
+    raw[3000:3020] = 1.0
+    expected = plain_likelihood(raw, s)
+    whole = Likelihood(s).update(raw)
+    np.testing.assert_allclose(whole, expected, rtol=1e-9, atol=1e-12)
+    assert (whole[3000:3020] < 1e-2).any()
+    batched, parts, i = Likelihood(s), [], 0
+    while i < raw.size:
+        k = int(rng.integers(1, 700))
+        parts.append(batched.update(raw[i:i + k]))
+        i += k
+    np.testing.assert_array_equal(np.concatenate(parts), whole)
 
 
 def test_explanation_says_what_moved_and_how_unusual_it_was() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,45 @@ def test_same_points_as_the_careful_parser_or_declined(
     assert got == expected
 
 
+def iso(moment: datetime, sep: str, digits: int, zone: str) -> str:
+    text = moment.strftime(f"%Y-%m-%d{sep}%H:%M:%S")
+    if digits:
+        text += "." + f"{moment.microsecond:06d}"[:digits]
+    return text + zone
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(moments=st.lists(st.datetimes(datetime(1600, 1, 1), datetime(2300, 1, 1)), min_size=1,
+                        max_size=30),
+       sep=st.sampled_from(["T", " "]), digits=st.integers(0, 7),
+       zones=st.lists(st.sampled_from(["", "Z", "+00:00", "+05:30", "-11:00", "+23:59", "z",
+                                       "+0100"]), min_size=1, max_size=2),
+       odd=st.sampled_from(["", "2026-02-30T00:00:00", "2026-03-01T24:00:00", " 2026-03-01",
+                            "2026-03-01"]))
+def test_iso_times_read_as_the_careful_parser_reads_them_or_declined(
+        tmp_path: Path, moments: list[datetime], sep: str, digits: int, zones: list[str],
+        odd: str) -> None:
+    stamps = [iso(m, sep, digits, zones[i % len(zones)]) for i, m in enumerate(moments)]
+    if odd:
+        stamps.insert(len(stamps) // 2, odd)
+    path = tmp_path / "m.csv"
+    path.write_text("timestamp,value\n" + "".join(f"{t},{i}\n" for i, t in enumerate(stamps)))
+    bulk = read_bulk(path)
+    expected = careful(path, "m")
+    if bulk is None:
+        # Declined only for what the plain form leaves out, never for a plain file.
+        kinds = {"" if z == "" else "zoned" for z in zones}
+        plain = (digits <= 6 and not odd and len(kinds) == 1
+                 and not set(zones) & {"z", "+0100"}
+                 and all(1685 <= m.year <= 2254 for m in moments))
+        assert not plain, stamps
+        return
+    assert expected is not None, "the bulk path accepted what the careful parser refuses"
+    got = {k: (t.tolist(), v.tolist()) for k, (t, v) in bulk.by_series("m").items()}
+    assert got == expected
+
+
 def test_plain_files_take_the_bulk_path(tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
     n = 10_000
@@ -63,8 +103,9 @@ def test_plain_files_take_the_bulk_path(tmp_path: Path) -> None:
     assert np.all(np.diff(groups["a"][0]) > 0)
 
 
-@pytest.mark.parametrize("body", ["2026-03-02T08:30:00Z,1\n", "1,2\n\n3,4\n", "1,2,3\n",
-                                  "1,nan\n", '"1",2\n', "1\n"])
+@pytest.mark.parametrize("body", ["2026-03-02T08:30:00Q,1\n", "2026-03-02T08:30:00Z,1\n1,2\n",
+                                  "2026-03-02T08:30:00,1\n2026-03-02T08:30:01Z,2\n",
+                                  "1,2\n\n3,4\n", "1,2,3\n", "1,nan\n", '"1",2\n', "1\n"])
 def test_anything_else_is_declined(tmp_path: Path, body: str) -> None:
     path = tmp_path / "m.csv"
     path.write_text("timestamp,value\n" + body)
