@@ -49,6 +49,9 @@ class Session(QObject):
         self.tasks = tasks
         self.operator: OperatorView | None = None
         self.incident: IncidentView | None = None
+        # The incident last chosen, while its read is on the way: a re-read arriving
+        # meanwhile keeps to it instead of bringing the previous one back.
+        self.chosen_incident_id: int | None = None
         # Why nothing may be written now (the database server is unreachable), or None.
         self.read_only: str | None = None
         tasks.sig_failed.connect(self.report)
@@ -86,18 +89,33 @@ class Session(QObject):
             self.sig_info.emit(f"Signed in as {operator.name} ({operator.role.value})")
 
     def set_incident(self, incident: IncidentView | None) -> None:
+        self.chosen_incident_id = incident.id if incident is not None else None
         self.incident = incident
         self.sig_incident_changed.emit(incident)
 
     def select_incident(self, incident_id: int | None) -> None:
+        self.chosen_incident_id = incident_id
         if incident_id is None:
             self.set_incident(None)
             return
-        self.read(lambda: self.services.incidents.get(incident_id), self.set_incident)
+
+        def arrived(incident: IncidentView | None) -> None:
+            # Superseded by a later choice while this read was on the way: drop it.
+            if self.chosen_incident_id == incident_id:
+                self.set_incident(incident)
+
+        self.read(lambda: self.services.incidents.get(incident_id), arrived)
+
+    def current_incident_id(self) -> int | None:
+        """The incident shown, or the one chosen and still being read."""
+        if self.chosen_incident_id is not None:
+            return self.chosen_incident_id
+        return self.incident.id if self.incident is not None else None
 
     def reload_incident(self) -> None:
-        if self.incident is not None:
-            self.select_incident(self.incident.id)
+        chosen = self.current_incident_id()
+        if chosen is not None:
+            self.select_incident(chosen)
 
     # --- running use cases --------------------------------------------------
     def read(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,

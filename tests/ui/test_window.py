@@ -89,6 +89,20 @@ def test_drill_is_unmistakable(qtbot, window, company):  # type: ignore[no-untyp
     assert "[DRILL]" in window.windowTitle()
 
 
+def test_a_reread_on_the_way_keeps_the_incident_just_chosen(qtbot, window, company):  # type: ignore[no-untyped-def]
+    """A live re-read of the list, already queued when the user picks another incident,
+    must not bring the previous incident back."""
+    other = company.incidents.open("Second incident", Severity.SEV2, "Alex Moreau")
+    window.refresh()
+    wait_idle(qtbot, window)
+    assert window.session.incident.id != other.id
+    window.incidents.reload()  # the watcher's re-read, queued before the click
+    window.incidents.select_incident(other.id)
+    wait_idle(qtbot, window)
+    assert window.session.incident.id == other.id
+    assert window.incidents.wanted_incident() == other.id
+
+
 def test_keyboard_alone_signs_in_and_writes_a_note(qtbot, window):  # type: ignore[no-untyped-def]
     dlg = window.open_sign_in()
     wait_idle(qtbot, window)

@@ -101,7 +101,7 @@ class IncidentsPanel(QWidget):
 
     def _loaded(self, incidents: list[Any]) -> None:
         self.loaded = True
-        current = self.session.incident.id if self.session.incident else None
+        current = self.session.current_incident_id()
         self.table.selectionModel().blockSignals(True)
         self.model.set_rows(incidents)
         self.table.selectionModel().blockSignals(False)
