@@ -216,7 +216,8 @@ class MainWindow(QMainWindow):
     def _live_changed(self, tables: Any) -> None:
         """Refresh only the panels showing what changed (None: everything)."""
         if tables is None:
-            self.refresh()
+            # Every panel re-reads on sig_data_changed; refresh() as well would read
+            # everything twice (twice a second on SQLite while a drill runs).
             self.session.sig_data_changed.emit()
             return
         refreshers = self._live_refreshers()

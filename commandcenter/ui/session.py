@@ -89,6 +89,14 @@ class Session(QObject):
         self.incident = incident
         self.sig_incident_changed.emit(incident)
 
+    def _reloaded(self, incident: IncidentView) -> None:
+        """A re-read (after every write and live re-read) that brings the same incident
+        back changes nothing, so it tells no panel: they re-read on sig_data_changed."""
+        if self.incident is None or incident.id != self.incident.id:
+            return  # another incident was chosen meanwhile
+        if incident != self.incident:
+            self.set_incident(incident)
+
     def select_incident(self, incident_id: int | None) -> None:
         if incident_id is None:
             self.set_incident(None)
@@ -97,7 +105,8 @@ class Session(QObject):
 
     def reload_incident(self) -> None:
         if self.incident is not None:
-            self.select_incident(self.incident.id)
+            incident_id = self.incident.id
+            self.read(lambda: self.services.incidents.get(incident_id), self._reloaded)
 
     # --- running use cases --------------------------------------------------
     def read(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,

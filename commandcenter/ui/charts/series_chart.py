@@ -142,7 +142,9 @@ class SeriesChart(QWidget):
         item.addItem(self.markers, ignoreBounds=True)
         self._alert_x = np.empty(0, dtype=np.float64)
         self._alert_levels: list[str] = []
+        self._markers_from = np.nan  # the first point's x when markers were placed
         self._spans: list[pg.LinearRegionItem] = []
+        self._span_values: list[tuple[float, ...]] = []
         self._add_thresholds()
         self.crosshair = pg.InfiniteLine(angle=90, movable=False,
                                          pen=pg.mkPen("#7f8c8d", width=1))
@@ -194,7 +196,7 @@ class SeriesChart(QWidget):
         self._lo, self._hi, self._owned = 0, int(self._x.size), False
         self._redraw()
 
-    def append(self, ts: np.ndarray, values: np.ndarray) -> int:
+    def append(self, ts: np.ndarray, values: np.ndarray, *, redraw: bool = True) -> int:
         """Add points newer than the last one; returns how many were added."""
         t = np.asarray(ts, dtype=np.float64)
         v = np.asarray(values, dtype=np.float64)
@@ -212,7 +214,8 @@ class SeriesChart(QWidget):
         self._x[self._hi:self._hi + k] = t
         self._y[self._hi:self._hi + k] = v
         self._hi += k
-        self._redraw()
+        if redraw:
+            self._redraw(appended=k)
         return k
 
     def _make_room(self, k: int) -> None:
@@ -239,7 +242,9 @@ class SeriesChart(QWidget):
             self._x, self._y, self._owned = x, y, True
         self._lo, self._hi = 0, keep
 
-    def _redraw(self) -> None:
+    def _redraw(self, appended: int = 0) -> None:
+        """Hand the curve its points; ``appended``: only that many newer points came, so
+        alert markers move only if one sits past the previous last point."""
         # Sparse series (one point per score snapshot) need dots: a lone point has no line.
         n = self._hi - self._lo
         sparse = n <= SPARSE_POINTS
@@ -253,7 +258,9 @@ class SeriesChart(QWidget):
         # marker at each snapshot; a sampled series is a line between its points.
         self.curve.opts["stepMode"] = "right" if self.snapshot else None
         self._show_slice()
-        self._place_markers()
+        if not appended or n == appended or self._x[self._lo] != self._markers_from or (
+                self._alert_x.size and self._alert_x.max() >= self._x[self._hi - appended - 1]):
+            self._place_markers()
         if n:
             self._show_reading(n - 1)
 
@@ -287,11 +294,15 @@ class SeriesChart(QWidget):
 
     # --- alerts and incidents -------------------------------------------------------
     def set_alerts(self, onsets: Sequence[float], levels: Sequence[str]) -> None:
-        self._alert_x = np.asarray(onsets, dtype=np.float64)
+        x = np.asarray(onsets, dtype=np.float64)
+        if np.array_equal(x, self._alert_x) and list(levels) == self._alert_levels:
+            return  # the same alerts re-read: the markers stand
+        self._alert_x = x
         self._alert_levels = list(levels)
         self._place_markers()
 
     def _place_markers(self) -> None:
+        self._markers_from = float(self._x[self._lo]) if self._hi > self._lo else np.nan
         if not self._alert_x.size or self._hi == self._lo:
             self.markers.setData(x=[], y=[])
             return
@@ -306,6 +317,10 @@ class SeriesChart(QWidget):
 
     def set_spans(self, spans: Sequence[tuple[float, float]]) -> None:
         """Incident spans (start, end) in epoch seconds; items are reused, never deleted."""
+        wanted = [tuple(map(float, s)) for s in spans]
+        if wanted == self._span_values:
+            return  # unchanged: moving the regions would repaint the chart for nothing
+        self._span_values = wanted
         while len(self._spans) < len(spans):
             region = pg.LinearRegionItem(movable=False, brush=SPAN_BRUSH, pen=SPAN_PEN)
             region.setZValue(-30)
@@ -324,6 +339,27 @@ class SeriesChart(QWidget):
     # --- range and interaction --------------------------------------------------
     def set_x_range(self, start: float, end: float) -> None:
         self.view.setXRange(start, end, padding=0)
+
+    def follow(self, start: float, end: float, ts: np.ndarray | None = None,
+               values: np.ndarray | None = None) -> int:
+        """One live frame: the newer points and the moved x range in the same call, so
+        the chart paints once with both (points arriving a turn after the range would
+        paint it twice, the second time with the new points). A move smaller than half
+        a pixel is skipped when no point came; y is fitted now, not while painting.
+        Returns how many points were added."""
+        added = self.append(ts, values, redraw=False) if ts is not None and values is not None \
+            else 0
+        lo, hi = self.view.viewRange()[0]
+        px = (end - start) / max(self.view.width(), 1.0)
+        moved = abs(start - lo) >= px / 2 or abs(end - hi) >= px / 2
+        if not added and not moved:
+            return 0
+        if moved:
+            self.view.setXRange(start, end, padding=0)
+        if added:
+            self._redraw(appended=added)
+        self.view.updateAutoRange()  # y fits the new points before the paint
+        return added
 
     def x_range(self) -> tuple[float, float]:
         lo, hi = self.view.viewRange()[0]
