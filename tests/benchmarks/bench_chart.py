@@ -241,9 +241,9 @@ def bench_stream(seconds: float, rate: int, initial: int, folder: Path) -> dict[
             state["pending"] = False
             return
         start = time.perf_counter()
-        chart.append(data.ts, data.value)
-        last = chart.last_ts() or 0.0
-        chart.set_x_range(last - 3600, last)
+        # As HealthPanel._follow_shown: the points and the moved range in one call.
+        last = float(data.ts[-1]) if data.ts.size else (chart.last_ts() or 0.0)
+        chart.follow(last - 3600, last, data.ts, data.value)
         paint(chart)
         state["frames"].append((time.perf_counter() - start) * 1000)
         state["pending"] = False

@@ -165,3 +165,26 @@ def test_a_chart_scrolled_out_of_sight_follows_the_clock_when_shown(  # type: ig
     panel.scroll.ensureWidgetVisible(below)
     qtbot.waitUntil(lambda: not below.visibleRegion().isEmpty(), timeout=WAIT_MS)
     assert below.x_range()[1] == clock.now().timestamp()  # caught up as it came into sight
+
+
+def test_a_dense_burst_is_drawn_as_each_pixel_columns_low_and_high(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Days at one point a minute, then a burst at 10,000 points/s: pyqtgraph's own
+    downsampling goes by the average spacing and would draw the burst whole."""
+    from tests.benchmarks.bench_chart import new_chart
+
+    chart = new_chart()
+    t0 = 1_000_000.0
+    slow = t0 + 60.0 * np.arange(600)
+    fast = slow[-1] + 1 + np.arange(50_000) / 10_000
+    y = np.concatenate([np.ones(slow.size), np.sin(np.arange(fast.size))])
+    chart.set_data(np.concatenate([slow, fast]), y)
+    chart.set_x_range(fast[-1] - 3600, fast[-1])
+    x, drawn = chart.curve.getOriginalDataset()
+    columns = chart.view.width()
+    assert x.size < 4 * columns  # not 50,000 points crammed into a few columns
+    burst = drawn[x >= fast[0]]
+    assert burst.max() == y[-fast.size:].max() and burst.min() == y[-fast.size:].min()
+    assert chart.ts.size == slow.size + fast.size  # the chart keeps every point
+    sparse = x[x < slow[-2] + 1]  # the minute points before the burst's first column
+    assert np.array_equal(sparse, slow[(slow >= sparse[0]) & (slow <= slow[-2])])
+    chart.close()

@@ -46,11 +46,39 @@ MIN_CAPACITY = 1024  # smallest buffer an append allocates
 # Room past MAX_POINTS_KEPT: a full live chart moves its points to the front of
 # the buffers once per this many appended points, not on every append.
 CAP_SLACK = MAX_POINTS_KEPT // 4
+PEAK_ABOVE = 4  # points per pixel column past which the chart reduces them itself
 SPARSE_POINTS = 30  # at most this many points: draw each as a dot too
 CURVE_PEN = pg.mkPen("#2e86c1", width=1)
 LEVEL_BRUSH = {"critical": pg.mkBrush("#c0392b"), "warning": pg.mkBrush("#e67e22")}
 SPAN_BRUSH = pg.mkBrush(192, 57, 43, 40)
 SPAN_PEN = pg.mkPen(192, 57, 43, 90, width=1)
+
+
+def peak_per_column(x: np.ndarray, y: np.ndarray, column: float
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Points ``column`` wide buckets apart, each dense bucket (3+ points) drawn as its
+    lowest and highest value at its first x; sparser buckets keep their points.
+
+    None when the points are about evenly spread: pyqtgraph's own peak downsampling
+    (by the average spacing) draws those as well."""
+    b = np.floor((x - x[0]) / column).astype(np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], b[1:] != b[:-1])))
+    counts = np.diff(np.append(starts, x.size))
+    if counts.max() <= PEAK_ABOVE * x.size / max(b[-1] + 1, 1):
+        return None
+    dense = counts > 2
+    lows = np.fmin.reduceat(y, starts)
+    highs = np.fmax.reduceat(y, starts)
+    second = np.minimum(starts + 1, x.size - 1)
+    out_x = np.empty((starts.size, 2))
+    out_y = np.empty((starts.size, 2))
+    out_x[:, 0] = x[starts]
+    out_y[:, 0] = np.where(dense, lows, y[starts])
+    out_x[:, 1] = np.where(dense, x[starts], x[second])
+    out_y[:, 1] = np.where(dense, highs, y[second])
+    keep = np.ones((starts.size, 2), dtype=bool)
+    keep[:, 1] = counts > 1
+    return out_x[keep], out_y[keep]
 
 
 def thresholds_for(series: str) -> tuple[float, float] | None:
@@ -127,6 +155,7 @@ class SeriesChart(QWidget):
         self.view.setMouseEnabled(x=True, y=False)
         self.view.sigRangeChangedManually.connect(self._manual_range)
         self._shown = (0.0, 0.0)  # the x span handed to the curve (see _show_slice)
+        self._bin = 0.0  # the pixel column the curve's points were reduced to, or 0
         self.view.sigXRangeChanged.connect(self._x_range_changed)
         # symbol=None said outright: given only a symbol brush, pyqtgraph turns
         # dots on, and dots on every point of a dense series cost more than the line.
@@ -279,6 +308,18 @@ class SeriesChart(QWidget):
         self._shown = (float(x[i0]) if i0 else -np.inf,
                        float(x[i1 - 1]) if i1 < x.size else np.inf)
         xs, ys = x[i0:i1], y[i0:i1]
+        self._bin = 0.0
+        if not self.snapshot and width > 0:
+            # More than PEAK_ABOVE points a pixel somewhere (a live burst at 10,000
+            # points/s after days at one a minute): the lowest and highest of each
+            # pixel column, as pyqtgraph's peak mode would draw them. Its own estimate
+            # takes the slice's average spacing and draws the dense part whole.
+            bin_width = width / max(self.view.width(), 1.0)
+            if xs.size > PEAK_ABOVE * (xs[-1] - xs[0]) / bin_width if xs.size > 1 else False:
+                peaks = peak_per_column(xs, ys, bin_width)
+                if peaks is not None:
+                    xs, ys = peaks
+                    self._bin = bin_width
         if self.snapshot:
             self.snapshot_markers.setData(x=xs, y=ys)  # one marker per snapshot
             if i1 == x.size and xs.size and hi > xs[-1]:
@@ -291,6 +332,10 @@ class SeriesChart(QWidget):
         lo, hi = self.view.viewRange()[0]
         if lo < self._shown[0] or hi > self._shown[1]:
             self._show_slice()
+        elif self._bin:  # columns of another zoom level: a pixel is no longer a column
+            ratio = (hi - lo) / max(self.view.width(), 1.0) / self._bin
+            if not 0.8 < ratio < 1.25:
+                self._show_slice()
 
     # --- alerts and incidents -------------------------------------------------------
     def set_alerts(self, onsets: Sequence[float], levels: Sequence[str]) -> None:
