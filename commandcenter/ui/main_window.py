@@ -342,6 +342,9 @@ class MainWindow(QMainWindow):
         if not self.status.live and getattr(self.services, "built", True) \
                 and self.tasks.idle():
             self.status.set_live()
+            from .heap import settle_heap
+
+            settle_heap()  # loaded: full collections no longer re-scan start-up's objects
 
     def focus_panel(self, dock: QDockWidget | None, target: QWidget) -> None:
         if dock is not None:

@@ -213,6 +213,9 @@ def bench_stream(seconds: float, rate: int, initial: int, folder: Path) -> dict[
     d = svc.health.points("score_mean", datetime.fromtimestamp(hist_ts[0], UTC),
                           datetime.fromtimestamp(now + 1, UTC), max_points=initial + 10)
     chart.set_data(d.ts, d.value, d.resolution)
+    from commandcenter.ui.heap import settle_heap
+
+    settle_heap()  # as the window does once loaded (MainWindow._tick)
     worker = ThreadPoolExecutor(max_workers=1)
     live_ms = 250
     per_tick = rate * live_ms // 1000

@@ -188,3 +188,14 @@ def test_a_dense_burst_is_drawn_as_each_pixel_columns_low_and_high(qapp) -> None
     sparse = x[x < slow[-2] + 1]  # the minute points before the burst's first column
     assert np.array_equal(sparse, slow[(slow >= sparse[0]) & (slow <= slow[-2])])
     chart.close()
+
+
+def test_the_heap_is_settled_once_the_window_has_loaded(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    from commandcenter.ui import heap
+
+    qtbot.waitUntil(lambda: window.status.live, timeout=WAIT_MS)
+    assert heap.settled() and gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] >= heap.YOUNG_THRESHOLD
+    assert heap.settle_heap() is False  # once per process: later windows freeze nothing
