@@ -199,3 +199,24 @@ def test_the_heap_is_settled_once_the_window_has_loaded(qtbot, window: MainWindo
     assert heap.settled() and gc.get_freeze_count() > 0
     assert gc.get_threshold()[0] >= heap.YOUNG_THRESHOLD
     assert heap.settle_heap() is False  # once per process: later windows freeze nothing
+
+
+def test_date_tick_texts_are_made_once_per_tick(qapp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pyqtgraph as pg
+
+    from commandcenter.ui.charts.series_chart import DateAxis
+
+    axis, plain = DateAxis(), pg.DateAxisItem()
+    values = [1_000_000.0 + 600 * i for i in range(6)]
+    from pyqtgraph.graphicsItems.DateAxisItem import HOUR_MINUTE_ZOOM_LEVEL
+
+    for a in (axis, plain):
+        a.zoomLevel = HOUR_MINUTE_ZOOM_LEVEL
+    expected = plain.tickStrings(values, 1.0, 60)
+    made: list[int] = []
+    real = pg.DateAxisItem.tickStrings
+    monkeypatch.setattr(pg.DateAxisItem, "tickStrings",
+                        lambda self, v, s, sp: made.append(len(v)) or real(self, v, s, sp))
+    assert axis.tickStrings(values, 1.0, 60) == expected
+    assert axis.tickStrings([*values[1:], values[-1] + 600], 1.0, 60)[:-1] == expected[1:]
+    assert made == [6, 1]  # the window moved one tick on: one new text made

@@ -89,6 +89,29 @@ def epoch(t: datetime) -> float:
     return t.timestamp()
 
 
+class DateAxis(pg.DateAxisItem):
+    """pyqtgraph's date axis, its tick texts remembered: a live chart moves every frame
+    and asks for the same ticks' texts again (a datetime and a strftime each)."""
+
+    CACHE_MAX = 4096
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._texts: dict[tuple[object, ...], str] = {}
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        zoom, offset = id(self.zoomLevel), self.utcOffset
+        keys = [(zoom, offset, spacing, v) for v in values]
+        missing = [v for k, v in zip(keys, values, strict=True) if k not in self._texts]
+        if missing:
+            if len(self._texts) > self.CACHE_MAX:
+                self._texts.clear()
+            for v, text in zip(missing, super().tickStrings(missing, scale, spacing),
+                               strict=True):
+                self._texts[(zoom, offset, spacing, v)] = text
+        return [self._texts[k] for k in keys]
+
+
 class StackPlotWidget(pg.PlotWidget):
     """The wheel scrolls the stack of charts; Ctrl+wheel zooms this one."""
 
@@ -133,7 +156,7 @@ class SeriesChart(QWidget):
         self.header = QLabel(series)
         self.header.setAccessibleName(f"{series} reading")
         self.header.setTextFormat(Qt.TextFormat.PlainText)
-        self.plot_widget = StackPlotWidget(axisItems={"bottom": pg.DateAxisItem()})
+        self.plot_widget = StackPlotWidget(axisItems={"bottom": DateAxis()})
         self.plot_widget.setAccessibleName(f"{series} plot")
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the chart takes the keys
         self.plot_widget.setBackground("w")
