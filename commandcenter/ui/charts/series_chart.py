@@ -304,8 +304,8 @@ class SeriesChart(QWidget):
         if sparse != self._sparse:
             self._sparse = sparse
             self.curve.setSymbol("o" if sparse else None)
-        if not self.snapshot:
-            self.snapshot_markers.setData(x=[], y=[])
+        if not self.snapshot and len(self.snapshot_markers.data):
+            self.snapshot_markers.setData(x=[], y=[])  # once, not on every live frame
         # A snapshot series holds its value until the next snapshot: steps, with a
         # marker at each snapshot; a sampled series is a line between its points.
         self.curve.opts["stepMode"] = "right" if self.snapshot else None
