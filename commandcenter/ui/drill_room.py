@@ -71,7 +71,10 @@ def _free_alt_h(window: MainWindow) -> None:
 
 class _PanelRefresh:
     """Injects and scripted players write behind the panels' backs: reload the panels when
-    something happened (an inject fired, an action played), at most once a second."""
+    something happened (an inject fired, an action played), at most once a second.
+
+    The window's live watcher sees the engine's commits too and re-reads on its own;
+    the two are one re-read (``LiveUpdates.changed_elsewhere``), never two."""
 
     AT_MOST_EVERY_S = 1.0
 
@@ -88,12 +91,7 @@ class _PanelRefresh:
         if happened == self.seen or now - self.last < self.AT_MOST_EVERY_S:
             return
         self.seen, self.last = happened, now
-        w = self.window  # Score health follows its series by itself (its live tick)
-        w.incidents.reload()
-        w.roster.reload()
-        w.review.reload()
-        w.session.reload_incident()
-        w.timeline.model.refresh()
+        self.window.live.changed_elsewhere()
 
 
 def run_drill_gui(scenario_path: Path, actions_path: Path | None, folder: Path,

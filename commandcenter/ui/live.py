@@ -185,6 +185,16 @@ class LiveUpdates(QObject):
             self._sqlite_refreshed = time.monotonic()
             self._queue(None)
 
+    def changed_elsewhere(self) -> None:
+        """Something wrote behind this window's back (the drill engine): re-read, folded
+        into the watcher's own re-read when it sees the same commit."""
+        if self.is_postgres and self._listener is not None:
+            return  # every commit is notified, table by table
+        if self._watcher is not None:
+            self._sqlite_dirty = True  # the next poll re-reads, at most twice a second
+            return
+        self._queue(None)
+
     # --- handing out ------------------------------------------------------------
     def _queue(self, table: str | None) -> None:
         if table is None:

@@ -226,7 +226,8 @@ class MainWindow(QMainWindow):
     def _live_changed(self, tables: Any) -> None:
         """Refresh only the panels showing what changed (None: everything)."""
         if tables is None:
-            self.refresh()
+            # Every panel re-reads on sig_data_changed; refresh() as well would read
+            # everything twice (twice a second on SQLite while a drill runs).
             self.session.sig_data_changed.emit()
             return
         refreshers = self._live_refreshers()
@@ -396,6 +397,9 @@ class MainWindow(QMainWindow):
         # LIVE only once the data shown is live: the first screen loaded, the watcher on.
         if not self.status.live and self.first_screen and self._live_started:
             self.status.set_live()
+            from .heap import settle_heap
+
+            settle_heap()  # loaded: full collections no longer re-scan start-up's objects
 
     def focus_panel(self, dock: QDockWidget | None, target: QWidget) -> None:
         if dock is not None:

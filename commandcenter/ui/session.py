@@ -93,6 +93,15 @@ class Session(QObject):
         self.incident = incident
         self.sig_incident_changed.emit(incident)
 
+    def _reloaded(self, incident: IncidentView) -> None:
+        """A re-read (after every write and live re-read) that brings the same incident
+        back changes nothing, so it tells no panel: they re-read on sig_data_changed."""
+        if (self.incident is None or incident.id != self.incident.id
+                or self.chosen_incident_id != incident.id):
+            return  # another incident was chosen meanwhile
+        if incident != self.incident:
+            self.set_incident(incident)
+
     def select_incident(self, incident_id: int | None) -> None:
         self.chosen_incident_id = incident_id
         if incident_id is None:
@@ -114,8 +123,12 @@ class Session(QObject):
 
     def reload_incident(self) -> None:
         chosen = self.current_incident_id()
-        if chosen is not None:
-            self.select_incident(chosen)
+        if chosen is None:
+            return
+        if self.incident is None or self.incident.id != chosen:
+            self.select_incident(chosen)  # still on its way: ask again
+            return
+        self.read(lambda: self.services.incidents.get(chosen), self._reloaded)
 
     # --- running use cases --------------------------------------------------
     def read(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,

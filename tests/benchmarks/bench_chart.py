@@ -213,6 +213,9 @@ def bench_stream(seconds: float, rate: int, initial: int, folder: Path) -> dict[
     d = svc.health.points("score_mean", datetime.fromtimestamp(hist_ts[0], UTC),
                           datetime.fromtimestamp(now + 1, UTC), max_points=initial + 10)
     chart.set_data(d.ts, d.value, d.resolution)
+    from commandcenter.ui.heap import settle_heap
+
+    settle_heap()  # as the window does once loaded (MainWindow._tick)
     worker = ThreadPoolExecutor(max_workers=1)
     live_ms = 250
     per_tick = rate * live_ms // 1000
@@ -241,9 +244,9 @@ def bench_stream(seconds: float, rate: int, initial: int, folder: Path) -> dict[
             state["pending"] = False
             return
         start = time.perf_counter()
-        chart.append(data.ts, data.value)
-        last = chart.last_ts() or 0.0
-        chart.set_x_range(last - 3600, last)
+        # As HealthPanel._follow_shown: the points and the moved range in one call.
+        last = float(data.ts[-1]) if data.ts.size else (chart.last_ts() or 0.0)
+        chart.follow(last - 3600, last, data.ts, data.value)
         paint(chart)
         state["frames"].append((time.perf_counter() - start) * 1000)
         state["pending"] = False

@@ -46,11 +46,39 @@ MIN_CAPACITY = 1024  # smallest buffer an append allocates
 # Room past MAX_POINTS_KEPT: a full live chart moves its points to the front of
 # the buffers once per this many appended points, not on every append.
 CAP_SLACK = MAX_POINTS_KEPT // 4
+PEAK_ABOVE = 4  # points per pixel column past which the chart reduces them itself
 SPARSE_POINTS = 30  # at most this many points: draw each as a dot too
 CURVE_PEN = pg.mkPen("#2e86c1", width=1)
 LEVEL_BRUSH = {"critical": pg.mkBrush("#c0392b"), "warning": pg.mkBrush("#e67e22")}
 SPAN_BRUSH = pg.mkBrush(192, 57, 43, 40)
 SPAN_PEN = pg.mkPen(192, 57, 43, 90, width=1)
+
+
+def peak_per_column(x: np.ndarray, y: np.ndarray, column: float
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Points ``column`` wide buckets apart, each dense bucket (3+ points) drawn as its
+    lowest and highest value at its first x; sparser buckets keep their points.
+
+    None when the points are about evenly spread: pyqtgraph's own peak downsampling
+    (by the average spacing) draws those as well."""
+    b = np.floor((x - x[0]) / column).astype(np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], b[1:] != b[:-1])))
+    counts = np.diff(np.append(starts, x.size))
+    if counts.max() <= PEAK_ABOVE * x.size / max(b[-1] + 1, 1):
+        return None
+    dense = counts > 2
+    lows = np.fmin.reduceat(y, starts)
+    highs = np.fmax.reduceat(y, starts)
+    second = np.minimum(starts + 1, x.size - 1)
+    out_x = np.empty((starts.size, 2))
+    out_y = np.empty((starts.size, 2))
+    out_x[:, 0] = x[starts]
+    out_y[:, 0] = np.where(dense, lows, y[starts])
+    out_x[:, 1] = np.where(dense, x[starts], x[second])
+    out_y[:, 1] = np.where(dense, highs, y[second])
+    keep = np.ones((starts.size, 2), dtype=bool)
+    keep[:, 1] = counts > 1
+    return out_x[keep], out_y[keep]
 
 
 def thresholds_for(series: str) -> tuple[float, float] | None:
@@ -59,6 +87,29 @@ def thresholds_for(series: str) -> tuple[float, float] | None:
 
 def epoch(t: datetime) -> float:
     return t.timestamp()
+
+
+class DateAxis(pg.DateAxisItem):
+    """pyqtgraph's date axis, its tick texts remembered: a live chart moves every frame
+    and asks for the same ticks' texts again (a datetime and a strftime each)."""
+
+    CACHE_MAX = 4096
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._texts: dict[tuple[object, ...], str] = {}
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        zoom, offset = id(self.zoomLevel), self.utcOffset
+        keys = [(zoom, offset, spacing, v) for v in values]
+        missing = [v for k, v in zip(keys, values, strict=True) if k not in self._texts]
+        if missing:
+            if len(self._texts) > self.CACHE_MAX:
+                self._texts.clear()
+            for v, text in zip(missing, super().tickStrings(missing, scale, spacing),
+                               strict=True):
+                self._texts[(zoom, offset, spacing, v)] = text
+        return [self._texts[k] for k in keys]
 
 
 class StackPlotWidget(pg.PlotWidget):
@@ -106,8 +157,7 @@ class SeriesChart(QWidget):
         self.header.setAccessibleName(f"{series} reading")
         self.header.setTextFormat(Qt.TextFormat.PlainText)
         # No context menu: made without one (its widgets cost a few ms per chart).
-        self.plot_widget = StackPlotWidget(axisItems={"bottom": pg.DateAxisItem()},
-                                           enableMenu=False)
+        self.plot_widget = StackPlotWidget(axisItems={"bottom": DateAxis()}, enableMenu=False)
         self.plot_widget.setAccessibleName(f"{series} plot")
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the chart takes the keys
         self.plot_widget.setBackground("w")
@@ -129,6 +179,7 @@ class SeriesChart(QWidget):
         self.view.setMouseEnabled(x=True, y=False)
         self.view.sigRangeChangedManually.connect(self._manual_range)
         self._shown = (0.0, 0.0)  # the x span handed to the curve (see _show_slice)
+        self._bin = 0.0  # the pixel column the curve's points were reduced to, or 0
         self.view.sigXRangeChanged.connect(self._x_range_changed)
         # symbol=None said outright: given only a symbol brush, pyqtgraph turns
         # dots on, and dots on every point of a dense series cost more than the line.
@@ -144,7 +195,9 @@ class SeriesChart(QWidget):
         item.addItem(self.markers, ignoreBounds=True)
         self._alert_x = np.empty(0, dtype=np.float64)
         self._alert_levels: list[str] = []
+        self._markers_from = np.nan  # the first point's x when markers were placed
         self._spans: list[pg.LinearRegionItem] = []
+        self._span_values: list[tuple[float, ...]] = []
         self._add_thresholds()
         self.crosshair = pg.InfiniteLine(angle=90, movable=False,
                                          pen=pg.mkPen("#7f8c8d", width=1))
@@ -196,7 +249,7 @@ class SeriesChart(QWidget):
         self._lo, self._hi, self._owned = 0, int(self._x.size), False
         self._redraw()
 
-    def append(self, ts: np.ndarray, values: np.ndarray) -> int:
+    def append(self, ts: np.ndarray, values: np.ndarray, *, redraw: bool = True) -> int:
         """Add points newer than the last one; returns how many were added."""
         t = np.asarray(ts, dtype=np.float64)
         v = np.asarray(values, dtype=np.float64)
@@ -214,7 +267,8 @@ class SeriesChart(QWidget):
         self._x[self._hi:self._hi + k] = t
         self._y[self._hi:self._hi + k] = v
         self._hi += k
-        self._redraw()
+        if redraw:
+            self._redraw(appended=k)
         return k
 
     def _make_room(self, k: int) -> None:
@@ -241,7 +295,9 @@ class SeriesChart(QWidget):
             self._x, self._y, self._owned = x, y, True
         self._lo, self._hi = 0, keep
 
-    def _redraw(self) -> None:
+    def _redraw(self, appended: int = 0) -> None:
+        """Hand the curve its points; ``appended``: only that many newer points came, so
+        alert markers move only if one sits past the previous last point."""
         # Sparse series (one point per score snapshot) need dots: a lone point has no line.
         n = self._hi - self._lo
         sparse = n <= SPARSE_POINTS
@@ -249,13 +305,15 @@ class SeriesChart(QWidget):
         if sparse != self._sparse:
             self._sparse = sparse
             self.curve.setSymbol("o" if sparse else None)
-        if not self.snapshot:
-            self.snapshot_markers.setData(x=[], y=[])
+        if not self.snapshot and len(self.snapshot_markers.data):
+            self.snapshot_markers.setData(x=[], y=[])  # once, not on every live frame
         # A snapshot series holds its value until the next snapshot: steps, with a
         # marker at each snapshot; a sampled series is a line between its points.
         self.curve.opts["stepMode"] = "right" if self.snapshot else None
         self._show_slice()
-        self._place_markers()
+        if not appended or n == appended or self._x[self._lo] != self._markers_from or (
+                self._alert_x.size and self._alert_x.max() >= self._x[self._hi - appended - 1]):
+            self._place_markers()
         if n:
             self._show_reading(n - 1)
 
@@ -274,6 +332,18 @@ class SeriesChart(QWidget):
         self._shown = (float(x[i0]) if i0 else -np.inf,
                        float(x[i1 - 1]) if i1 < x.size else np.inf)
         xs, ys = x[i0:i1], y[i0:i1]
+        self._bin = 0.0
+        if not self.snapshot and width > 0:
+            # More than PEAK_ABOVE points a pixel somewhere (a live burst at 10,000
+            # points/s after days at one a minute): the lowest and highest of each
+            # pixel column, as pyqtgraph's peak mode would draw them. Its own estimate
+            # takes the slice's average spacing and draws the dense part whole.
+            bin_width = width / max(self.view.width(), 1.0)
+            if xs.size > PEAK_ABOVE * (xs[-1] - xs[0]) / bin_width if xs.size > 1 else False:
+                peaks = peak_per_column(xs, ys, bin_width)
+                if peaks is not None:
+                    xs, ys = peaks
+                    self._bin = bin_width
         if self.snapshot:
             self.snapshot_markers.setData(x=xs, y=ys)  # one marker per snapshot
             if i1 == x.size and xs.size and hi > xs[-1]:
@@ -286,14 +356,22 @@ class SeriesChart(QWidget):
         lo, hi = self.view.viewRange()[0]
         if lo < self._shown[0] or hi > self._shown[1]:
             self._show_slice()
+        elif self._bin:  # columns of another zoom level: a pixel is no longer a column
+            ratio = (hi - lo) / max(self.view.width(), 1.0) / self._bin
+            if not 0.8 < ratio < 1.25:
+                self._show_slice()
 
     # --- alerts and incidents -------------------------------------------------------
     def set_alerts(self, onsets: Sequence[float], levels: Sequence[str]) -> None:
-        self._alert_x = np.asarray(onsets, dtype=np.float64)
+        x = np.asarray(onsets, dtype=np.float64)
+        if np.array_equal(x, self._alert_x) and list(levels) == self._alert_levels:
+            return  # the same alerts re-read: the markers stand
+        self._alert_x = x
         self._alert_levels = list(levels)
         self._place_markers()
 
     def _place_markers(self) -> None:
+        self._markers_from = float(self._x[self._lo]) if self._hi > self._lo else np.nan
         if not self._alert_x.size or self._hi == self._lo:
             self.markers.setData(x=[], y=[])
             return
@@ -308,6 +386,10 @@ class SeriesChart(QWidget):
 
     def set_spans(self, spans: Sequence[tuple[float, float]]) -> None:
         """Incident spans (start, end) in epoch seconds; items are reused, never deleted."""
+        wanted = [tuple(map(float, s)) for s in spans]
+        if wanted == self._span_values:
+            return  # unchanged: moving the regions would repaint the chart for nothing
+        self._span_values = wanted
         while len(self._spans) < len(spans):
             region = pg.LinearRegionItem(movable=False, brush=SPAN_BRUSH, pen=SPAN_PEN)
             region.setZValue(-30)
@@ -326,6 +408,27 @@ class SeriesChart(QWidget):
     # --- range and interaction --------------------------------------------------
     def set_x_range(self, start: float, end: float) -> None:
         self.view.setXRange(start, end, padding=0)
+
+    def follow(self, start: float, end: float, ts: np.ndarray | None = None,
+               values: np.ndarray | None = None) -> int:
+        """One live frame: the newer points and the moved x range in the same call, so
+        the chart paints once with both (points arriving a turn after the range would
+        paint it twice, the second time with the new points). A move smaller than half
+        a pixel is skipped when no point came; y is fitted now, not while painting.
+        Returns how many points were added."""
+        added = self.append(ts, values, redraw=False) if ts is not None and values is not None \
+            else 0
+        lo, hi = self.view.viewRange()[0]
+        px = (end - start) / max(self.view.width(), 1.0)
+        moved = abs(start - lo) >= px / 2 or abs(end - hi) >= px / 2
+        if not added and not moved:
+            return 0
+        if moved:
+            self.view.setXRange(start, end, padding=0)
+        if added:
+            self._redraw(appended=added)
+        self.view.updateAutoRange()  # y fits the new points before the paint
+        return added
 
     def x_range(self) -> tuple[float, float]:
         lo, hi = self.view.viewRange()[0]

@@ -22,10 +22,18 @@ class ContactsModel(RowsModel[Any]):
         self._now: datetime | None = None
 
     def set_now(self, now: datetime) -> None:
-        """Move the local-time column on; availability itself is re-read by the panel."""
+        """Move the local-time column on; availability itself is re-read by the panel.
+
+        Only when a clock shown moved: the panel calls this on every re-read."""
+        before = self._local_texts()
         self._now = now
-        if self._rows:
+        if self._rows and self._local_texts() != before:
             self.dataChanged.emit(self.index(0, LOCAL), self.index(len(self._rows) - 1, LOCAL))
+
+    def _local_texts(self) -> tuple[str, ...]:
+        if self._now is None:
+            return ()
+        return tuple(in_zone(self._now, s.contact.timezone) for s in self._rows)
 
     def cell(self, s: Any, column: int, role: int) -> Any:
         a = s.availability

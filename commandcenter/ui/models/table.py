@@ -12,6 +12,16 @@ RowRole = Qt.ItemDataRole.UserRole + 1
 T = TypeVar("T")
 
 
+def same_rows(a: Sequence[Any], b: Sequence[Any]) -> bool:
+    """Equal row for row; rows that cannot be compared (arrays inside) count as changed."""
+    if len(a) != len(b):
+        return False
+    try:
+        return all(x == y for x, y in zip(a, b, strict=True))
+    except (TypeError, ValueError):
+        return False
+
+
 class RowsModel(QAbstractTableModel, Generic[T]):
     """Subclasses set COLUMNS and implement ``cell(row, column, role)``."""
 
@@ -21,10 +31,19 @@ class RowsModel(QAbstractTableModel, Generic[T]):
         super().__init__(parent)
         self._rows: list[T] = []
 
-    def set_rows(self, rows: Sequence[T]) -> None:
+    def set_rows(self, rows: Sequence[T]) -> bool:
+        """Show these rows; False (and no reset) when they equal the rows shown.
+
+        Live re-reads mostly bring the same rows back: a reset would drop the
+        view's selection and scroll state and make it lay every row out again.
+        """
+        new = list(rows)
+        if same_rows(new, self._rows):
+            return False
         self.beginResetModel()
-        self._rows = list(rows)
+        self._rows = new
         self.endResetModel()
+        return True
 
     def row_object(self, row: int) -> T:
         return self._rows[row]

@@ -137,10 +137,18 @@ class TimelineTableModel(QAbstractTableModel):
             self._fetching = False
             self.endResetModel()
         else:
+            # Only rows that differ are redrawn; the usual live re-read differs in none.
+            fixes_changed = loaded.corrections != self._corrections
             self._corrections = loaded.corrections
             self._total, self._total_exact = loaded.total, loaded.total_exact
-            if old:
+            if old and fixes_changed:
                 self.dataChanged.emit(self.index(0, 0), self.index(len(old) - 1, CORRECTION))
+            elif old:
+                changed = [r for r, (a, b) in enumerate(zip(old, new, strict=False)) if a != b]
+                if changed:
+                    self._rows[changed[0]:changed[-1] + 1] = new[changed[0]:changed[-1] + 1]
+                    self.dataChanged.emit(self.index(changed[0], 0),
+                                          self.index(changed[-1], CORRECTION))
             if len(new) > len(old):
                 self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)
                 self._rows = new

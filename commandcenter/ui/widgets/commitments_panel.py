@@ -141,6 +141,8 @@ class CommitmentsPanel(HeldLoads, QWidget):
         self.all_rows: list[Any] = []
         self.offers: list[Any] = []
         self.dismissed: set[tuple[int, int]] = set()  # (message, phrase start) set aside here
+        self._lists_shown: tuple[list[Any], list[Any]] | None = None  # offers, published
+        self._overdue_shown: frozenset[int] = frozenset()
         self.next_due: datetime | None = None
         self._ticks = 0
         self.dialog: CommitmentDialog | None = None
@@ -244,7 +246,12 @@ class CommitmentsPanel(HeldLoads, QWidget):
             o = next(o for o in fresh if (o.message_id, o.suggestion.start) not in known)
             self.session.sig_info.emit(f"Message #{o.message_id} promises "
                                        f"{o.suggestion.phrase!r}: confirm it in Commitments")
+        same_lists = (fresh, published) == self._lists_shown
         self.offers = fresh
+        if same_lists:  # a live re-read: the offers and the kept-by choices stand
+            self._apply_filter()
+            return
+        self._lists_shown = (fresh, published)
         self.offer_list.clear()
         for o in fresh:
             item = QListWidgetItem(f"message #{o.message_id} ({o.message_state}): "
@@ -270,7 +277,13 @@ class CommitmentsPanel(HeldLoads, QWidget):
                 and (not self.scope_box.isChecked() or (inc is not None
                                                         and c.incident_id == inc.id))]
         chosen = self.current()
-        self.model.set_rows(rows)
+        overdue_ids = frozenset(c.id for c in rows if c.state.value == "open"
+                                and c.overdue_at(now))
+        if not self.model.set_rows(rows) and rows and overdue_ids != self._overdue_shown:
+            # The same rows, but the clock made some overdue: their colour changes.
+            self.model.dataChanged.emit(self.model.index(0, 0), self.model.index(
+                len(rows) - 1, self.model.columnCount() - 1))
+        self._overdue_shown = overdue_ids
         if chosen is not None:
             row = self.model.find(lambda c: c.id == chosen.id)
             if row >= 0:

@@ -172,6 +172,8 @@ class HealthPanel(QWidget):
         self.first_view = False  # ... and drawn them (or there is no series at all)
         self._pending_histogram: Any = None  # read before its chart existed
         self._x_window = (0.0, 0.0)  # the x range last set on the charts
+        self._follow_window = (0.0, 0.0)  # the live window of the last tick
+        self._snapshot_rows: list[Any] = []  # the series statuses in the snapshot table
         self.meta = HealthMeta((), (), ())
         self._histogram_key: object = None
         self.span = RANGES[0][2]
@@ -230,6 +232,7 @@ class HealthPanel(QWidget):
         self.scroll = labelled(QScrollArea(), "Score health charts")
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.chart_box)
+        self.scroll.verticalScrollBar().valueChanged.connect(lambda _v: self._charts_scrolled())
 
         self.alerts = AlertsPanel(self.session)
         self.alerts.sig_alert_chosen.connect(self.show_alert)
@@ -454,10 +457,15 @@ class HealthPanel(QWidget):
         finally:
             for chart in charts:
                 chart.view.blockLink(False)
+        self._show_range_label(lo, hi)
+
+    def _show_range_label(self, lo: float, hi: float) -> None:
         start, end = datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC)
-        self.range_label.setText(f"{local_text(start)} to {local_text(end)}"
-                                 + ("  (live)" if self.follow else "  (Live off)"))
-        self.range_label.setToolTip(f"From {full_text(start)}\nto {full_text(end)}")
+        text = (f"{local_text(start)} to {local_text(end)}"
+                + ("  (live)" if self.follow else "  (Live off)"))
+        if text != self.range_label.text():
+            self.range_label.setText(text)
+            self.range_label.setToolTip(f"From {full_text(start)}\nto {full_text(end)}")
 
     # --- ranges and zoom --------------------------------------------------------------
     def show_range(self, key: str) -> None:
@@ -555,11 +563,11 @@ class HealthPanel(QWidget):
             found = by_series.get(name, [])
             chart.set_alerts([ts(a.onset_at) for a in found], [a.level for a in found])
 
-    def _show_spans(self) -> None:
+    def _show_spans(self, charts: Sequence[SeriesChart] | None = None) -> None:
         now = ts(self.session.now())
         spans = [(ts(i.detected_at), ts(i.resolved_at or i.closed_at) if (i.resolved_at or
                  i.closed_at) else now) for i in self.meta.incidents]
-        for chart in self.charts.values():
+        for chart in self.charts.values() if charts is None else charts:
             chart.set_spans(spans)
 
     def _change_marks_loaded(self, marks: list[Any]) -> None:
@@ -587,6 +595,9 @@ class HealthPanel(QWidget):
     def _show_snapshot(self) -> None:
         latest = {s.series: s for s in self.meta.status}
         rows = [latest[n] for n in SNAPSHOT_METRICS if n in latest]
+        if rows == self._snapshot_rows:
+            return  # the same latest values: the table's items stand
+        self._snapshot_rows = rows
         self.snapshot_table.setRowCount(len(rows))
         for r, s in enumerate(rows):
             value = format_value(s.last_value, s.unit or "", s.series)
@@ -621,16 +632,52 @@ class HealthPanel(QWidget):
         if not self.first_view:
             return  # the first range read brings the points; a live read would repeat it
         now = self.session.now()
+        visible = self.visible_charts()
         if self.follow:
-            self._set_x(ts(now - self.span), ts(now))
-            self._show_spans()
-        wanted = [(c.series, c.last_ts()) for c in self.visible_charts()
-                  if c.resolution == 0]
+            self._follow_window = (ts(now - self.span), ts(now))
+        wanted = [(c.series, c.last_ts()) for c in visible if c.resolution == 0]
         if not wanted and self.source is None:
+            self._follow_shown(visible)  # nothing to read: only the range moves
             return
+        # The range moves when the points arrive (_live_loaded), in the same turn.
         self._live_pending = True
         read = self._live_read(wanted, now)
         self.session.read(read, self._live_loaded, self._live_failed)
+
+    def _follow_shown(self, charts: Sequence[SeriesChart],
+                      data: dict[str, Any] | None = None) -> bool:
+        """Following live: move the charts on screen to the live window, each with its
+        new points in the same call. Charts scrolled out of sight are left alone (they
+        would cost a range change each tick for nothing) and catch up when shown."""
+        data = data or {}
+        grew = False
+        if self.follow:
+            lo, hi = self._follow_window
+            self._x_window = (lo, hi)
+            every = list(self.charts.values())
+            for chart in every:  # see _set_x; and the charts out of sight stay put
+                chart.view.blockLink(True)
+            try:
+                for chart in charts:
+                    d = data.get(chart.series)
+                    added = chart.follow(lo, hi, *((d.ts, d.value) if d is not None else ()))
+                    grew = added > 0 or grew
+            finally:
+                for chart in every:
+                    chart.view.blockLink(False)
+            self._show_spans(charts)
+            self._show_range_label(lo, hi)
+        else:
+            for chart in charts:
+                d = data.get(chart.series)
+                if d is not None:
+                    grew = chart.append(d.ts, d.value) > 0 or grew
+        return grew
+
+    def _charts_scrolled(self) -> None:
+        """Charts coming into sight take the live range now, not at the next tick."""
+        if self.follow and self._follow_window[1]:
+            self._follow_shown(self.visible_charts())
 
     def _live_read(self, wanted: list[tuple[str, float | None]], now: datetime
                    ) -> Callable[[], tuple[Any, dict[str, Any]]]:
@@ -655,13 +702,16 @@ class HealthPanel(QWidget):
     def _live_loaded(self, result: tuple[Any, dict[str, Any]]) -> None:
         self._live_pending = False
         report, data = result
-        grew = reread = more = False
+        reread = more = False
+        fresh: dict[str, Any] = {}
         for name, d in data.items():
             chart = self.charts.get(name)
             if chart is None or chart.resolution != 0:
                 continue
             reread, more = reread or d.reread, more or d.more
-            grew = chart.append(d.ts, d.value) > 0 or grew
+            if not d.reread:
+                fresh[name] = d
+        grew = self._follow_shown(self.visible_charts(), fresh)
         if reread:  # never a gap: the whole charted range again, roll-ups if need be
             self.load_range(*self.current_window())
         elif more:  # a burst past LIVE_MAX_PER_TICK: read on now, not a frame later

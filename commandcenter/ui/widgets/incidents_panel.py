@@ -55,8 +55,10 @@ class IncidentsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         compact_rows(self.table)
+        # Widths fitted when the rows change, never ResizeToContents: that measures
+        # every cell again on each re-read, twice a second while a drill runs.
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(False)
         self.table.selectionModel().currentRowChanged.connect(self._on_row)
@@ -103,14 +105,24 @@ class IncidentsPanel(QWidget):
         self.loaded = True
         current = self.session.current_incident_id()
         self.table.selectionModel().blockSignals(True)
-        self.model.set_rows(incidents)
+        changed = self.model.set_rows(incidents)
         self.table.selectionModel().blockSignals(False)
+        if changed:
+            self.table.resizeColumnsToContents()
+        elif current is not None and self._selected_id() == current:
+            return  # the same rows, the same incident selected: nothing to do
         if current is not None:
             self._select_row(self.model.find(lambda i: i.id == current))
         elif incidents:
             # Open the most recent open incident, which is what a commander wants first.
             open_first = self.model.find(lambda i: i.status.value not in ("resolved", "closed"))
             self._select_row(open_first if open_first >= 0 else 0)
+
+    def _selected_id(self) -> int | None:
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.table.selectionModel().isRowSelected(index.row()):
+            return None
+        return self.model.row_object(index.row()).id
 
     def _select_row(self, row: int) -> None:
         if row >= 0:

@@ -69,6 +69,7 @@ class ListeningPanel(HeldLoads, QWidget):
         super().__init__(parent)
         self.session = session
         self.dialog: QInputDialog | None = None
+        self._shown: tuple[int | None, ListeningState] | None = None  # what is on screen
         self._build()
         session.sig_data_changed.connect(self.reload)
         session.sig_incident_changed.connect(lambda _i: self.reload())
@@ -183,6 +184,11 @@ class ListeningPanel(HeldLoads, QWidget):
         self.session.read(load, self._loaded)
 
     def _loaded(self, state: ListeningState) -> None:
+        inc = self.session.incident
+        shown = (inc.id if inc is not None else None, state)
+        if shown == self._shown:
+            return  # a live re-read of the same mentions: nothing on screen changes
+        self._shown = shown
         # A re-read (a live update, another desk's triage) keeps the selection and the
         # mention being read; the model's reset would otherwise drop both.
         chosen = {m.id for m in self.selected()}

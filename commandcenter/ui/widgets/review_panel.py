@@ -43,6 +43,7 @@ class QueueState:
 class ReviewPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._shown: QueueState | None = None  # the queue on screen
         self.session = session
         self.ownership: Any = None
         self.passphrase_dialog: PassphraseDialog | None = None
@@ -107,6 +108,14 @@ class ReviewPanel(QWidget):
         self.session.read(load, self._loaded)
 
     def _loaded(self, state: QueueState) -> None:
+        if state == self._shown and getattr(self, "_want", None) is None:
+            # A re-read of the same queue (live, or who is signed in changed): the list
+            # and its selection stand; what the operator may do is shown again.
+            self._show_owner()
+            self._show_selected()
+            self._update_buttons()
+            return
+        self._shown = state
         selected = self.selected()
         self.ownership = state.ownership
         self.queue.blockSignals(True)

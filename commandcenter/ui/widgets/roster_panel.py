@@ -68,8 +68,11 @@ class RosterPanel(QWidget):
         compact_rows(self.table)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        # Widths fitted when the contacts change, never ResizeToContents: the local
+        # time column changes every minute (every second of a drill at x60), and
+        # each change would measure every cell again.
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.chains = labelled(QTreeWidget(), "Chains of command",
                                "Owner now, who is skipped and why, when it changes next")
@@ -113,12 +116,16 @@ class RosterPanel(QWidget):
     def _loaded(self, state: RosterState) -> None:
         now = self.session.now()
         selected = self.selected_name()
-        self.model.set_rows(state.contacts)
+        changed = self.model.set_rows(state.contacts)
         self.model.set_now(now)
-        if selected:
-            row = self.model.find(lambda s: s.contact.name == selected)
-            if row >= 0:
-                self.table.selectRow(row)
+        if changed:
+            self.table.resizeColumnsToContents()
+            if selected:
+                row = self.model.find(lambda s: s.contact.name == selected)
+                if row >= 0:
+                    self.table.selectRow(row)
+        if state.owners == self.owners and not changed and self.chains.topLevelItemCount():
+            return  # the same roster re-read: the chains tree and note stand
         self.owners = state.owners
         owner_changes = [o.next_change for o in state.owners if o.next_change]
         self.next_owner_change = min(owner_changes) if owner_changes else None
