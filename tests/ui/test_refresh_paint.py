@@ -74,6 +74,10 @@ def test_a_live_re_read_of_everything_reads_each_panel_once(qtbot, window: MainW
     lists: list[int] = []
     incidents = window.services.incidents
     real = incidents.list
+    # Only the re-read under test: no live watcher poll, no Score health tick meanwhile.
+    window.live.stop()
+    window.health.timer.stop()
+    wait_idle(qtbot, window)
     monkeypatch.setattr(incidents, "list", lambda *a, **k: lists.append(1) or real(*a, **k))
     window._live_changed(None)
     wait_idle(qtbot, window)
