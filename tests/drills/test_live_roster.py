@@ -16,7 +16,7 @@ from commandcenter.app import Services, build_drill
 from commandcenter.cli import main
 from commandcenter.config import ENV_DATA_DIR
 from commandcenter.domain.clock import SimulatedClock
-from commandcenter.domain.errors import InvalidInput
+from commandcenter.domain.errors import CommandCenterError, InvalidInput
 from commandcenter.domain.operators import Role
 from commandcenter.domain.roster import AvailabilityStatus
 from commandcenter.drills.live_roster import LiveRoster, LiveWindow, drill_windows, resolve
@@ -257,3 +257,36 @@ def test_run_copies_the_live_roster_and_never_writes_to_the_live_database(
     page = html.read_text()
     assert all(name in page for name in (ALICE, BOB, CAROL, DAVE, ERIN, ZOE))
     assert "communications: Carol Chen &gt; Alice Archer" in page
+
+
+def test_a_copied_person_gains_no_authority_the_live_chain_does_not_give(
+        people: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy confers only what the live chain does: Alice, second in communications
+    behind an available Carol, cannot approve; the author cannot approve his own words;
+    and a copied person signs in with the scenario's passphrase only."""
+    monkeypatch.setenv(ENV_DATA_DIR, str(tmp_path / "data"))
+    scenario = write(tmp_path, "live.toml", LIVE)
+    not_owner = ACTIONS.replace(f'who = "{CAROL}"', f'who = "{ALICE}"')
+    own_words = ACTIONS.replace(f'who = "{CAROL}"', f'who = "{BOB}"')
+    url = people.settings.database_url
+    for name, body, who, why in (
+            ("alice.toml", not_owner, ALICE, "does not own the communications chain"),
+            ("bob.toml", own_words, BOB, "is an author of this message")):
+        actions = write(tmp_path, name, body)
+        assert main(["--database-url", url, "--json", "drill", "run", str(scenario),
+                     "--actions", str(actions)]) == 0
+        result = json.loads(capsys.readouterr().out)
+        approve = next(a for a in result["actions"] if a["do"] == "approve")
+        assert approve["who"] == who and not approve["ok"]
+        assert why in approve["detail"]
+        publish = next(a for a in result["actions"] if a["do"] == "publish")
+        assert not publish["ok"]  # nothing goes out unapproved
+        assert [(o["id"], o["met"]) for o in result["objectives"]] == [("ack", False)]
+    drill = build_drill(Path(result["database"]).parent,
+                        SimulatedClock(datetime(2026, 3, 2, 8, 30, tzinfo=UTC)))
+    try:
+        with pytest.raises(CommandCenterError):
+            drill.roster.sign_in(CAROL, "not the exercise passphrase")
+    finally:
+        drill.close()
