@@ -103,7 +103,10 @@ bench-scale: $(STAMP)
 
 screenshots: sysdeps-xcb $(STAMP)
 	$(call apt_ensure,$(SCREEN_PKGS))
-	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m commandcenter.ui.screenshots packaging/screenshots
+	for shots in screenshots screenshots_drill screenshots_first_hour; do \
+	    xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m commandcenter.ui.$$shots \
+	        packaging/screenshots || exit 1; \
+	done
 
 # The one-folder bundle, built from a normal (non-editable) install of the
 # checkout in its own venv, and a .tar.gz of it (packaging/README.md).

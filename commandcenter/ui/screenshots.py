@@ -13,50 +13,99 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 WIDTH, HEIGHT = 1600, 1000
+Shoot = Callable[[Path, Path], int]
+Save = Callable[[str, Any], None]
 
 
-def _offscreen_screen(folder: Path) -> None:
+def _offscreen_screen(folder: Path, width: int = WIDTH, height: int = HEIGHT) -> None:
     platform = os.environ.get("QT_QPA_PLATFORM", "")
     if platform == "offscreen":
         config = folder / "offscreen.json"
         config.write_text(json.dumps({"screens": [{
-            "name": "shot", "x": 0, "y": 0, "width": WIDTH, "height": HEIGHT,
+            "name": "shot", "x": 0, "y": 0, "width": width, "height": height,
             "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
         os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
 
 
-def main(argv: list[str] | None = None) -> int:
+def run_shots(argv: list[str] | None, module: str, shoot: Shoot, *,
+              width: int = WIDTH, height: int = HEIGHT) -> int:
+    """The screenshot scripts' shared entry: ``python -m MODULE OUTDIR``.
+
+    Makes OUTDIR, and a temp folder (never the user's data) with, under
+    ``QT_QPA_PLATFORM=offscreen``, a virtual screen of ``width`` x ``height``;
+    then ``shoot(out, folder)`` gives the exit code.
+    """
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m commandcenter.ui.screenshots OUTDIR", file=sys.stderr)
+        print(f"usage: python -m {module} OUTDIR", file=sys.stderr)
         return 2
     out = Path(args[0])
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="commandcenter-shots-") as tmp:
         folder = Path(tmp)
-        _offscreen_screen(folder)
-        return _shoot(out, folder)
+        _offscreen_screen(folder, width, height)
+        return shoot(out, folder)
+
+
+def prepare_app(folder: Path) -> Any:
+    """The application in the light scheme, with Qt settings kept in ``folder``
+    (the user's saved layout plays no part)."""
+    from PySide6.QtCore import QSettings, Qt
+
+    from .app import make_application
+    from .palette import apply_scheme
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      str(folder / "qsettings"))
+    app = make_application(["screenshots"])
+    apply_scheme(app, Qt.ColorScheme.Light)
+    return app
+
+
+def saver(out: Path) -> Save:
+    """``save(name, widget)``: the widget's grab as ``out/name``, its path printed."""
+    def save(name: str, widget: Any) -> None:
+        path = out / name
+        if not widget.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        print(path)
+    return save
+
+
+def wait_until(done: Callable[[], bool], seconds: float, what: str) -> None:
+    """Process events until ``done()`` holds twice in a row (its events handled too)."""
+    from PySide6.QtCore import QCoreApplication
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+        if done():
+            QCoreApplication.processEvents()
+            if done():
+                return
+        time.sleep(0.01)
+    raise RuntimeError(f"{what} did not settle")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_shots(argv, "commandcenter.ui.screenshots", _shoot)
 
 
 def _shoot(out: Path, folder: Path) -> int:
-    from PySide6.QtCore import QCoreApplication, QSettings, Qt
-
     from commandcenter.domain.compose import TemplateKey
     from commandcenter.domain.incidents import Severity
     from commandcenter.services.demo import DEMO_PASSPHRASE
 
-    from .app import build_demo_services, make_application
+    from .app import build_demo_services
     from .main_window import MainWindow
-    from .palette import apply_scheme
     from .session import sign_in
 
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                      str(folder / "qsettings"))  # the user's saved layout plays no part
-    app = make_application(["screenshots"])
-    apply_scheme(app, Qt.ColorScheme.Light)
+    app = prepare_app(folder)  # noqa: F841  (kept alive while the window lives)
     services = build_demo_services(folder / "data")
     incidents = services.incidents
     open_incident = next(i for i in incidents.list() if i.status.value != "closed")
@@ -71,15 +120,7 @@ def _shoot(out: Path, folder: Path) -> int:
     window.start(sign_in=False)
 
     def settle() -> None:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            QCoreApplication.processEvents()
-            if window.tasks.idle():
-                QCoreApplication.processEvents()
-                if window.tasks.idle():
-                    return
-            time.sleep(0.01)
-        raise RuntimeError("the window did not settle")
+        wait_until(window.tasks.idle, 20, "the window")
 
     settle()
     approver = services.messages.owner_now()
@@ -89,13 +130,7 @@ def _shoot(out: Path, folder: Path) -> int:
     settle()
     window.statusBar().clearMessage()
 
-    def save(name: str, widget: object) -> None:
-        pixmap = widget.grab()  # type: ignore[attr-defined]
-        path = out / name
-        if not pixmap.save(str(path)):
-            raise OSError(f"could not write {path}")
-        print(path)
-
+    save = saver(out)
     save("main-window.png", window)
     save("timeline.png", window.centralWidget())
     save("incidents.png", window.docks["incidents"])

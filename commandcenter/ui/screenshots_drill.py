@@ -9,60 +9,30 @@ Works under ``QT_QPA_PLATFORM=offscreen``.
 
 from __future__ import annotations
 
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-from .screenshots import HEIGHT, WIDTH, _offscreen_screen
+from .screenshots import HEIGHT, WIDTH, prepare_app, run_shots, saver, wait_until
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "resources" / "scenarios"
 HALVED = SCENARIOS / "scores-halved-overnight.toml"
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m commandcenter.ui.screenshots_drill OUTDIR", file=sys.stderr)
-        return 2
-    out = Path(args[0])
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="commandcenter-shots-") as tmp:
-        folder = Path(tmp)
-        _offscreen_screen(folder)  # the panels' 1600x1000 virtual screen
-        return _shoot(out, folder)
+    return run_shots(argv, "commandcenter.ui.screenshots_drill", _shoot)
 
 
 def _shoot(out: Path, folder: Path) -> int:
-    from PySide6.QtCore import QCoreApplication, QSettings, Qt
-
-    from .app import make_application
     from .drill_room import open_drill_room
-    from .palette import apply_scheme
 
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                      str(folder / "qsettings"))
-    app = make_application(["screenshots"])
-    apply_scheme(app, Qt.ColorScheme.Light)
+    app = prepare_app(folder)  # noqa: F841  (kept alive while the window lives)
     actions = HALVED.with_name(f"{HALVED.stem}.actions-meets.toml")
     window, controller, services = open_drill_room(HALVED, actions, folder / "run")
 
     def wait(done: object, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            QCoreApplication.processEvents()
-            if done():  # type: ignore[operator]
-                QCoreApplication.processEvents()
-                return
-            time.sleep(0.02)
-        raise RuntimeError("the drill room did not settle")
+        wait_until(done, seconds, "the drill room")  # type: ignore[arg-type]
 
-    def save(name: str, widget: object) -> None:
-        pixmap = widget.grab()  # type: ignore[attr-defined]
-        path = out / name
-        if not pixmap.save(str(path)):
-            raise OSError(f"could not write {path}")
-        print(path)
+    save = saver(out)
 
     try:
         window.resize(WIDTH, HEIGHT)

@@ -7,69 +7,36 @@ display at 1920x1080 (``wall-display.png``). Works under ``QT_QPA_PLATFORM=offsc
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-import tempfile
-import time
 from pathlib import Path
+
+from .screenshots import prepare_app, run_shots, saver, wait_until
 
 WIDTH, HEIGHT = 1920, 1080
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m commandcenter.ui.screenshots_first_hour OUTDIR",
-              file=sys.stderr)
-        return 2
-    out = Path(args[0])
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="commandcenter-shots-") as tmp:
-        folder = Path(tmp)
-        if os.environ.get("QT_QPA_PLATFORM", "") == "offscreen":
-            config = folder / "offscreen.json"
-            config.write_text(json.dumps({"screens": [{
-                "name": "shot", "x": 0, "y": 0, "width": WIDTH, "height": HEIGHT,
-                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
-            os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
-        return _shoot(out, folder)
+    return run_shots(argv, "commandcenter.ui.screenshots_first_hour", _shoot,
+                     width=WIDTH, height=HEIGHT)
 
 
 def _shoot(out: Path, folder: Path) -> int:
-    from PySide6.QtCore import QCoreApplication, QSettings, Qt
+    from PySide6.QtCore import QCoreApplication
 
     from commandcenter.services.demo import DEMO_PASSPHRASE
 
-    from .app import make_application
     from .demo_copy import open_demo_copy
     from .main_window import MainWindow
-    from .palette import apply_scheme
     from .session import sign_in
     from .wall import WallWindow
 
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                      str(folder / "qsettings"))
-    app = make_application(["screenshots"])
-    apply_scheme(app, Qt.ColorScheme.Light)
+    app = prepare_app(folder)  # noqa: F841  (kept alive while the window lives)
     services = open_demo_copy(folder / "data")
 
     def settle(*tasks_of: object) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            QCoreApplication.processEvents()
-            if all(t.idle() for t in tasks_of):  # type: ignore[attr-defined]
-                QCoreApplication.processEvents()
-                if all(t.idle() for t in tasks_of):  # type: ignore[attr-defined]
-                    return
-            time.sleep(0.01)
-        raise RuntimeError("the window did not settle")
+        wait_until(lambda: all(t.idle() for t in tasks_of),  # type: ignore[attr-defined]
+                   30, "the window")
 
-    def save(name: str, widget: object) -> None:
-        path = out / name
-        if not widget.grab().save(str(path)):  # type: ignore[attr-defined]
-            raise OSError(f"could not write {path}")
-        print(path)
+    save = saver(out)
 
     window = MainWindow(services, demo=True)
     window.resize(1600, 1000)
