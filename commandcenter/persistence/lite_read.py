@@ -1,0 +1,180 @@
+"""A read-only path on the standard library's sqlite3, for listings people script.
+
+Importing SQLAlchemy costs a command line call more CPU than the rest of it
+together, so ``commandcenter incident list`` on an up-to-date SQLite database
+reads through this module instead and builds the same domain objects the
+services return. It answers only when the full path would do nothing but the
+same read: :func:`open_reader` returns None (take the full path) unless the
+URL is a plain SQLite file that exists, is in WAL mode, is at the migrations'
+head, has its audit log keyed, no publication waiting for the outbox, and the
+audit key file is there and readable. Each of those the full path would act
+on (create, migrate, key, deliver) or report; here they are only looked at.
+A value that is not what SQLAlchemy would have written raises
+:class:`Unsuitable`, and the caller takes the full path too.
+
+The SQL lives here alone; the columns it reads are named in :data:`READS`,
+which tests/persistence/test_lite_read.py checks against the ORM's tables.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from commandcenter.domain.errors import InvalidInput
+from commandcenter.domain.incidents import IncidentView, incident_view
+
+from .audit_key import read_existing
+from .light import BUSY_TIMEOUT_MS, script_head
+
+# The stored columns of an incident's view, in incident_view's order (commander: a join).
+INCIDENT_COLUMNS = ("id", "title", "kind", "severity", "status", "drill", "detected_at",
+                    "declared_at", "first_public_ack_at", "explained_at", "resolved_at",
+                    "closed_at", "version")
+# Every table and column this module reads: kept in step with the ORM by a test.
+READS: dict[str, tuple[str, ...]] = {
+    "incidents": (*INCIDENT_COLUMNS, "commander_id"),
+    "contacts": ("id", "name"),
+    "audit_head": ("id", "key_id"),
+    "publications": ("delivered_at",),
+}
+
+_INCIDENTS = (
+    "SELECT " + ", ".join(f"i.{c}" for c in INCIDENT_COLUMNS[:6]) + ", c.name, "
+    + ", ".join(f"i.{c}" for c in INCIDENT_COLUMNS[6:])
+    + " FROM incidents AS i LEFT OUTER JOIN contacts AS c ON c.id = i.commander_id"
+    " {where}ORDER BY i.detected_at DESC, i.id DESC")
+_OPEN_ONLY = "WHERE i.status != 'closed' "
+_REVISION = "SELECT version_num FROM alembic_version"
+_UNKEYED = "SELECT 1 FROM audit_head WHERE id = 1 AND key_id IS NULL"
+_UNDELIVERED = "SELECT 1 FROM publications WHERE delivered_at IS NULL LIMIT 1"
+
+# SQLAlchemy's SQLite DATETIME storage format (UTC, naive): anything else is unusual.
+_STORED_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+# sqlite:///relative or sqlite:////absolute, no driver options, no URL escapes.
+_SQLITE_FILE = re.compile(r"sqlite(?:\+pysqlite)?:///([^?#%]+)")
+
+
+class Unsuitable(Exception):
+    """This read cannot be answered here exactly as the full path would: take that."""
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a plain SQLite URL; None for anything else (memory, options, servers)."""
+    m = _SQLITE_FILE.fullmatch(url)
+    if m is None or m.group(1) == ":memory:":
+        return None
+    return Path(m.group(1))
+
+
+def open_reader(database_url: str, audit_key_path: Path) -> LiteReader | None:
+    """A reader on the database, or None where the full path must run (see the module)."""
+    path = sqlite_file(database_url)
+    if path is None or not path.is_file():
+        return None
+    try:
+        if read_existing(audit_key_path) is None:
+            return None
+    except (OSError, InvalidInput):  # the full path says what is wrong with it
+        return None
+    head = script_head()
+    if head is None:
+        return None
+    try:
+        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True,
+                               timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    except sqlite3.Error:
+        return None
+    reader = LiteReader(conn)
+    try:
+        # One read transaction: the checks and the reads see the same snapshot.
+        conn.execute("BEGIN")
+        if (conn.execute("PRAGMA journal_mode").fetchone() != ("wal",)
+                or conn.execute(_REVISION).fetchall() != [(head,)]
+                or conn.execute(_UNKEYED).fetchone() is not None
+                or conn.execute(_UNDELIVERED).fetchone() is not None):
+            reader.close()
+            return None
+    except sqlite3.Error:
+        reader.close()
+        return None
+    return reader
+
+
+class LiteReader:
+    """Reads on one read-only connection, inside one read transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def close(self) -> None:
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        finally:
+            self._conn.close()
+
+    def incidents(self, *, include_closed: bool = True) -> list[IncidentView]:
+        """As IncidentService.list: newest detection first."""
+        sql = _INCIDENTS.format(where="" if include_closed else _OPEN_ONLY)
+        with self._rows(sql) as rows:
+            return [_incident(r) for r in rows]
+
+    @contextmanager
+    def _rows(self, sql: str) -> Iterator[list[tuple[object, ...]]]:
+        try:
+            rows = self._conn.execute(sql).fetchall()
+        except sqlite3.Error as exc:
+            raise Unsuitable(str(exc)) from exc
+        try:
+            yield rows
+        except (TypeError, ValueError) as exc:  # e.g. a severity this version does not know
+            raise Unsuitable(str(exc)) from exc
+
+
+def _incident(r: tuple[object, ...]) -> IncidentView:
+    (id_, title, kind, severity, status, drill, commander, detected, declared, ack,
+     explained, resolved, closed, version) = r
+    return incident_view(
+        _int(id_), _str(title), _str(kind), _str(severity), _str(status), _bool(drill),
+        None if commander is None else _str(commander), _time(detected),
+        _maybe_time(declared), _maybe_time(ack), _maybe_time(explained),
+        _maybe_time(resolved), _maybe_time(closed), _int(version))
+
+
+def _int(v: object) -> int:
+    if type(v) is not int:
+        raise ValueError(f"not an integer: {v!r}")
+    return v
+
+
+def _str(v: object) -> str:
+    if type(v) is not str:
+        raise ValueError(f"not text: {v!r}")
+    return v
+
+
+def _bool(v: object) -> bool:
+    if type(v) is not int or v not in (0, 1):
+        raise ValueError(f"not a boolean: {v!r}")
+    return bool(v)
+
+
+def _time(v: object) -> datetime:
+    if type(v) is not str or _STORED_TIME.fullmatch(v) is None:
+        raise ValueError(f"not a stored time: {v!r}")
+    return datetime.fromisoformat(v).replace(tzinfo=UTC)
+
+
+def _maybe_time(v: object) -> datetime | None:
+    return None if v is None else _time(v)
+
+
+__all__ = ["INCIDENT_COLUMNS", "READS", "LiteReader", "Unsuitable", "open_reader",
+           "sqlite_file"]
