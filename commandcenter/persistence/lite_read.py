@@ -25,7 +25,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from commandcenter.domain.errors import InvalidInput
+from commandcenter.domain.commitments import Commitment, CommitmentState
+from commandcenter.domain.errors import InvalidInput, NotFound
 from commandcenter.domain.incidents import IncidentView, incident_view
 
 from .audit_key import read_existing
@@ -35,9 +36,15 @@ from .light import BUSY_TIMEOUT_MS, script_head
 INCIDENT_COLUMNS = ("id", "title", "kind", "severity", "status", "drill", "detected_at",
                     "declared_at", "first_public_ack_at", "explained_at", "resolved_at",
                     "closed_at", "version")
+# A Commitment's fields, in its order, as (table, column): c, the commitment; i, its incident.
+COMMITMENT_COLUMNS = (
+    ("c", "id"), ("c", "incident_id"), ("i", "title"), ("c", "text"), ("c", "owner"),
+    ("c", "due_at"), ("c", "state"), ("c", "made_at"), ("c", "message_id"), ("c", "kept_at"),
+    ("c", "kept_message_id"), ("c", "kept_by"), ("i", "drill"))
 # Every table and column this module reads: kept in step with the ORM by a test.
 READS: dict[str, tuple[str, ...]] = {
     "incidents": (*INCIDENT_COLUMNS, "commander_id"),
+    "commitments": tuple(c for t, c in COMMITMENT_COLUMNS if t == "c"),
     "contacts": ("id", "name"),
     "audit_head": ("id", "key_id"),
     "publications": ("delivered_at",),
@@ -49,6 +56,13 @@ _INCIDENTS = (
     + " FROM incidents AS i LEFT OUTER JOIN contacts AS c ON c.id = i.commander_id"
     " {where}ORDER BY i.detected_at DESC, i.id DESC")
 _OPEN_ONLY = "WHERE i.status != 'closed' "
+_COMMITMENTS = (
+    "SELECT " + ", ".join(f"{t}.{c}" for t, c in COMMITMENT_COLUMNS)
+    + " FROM commitments AS c JOIN incidents AS i ON i.id = c.incident_id"
+    " WHERE {where} ORDER BY c.due_at, c.id")
+_INCIDENT_EXISTS = "SELECT 1 FROM incidents WHERE id = ?"
+# What CommitmentService.sweep would break (and write about) if it ran now.
+_DUE_UNKEPT = "SELECT 1 FROM commitments WHERE state = ? AND due_at <= ? LIMIT 1"
 _REVISION = "SELECT version_num FROM alembic_version"
 _UNKEYED = "SELECT 1 FROM audit_head WHERE id = 1 AND key_id IS NULL"
 _UNDELIVERED = "SELECT 1 FROM publications WHERE delivered_at IS NULL LIMIT 1"
@@ -126,10 +140,37 @@ class LiteReader:
         with self._rows(sql) as rows:
             return [_incident(r) for r in rows]
 
+    def commitments_due_unkept(self, now: datetime) -> bool:
+        """Whether an open commitment is due by ``now``: a sweep would have work."""
+        with self._rows(_DUE_UNKEPT, (CommitmentState.OPEN.value, _stored(now))) as rows:
+            return bool(rows)
+
+    def commitments(self, incident_id: int | None, *, overdue_at: datetime | None,
+                    state: CommitmentState | None) -> list[Commitment]:
+        """As CommitmentService.list: soonest due first; ``overdue_at``: past due by then
+        and not kept."""
+        where, params = ["1 = 1"], []
+        if incident_id is not None:
+            with self._rows(_INCIDENT_EXISTS, (incident_id,)) as found:
+                if not found:
+                    raise NotFound(f"incident: no incident {incident_id}")
+            where.append("c.incident_id = ?")
+            params.append(incident_id)
+        if overdue_at is not None:
+            where.append("c.state != ? AND c.due_at <= ?")
+            params += [CommitmentState.KEPT.value, _stored(overdue_at)]
+        if state is not None:
+            where.append("c.state = ?")
+            params.append(state.value)
+        sql = _COMMITMENTS.format(where=" AND ".join(where))
+        with self._rows(sql, tuple(params)) as rows:
+            return [_commitment(r) for r in rows]
+
     @contextmanager
-    def _rows(self, sql: str) -> Iterator[list[tuple[object, ...]]]:
+    def _rows(self, sql: str, params: tuple[object, ...] = ()
+              ) -> Iterator[list[tuple[object, ...]]]:
         try:
-            rows = self._conn.execute(sql).fetchall()
+            rows = self._conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise Unsuitable(str(exc)) from exc
         try:
@@ -146,6 +187,28 @@ def _incident(r: tuple[object, ...]) -> IncidentView:
         None if commander is None else _str(commander), _time(detected),
         _maybe_time(declared), _maybe_time(ack), _maybe_time(explained),
         _maybe_time(resolved), _maybe_time(closed), _int(version))
+
+
+def _commitment(r: tuple[object, ...]) -> Commitment:
+    (id_, incident_id, title, text, owner, due, state, made, message, kept, kept_message,
+     kept_by, drill) = r
+    return Commitment(
+        _int(id_), _int(incident_id), _str(title), _str(text), _str(owner), _time(due),
+        CommitmentState(_str(state)), _time(made), _maybe_int(message), _maybe_time(kept),
+        _maybe_int(kept_message), None if kept_by is None else _str(kept_by), _bool(drill))
+
+
+def _stored(at: datetime) -> str:
+    """An instant as SQLAlchemy binds it to a UTC column on SQLite (naive UTC text)."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    u = at.astimezone(UTC)
+    return (f"{u.year:04d}-{u.month:02d}-{u.day:02d} {u.hour:02d}:{u.minute:02d}:"
+            f"{u.second:02d}.{u.microsecond:06d}")
+
+
+def _maybe_int(v: object) -> int | None:
+    return None if v is None else _int(v)
 
 
 def _int(v: object) -> int:
@@ -176,5 +239,5 @@ def _maybe_time(v: object) -> datetime | None:
     return None if v is None else _time(v)
 
 
-__all__ = ["INCIDENT_COLUMNS", "READS", "LiteReader", "Unsuitable", "open_reader",
-           "sqlite_file"]
+__all__ = ["COMMITMENT_COLUMNS", "INCIDENT_COLUMNS", "READS", "LiteReader", "Unsuitable",
+           "open_reader", "sqlite_file"]

@@ -10,7 +10,11 @@ caller then runs the command again on the full services. Nothing here writes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from commandcenter.config import Settings
+from commandcenter.domain.clock import Clock, SystemClock
+from commandcenter.domain.commitments import Commitment, CommitmentState
 from commandcenter.domain.incidents import IncidentView
 from commandcenter.persistence.lite_read import LiteReader, Unsuitable, open_reader
 
@@ -27,10 +31,35 @@ class ReadOnlyIncidents:
         return self._reader.incidents(include_closed=include_closed)
 
 
+class ReadOnlyCommitments:
+    """CommitmentService's reads; its sweep only where it would find nothing to do."""
+
+    def __init__(self, reader: LiteReader, clock: Clock) -> None:
+        self._reader, self._clock = reader, clock
+
+    def sweep(self) -> list[Commitment]:
+        """Nothing fell due unkept, so nothing to break; else the full services must."""
+        if self._reader.commitments_due_unkept(self._clock.now()):
+            raise Unsuitable("a commitment fell due unkept: the full sweep must run")
+        return []
+
+    def list(self, incident_id: int | None = None, *, overdue: bool = False,
+             state: CommitmentState | None = None) -> list[Commitment]:
+        return self._reader.commitments(
+            incident_id, overdue_at=self._clock.now() if overdue else None, state=state)
+
+
+@dataclass(frozen=True)
+class ReadOnlyContext:
+    clock: Clock
+
+
 class ReadOnlyServices:
-    def __init__(self, reader: LiteReader) -> None:
+    def __init__(self, reader: LiteReader, clock: Clock | None = None) -> None:
         self._reader = reader
+        self.ctx = ReadOnlyContext(clock or SystemClock())
         self.incidents = ReadOnlyIncidents(reader)
+        self.commitments = ReadOnlyCommitments(reader, self.ctx.clock)
 
     def close(self) -> None:
         self._reader.close()

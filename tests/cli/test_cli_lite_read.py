@@ -12,17 +12,20 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
+from sqlalchemy import update
 
 from commandcenter.app import Services
+from commandcenter.persistence.commitment_models import CommitmentRow
 from commandcenter.persistence.engine import make_engine
 from commandcenter.persistence.migrate import alembic_config, current_revision, head_revision
 from commandcenter.services import read_only
-from tests.services.support import LISTING_TITLES, populate_incidents
+from tests.services.support import ALICE, BOB, LISTING_TITLES, populate_incidents
 
 from .conftest import Cli, Result
 
@@ -42,21 +45,23 @@ class Spy:
             if svc is None:
                 self.answered.append(False)
                 return None
-            spied = svc.incidents.list
-
-            def listed(**kw: Any) -> Any:
-                try:
-                    rows = spied(**kw)
-                except read_only.Unsuitable:
-                    self.answered.append(False)
-                    raise
-                self.answered.append(True)
-                return rows
-
-            svc.incidents.list = listed  # type: ignore[method-assign]
+            for service in (svc.incidents, svc.commitments):
+                service.list = self._spied(service.list)
             return svc
 
         monkeypatch.setattr(read_only, "open_read_only", opened)
+
+    def _spied(self, listing: Any) -> Any:
+        def listed(*args: Any, **kw: Any) -> Any:
+            try:
+                rows = listing(*args, **kw)
+            except read_only.Unsuitable:
+                self.answered.append(False)
+                raise
+            self.answered.append(True)
+            return rows
+
+        return listed
 
     @contextlib.contextmanager
     def full_path(self) -> Iterator[None]:
@@ -182,3 +187,69 @@ def test_a_server_url_takes_the_full_path_and_fails_as_before(
     assert lite == full
     assert lite.code == 1 and '"exit_code"' not in lite.out
     assert spy.answered == [False]
+
+
+def _due_at(svc: Services, commitment_id: int, at: datetime) -> None:
+    with svc.ctx.uow() as uow:
+        uow.session.execute(update(CommitmentRow).where(CommitmentRow.id == commitment_id)
+                            .values(due_at=at))
+        uow.commit()
+
+
+def _commitments(svc: Services) -> list[int]:
+    """Open ones due later, one kept, one broken (the sweep has run), over three incidents."""
+    incidents = populate_incidents(svc)
+    now = datetime.now(UTC).replace(microsecond=0)
+    made = [svc.commitments.add(incidents[n], text, now + timedelta(hours=h), owner).id
+            for n, text, h, owner in (
+                (0, "Next update on the EU shard", 2, BOB),
+                (1, "Publier la correction « Zürich »", 1, ALICE),
+                (2, "ドリルの報告 🚨", 3, BOB),
+                (0, "Explain the cause", 5, ALICE),
+                (1, "Post-mortem draft", 4, BOB))]
+    svc.commitments.keep(made[1], ALICE)
+    _due_at(svc, made[3], now - timedelta(hours=2))
+    assert [c.id for c in svc.commitments.sweep()] == [made[3]]
+    return made
+
+
+@pytest.mark.parametrize("argv", [(), ("1",), ("2",), ("--overdue",), ("1", "--overdue"),
+                                  ("4",)])
+def test_commitment_list_is_byte_identical_both_ways(cli: Cli, company: Services, spy: Spy,
+                                                     backend: str, argv: tuple[str, ...]
+                                                     ) -> None:
+    _commitments(company)
+    for as_json in (True, False):
+        lite, full = _both_ways(cli, spy, "commitment", "list", *argv, as_json=as_json)
+        assert (lite.code, lite.err) == (0, "")
+        assert lite == full, as_json
+    assert spy.answered == [backend == "sqlite"] * 2
+    if argv == ("--overdue",):
+        assert [line.split(": ", 1)[1] for line in lite.out.splitlines()] == [
+            "Explain the cause"]
+    if argv == ("4",):
+        assert lite.out == "no commitments\n"
+
+
+def test_commitment_list_of_no_such_incident_fails_the_same_both_ways(
+        cli: Cli, company: Services, spy: Spy, backend: str) -> None:
+    _commitments(company)
+    for as_json in (True, False):
+        lite, full = _both_ways(cli, spy, "commitment", "list", "999", as_json=as_json)
+        assert lite == full
+        assert lite.code == 2 and lite.error_line == "error: incident: no incident 999"
+    assert spy.answered == ([] if backend == "sqlite" else [False, False])
+
+
+def test_a_commitment_falling_due_unkept_is_swept_by_the_full_path(
+        cli: Cli, company: Services, spy: Spy, backend: str) -> None:
+    made = _commitments(company)
+    _due_at(company, made[0], datetime.now(UTC) - timedelta(minutes=1))
+    lite = cli("commitment", "list")  # the sweep has work: the full path does it
+    with spy.full_path():
+        full = cli("commitment", "list")
+    assert lite == full and lite.code == 0
+    assert lite.out.count("Next update on the EU shard") == 1  # printed once
+    assert {c.id: c.state.value for c in company.commitments.list()}[made[0]] == "broken"
+    assert cli("commitment", "list") == full  # nothing due now: the lite path again
+    assert spy.answered == ([True] if backend == "sqlite" else [False, False])

@@ -8,6 +8,7 @@ objects IncidentService.list returns, and that it declines (None, or
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import sqlite3
 from collections.abc import Iterator
@@ -18,11 +19,13 @@ import pytest
 from commandcenter.app import Services, build
 from commandcenter.config import Settings
 from commandcenter.domain.clock import SimulatedClock
+from commandcenter.domain.commitments import Commitment
 from commandcenter.domain.incidents import incident_view
 from commandcenter.persistence import lite_read
 from commandcenter.persistence.engine import BUSY_TIMEOUT_MS
 from commandcenter.persistence.light import script_head
 from commandcenter.persistence.lite_read import (
+    COMMITMENT_COLUMNS,
     INCIDENT_COLUMNS,
     READS,
     Unsuitable,
@@ -69,6 +72,14 @@ def test_every_column_it_reads_is_a_column_of_the_orm_table() -> None:
 def test_it_reads_the_columns_incident_view_takes_in_its_order() -> None:
     params = [p for p in inspect.signature(incident_view).parameters if p != "commander"]
     assert list(INCIDENT_COLUMNS) == params
+
+
+def test_it_reads_a_commitment_s_fields_in_its_order() -> None:
+    names = {("i", "title"): "incident_title", ("i", "drill"): "drill"}
+    assert [names.get(tc, tc[1]) for tc in COMMITMENT_COLUMNS] == [
+        f.name for f in dataclasses.fields(Commitment)]
+    incident_side = [c for t, c in COMMITMENT_COLUMNS if t == "i"]
+    assert set(incident_side) <= set(READS["incidents"])
 
 
 def test_the_head_and_busy_timeout_are_the_ones_the_engine_uses() -> None:
