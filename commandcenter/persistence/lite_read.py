@@ -86,34 +86,37 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def open_reader(database_url: str, audit_key_path: Path) -> LiteReader | None:
-    """A reader on the database, or None where the full path must run (see the module)."""
-    path = sqlite_file(database_url)
-    if path is None or not path.is_file():
-        return None
+    """A reader on the database, or None where the full path must run (see the module).
+
+    Whatever goes wrong here, the full path meets it again and reports it as it does.
+    """
     try:
-        if read_existing(audit_key_path) is None:
-            return None
-    except (OSError, InvalidInput):  # the full path says what is wrong with it
+        return _open(database_url, audit_key_path)
+    except (OSError, ValueError, InvalidInput, sqlite3.Error):
+        return None
+
+
+def _open(database_url: str, audit_key_path: Path) -> LiteReader | None:
+    path = sqlite_file(database_url)
+    if path is None or not path.is_file() or read_existing(audit_key_path) is None:
         return None
     head = script_head()
     if head is None:
         return None
-    try:
-        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True,
-                               timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    except sqlite3.Error:
-        return None
+    conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True,
+                           timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     reader = LiteReader(conn)
     try:
         # One read transaction: the checks and the reads see the same snapshot.
         conn.execute("BEGIN")
-        if (conn.execute("PRAGMA journal_mode").fetchone() != ("wal",)
-                or conn.execute(_REVISION).fetchall() != [(head,)]
-                or conn.execute(_UNKEYED).fetchone() is not None
-                or conn.execute(_UNDELIVERED).fetchone() is not None):
-            reader.close()
-            return None
-    except sqlite3.Error:
+        usable = (conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+                  and conn.execute(_REVISION).fetchall() == [(head,)]
+                  and conn.execute(_UNKEYED).fetchone() is None
+                  and conn.execute(_UNDELIVERED).fetchone() is None)
+    except BaseException:
+        reader.close()
+        raise
+    if not usable:
         reader.close()
         return None
     return reader

@@ -173,6 +173,13 @@ def test_it_declines_without_the_audit_key_file_and_never_creates_it(
     key.parent.mkdir()
     key.write_text("not a key\n")
     assert open_reader(populated.settings.database_url, key) is None  # the full path says why
+    key.unlink()
+    key.mkdir()
+    assert open_reader(populated.settings.database_url, key) is None
+
+
+def test_it_declines_a_folder_given_as_the_database(tmp_path: Path) -> None:
+    assert open_reader(f"sqlite:///{tmp_path}", tmp_path / "audit.key") is None
 
 
 @pytest.mark.parametrize(("column", "value"), [
