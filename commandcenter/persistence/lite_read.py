@@ -28,9 +28,12 @@ from pathlib import Path
 from commandcenter.domain.commitments import Commitment, CommitmentState
 from commandcenter.domain.errors import InvalidInput, NotFound
 from commandcenter.domain.incidents import IncidentView, incident_view
+from commandcenter.domain.messages import Channel, MessageState, MessageView, Purpose
+from commandcenter.domain.signing import publication_file_name
 
 from .audit_key import read_existing
 from .light import BUSY_TIMEOUT_MS, script_head
+from .outbox import Outbox
 
 # The stored columns of an incident's view, in incident_view's order (commander: a join).
 INCIDENT_COLUMNS = ("id", "title", "kind", "severity", "status", "drill", "detected_at",
@@ -45,9 +48,14 @@ COMMITMENT_COLUMNS = (
 READS: dict[str, tuple[str, ...]] = {
     "incidents": (*INCIDENT_COLUMNS, "commander_id"),
     "commitments": tuple(c for t, c in COMMITMENT_COLUMNS if t == "c"),
+    "messages": ("id", "incident_id", "channel", "title", "body", "purpose", "state",
+                 "revision", "author_id", "content_hash", "created_at", "updated_at",
+                 "version", "rejected_reason"),
+    "approvals": ("id", "message_id", "revision", "voided_at", "approver_id", "approved_at"),
     "contacts": ("id", "name"),
     "audit_head": ("id", "key_id"),
-    "publications": ("delivered_at",),
+    "publications": ("message_id", "destination", "published_at", "content_hash",
+                     "delivered_at"),
 }
 
 _INCIDENTS = (
@@ -61,6 +69,20 @@ _COMMITMENTS = (
     + " FROM commitments AS c JOIN incidents AS i ON i.id = c.incident_id"
     " WHERE {where} ORDER BY c.due_at, c.id")
 _INCIDENT_EXISTS = "SELECT 1 FROM incidents WHERE id = ?"
+_INCIDENT_DRILL = "SELECT drill FROM incidents WHERE id = ?"
+# As MessageService._view: the author, the newest approval of this revision not voided
+# (and its approver), the publication if any.
+_MESSAGES = (
+    "SELECT m.id, m.incident_id, m.channel, m.title, m.body, m.purpose, m.state, m.revision,"
+    " a.name, m.content_hash, m.created_at, m.updated_at, m.version, m.rejected_reason,"
+    " ac.name, ap.approved_at, p.destination, p.published_at, p.content_hash"
+    " FROM messages AS m"
+    " LEFT OUTER JOIN contacts AS a ON a.id = m.author_id"
+    " LEFT OUTER JOIN approvals AS ap ON ap.id = (SELECT max(x.id) FROM approvals AS x"
+    "  WHERE x.message_id = m.id AND x.revision = m.revision AND x.voided_at IS NULL)"
+    " LEFT OUTER JOIN contacts AS ac ON ac.id = ap.approver_id"
+    " LEFT OUTER JOIN publications AS p ON p.message_id = m.id"
+    " WHERE m.incident_id = ? ORDER BY m.id")
 # What CommitmentService.sweep would break (and write about) if it ran now.
 _DUE_UNKEPT = "SELECT 1 FROM commitments WHERE state = ? AND due_at <= ? LIMIT 1"
 _REVISION = "SELECT version_num FROM alembic_version"
@@ -169,6 +191,15 @@ class LiteReader:
         with self._rows(sql, tuple(params)) as rows:
             return [_commitment(r) for r in rows]
 
+    def messages(self, incident_id: int, outbox: Outbox) -> list[MessageView]:
+        """As MessageService.list: an incident's messages, oldest first."""
+        with self._rows(_INCIDENT_DRILL, (incident_id,)) as found:
+            if not found:
+                raise NotFound(f"incident: no incident {incident_id}")
+            drill = _bool(found[0][0])
+        with self._rows(_MESSAGES, (incident_id,)) as rows:
+            return [_message(r, drill, outbox) for r in rows]
+
     @contextmanager
     def _rows(self, sql: str, params: tuple[object, ...] = ()
               ) -> Iterator[list[tuple[object, ...]]]:
@@ -199,6 +230,27 @@ def _commitment(r: tuple[object, ...]) -> Commitment:
         _int(id_), _int(incident_id), _str(title), _str(text), _str(owner), _time(due),
         CommitmentState(_str(state)), _time(made), _maybe_int(message), _maybe_time(kept),
         _maybe_int(kept_message), None if kept_by is None else _str(kept_by), _bool(drill))
+
+
+def _message(r: tuple[object, ...], drill: bool, outbox: Outbox) -> MessageView:
+    (id_, incident_id, channel, title, body, purpose, state, revision, author, digest,
+     created, updated, version, rejected, approver, approved_at, destination, published_at,
+     published_digest) = r
+    path = None
+    if destination is not None:
+        path = str(outbox.path_for(_str(destination), publication_file_name(
+            _time(published_at), _int(id_), _str(published_digest))))
+    return MessageView(
+        _int(id_), _int(incident_id), Channel(_str(channel)), _maybe_str(title), _str(body),
+        Purpose(_str(purpose)), MessageState(_str(state)), _int(revision),
+        "?" if author is None else _str(author), _str(digest), _time(created), _time(updated),
+        drill, _int(version), approved_by=_maybe_str(approver),
+        approved_at=_maybe_time(approved_at), rejected_reason=_maybe_str(rejected),
+        published_at=_maybe_time(published_at), publication_path=path)
+
+
+def _maybe_str(v: object) -> str | None:
+    return None if v is None else _str(v)
 
 
 def _stored(at: datetime) -> str:

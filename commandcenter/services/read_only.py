@@ -16,7 +16,9 @@ from commandcenter.config import Settings
 from commandcenter.domain.clock import Clock, SystemClock
 from commandcenter.domain.commitments import Commitment, CommitmentState
 from commandcenter.domain.incidents import IncidentView
+from commandcenter.domain.messages import MessageView
 from commandcenter.persistence.lite_read import LiteReader, Unsuitable, open_reader
+from commandcenter.persistence.outbox import Outbox
 
 __all__ = ["ReadOnlyServices", "Unsuitable", "open_read_only"]
 
@@ -49,17 +51,29 @@ class ReadOnlyCommitments:
             incident_id, overdue_at=self._clock.now() if overdue else None, state=state)
 
 
+class ReadOnlyMessages:
+    """MessageService's listing."""
+
+    def __init__(self, reader: LiteReader, outbox: Outbox) -> None:
+        self._reader, self._outbox = reader, outbox
+
+    def list(self, incident_id: int) -> list[MessageView]:
+        return self._reader.messages(incident_id, self._outbox)
+
+
 @dataclass(frozen=True)
 class ReadOnlyContext:
     clock: Clock
 
 
 class ReadOnlyServices:
-    def __init__(self, reader: LiteReader, clock: Clock | None = None) -> None:
+    def __init__(self, reader: LiteReader, settings: Settings, clock: Clock | None = None
+                 ) -> None:
         self._reader = reader
         self.ctx = ReadOnlyContext(clock or SystemClock())
         self.incidents = ReadOnlyIncidents(reader)
         self.commitments = ReadOnlyCommitments(reader, self.ctx.clock)
+        self.messages = ReadOnlyMessages(reader, Outbox(settings.outbox_dir))
 
     def close(self) -> None:
         self._reader.close()
@@ -67,4 +81,4 @@ class ReadOnlyServices:
 
 def open_read_only(settings: Settings) -> ReadOnlyServices | None:
     reader = open_reader(settings.database_url, settings.audit_key_path)
-    return None if reader is None else ReadOnlyServices(reader)
+    return None if reader is None else ReadOnlyServices(reader, settings)

@@ -21,11 +21,20 @@ from alembic import command
 from sqlalchemy import update
 
 from commandcenter.app import Services
+from commandcenter.domain.messages import Channel
 from commandcenter.persistence.commitment_models import CommitmentRow
 from commandcenter.persistence.engine import make_engine
 from commandcenter.persistence.migrate import alembic_config, current_revision, head_revision
 from commandcenter.services import read_only
-from tests.services.support import ALICE, BOB, LISTING_TITLES, populate_incidents
+from tests.services.support import (
+    ALICE,
+    BOB,
+    CAROL,
+    LISTING_TITLES,
+    PASS,
+    in_review,
+    populate_incidents,
+)
 
 from .conftest import Cli, Result
 
@@ -45,7 +54,7 @@ class Spy:
             if svc is None:
                 self.answered.append(False)
                 return None
-            for service in (svc.incidents, svc.commitments):
+            for service in (svc.incidents, svc.commitments, svc.messages):
                 service.list = self._spied(service.list)
             return svc
 
@@ -253,3 +262,59 @@ def test_a_commitment_falling_due_unkept_is_swept_by_the_full_path(
     assert {c.id: c.state.value for c in company.commitments.list()}[made[0]] == "broken"
     assert cli("commitment", "list") == full  # nothing due now: the lite path again
     assert spy.answered == ([True] if backend == "sqlite" else [False, False])
+
+
+def _messages(svc: Services) -> list[int]:
+    """Messages in every state over two incidents (one a drill): a draft with a title, one
+    in review, one rejected, one published (its outbox file written), one approved and
+    then edited (a draft again), one approved and withdrawn (both approvals voided), one
+    approved and not yet published."""
+    incidents = populate_incidents(svc)
+    live, drill = incidents[0], incidents[2]
+    draft = svc.messages.draft(live, Channel.X, "Brouillon : « on regarde » 🚧", BOB,
+                               title="Première note").id
+    reviewing = in_review(svc, live, "We are looking at scores on the EU shard.")
+    rejected = in_review(svc, live, "Too early to say this.")
+    svc.messages.reject(rejected, "not confirmed yet", CAROL)
+    published = in_review(svc, live, "Scores are back; the cause was batch 2291.")
+    svc.messages.approve(published, CAROL, PASS)
+    svc.messages.publish(published, BOB)
+    voided = in_review(svc, live, "Approved, then changed.", channel=Channel.STATUS_PAGE)
+    svc.messages.approve(voided, CAROL, PASS)
+    svc.messages.edit(voided, "Approved, then changed: the new text.", BOB)
+    withdrawn = in_review(svc, live, "Approved, then withdrawn.")
+    svc.messages.approve(withdrawn, CAROL, PASS)
+    svc.messages.withdraw(withdrawn, BOB)  # its approval voided, at the same revision
+    approved = in_review(svc, drill, "ドリル: 状況を確認中")
+    svc.messages.approve(approved, CAROL, PASS)
+    return [draft, reviewing, rejected, published, voided, withdrawn, approved]
+
+
+@pytest.mark.parametrize("incident", ["1", "3", "4"])
+def test_message_list_is_byte_identical_both_ways(cli: Cli, company: Services, spy: Spy,
+                                                  backend: str, incident: str) -> None:
+    _messages(company)
+    for as_json in (True, False):
+        lite, full = _both_ways(cli, spy, "message", "list", incident, as_json=as_json)
+        assert (lite.code, lite.err) == (0, "")
+        assert lite == full, as_json
+    assert spy.answered == [backend == "sqlite"] * 2
+    if incident == "1":
+        listed = lite.out.splitlines()
+        assert [line.split(" [")[1].split("]")[0] for line in listed] == [
+            "draft", "in_review", "rejected", "published", "draft", "withdrawn"]
+        assert "approved by Carol Chen" in listed[3]
+        assert "approved by" not in listed[4] + listed[5]  # edited; withdrawn
+        [doc] = [m for m in cli("message", "list", incident, as_json=True).json()
+                 if m["state"] == "published"]
+        assert doc["publication_path"] and doc["approved_by"] == CAROL
+    if incident == "4":
+        assert lite.out == ""
+
+
+def test_message_list_of_no_such_incident_fails_the_same_both_ways(
+        cli: Cli, company: Services, spy: Spy, backend: str) -> None:
+    for as_json in (True, False):
+        lite, full = _both_ways(cli, spy, "message", "list", "999", as_json=as_json)
+        assert lite == full
+        assert lite.code == 2 and lite.error_line == "error: incident: no incident 999"
