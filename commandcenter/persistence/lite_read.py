@@ -24,16 +24,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from commandcenter.domain.commitments import Commitment, CommitmentState
 from commandcenter.domain.errors import InvalidInput, NotFound
 from commandcenter.domain.incidents import IncidentView, incident_view
-from commandcenter.domain.messages import Channel, MessageState, MessageView, Purpose
-from commandcenter.domain.signing import publication_file_name
 
 from .audit_key import read_existing
 from .light import BUSY_TIMEOUT_MS, script_head
-from .outbox import Outbox
+
+if TYPE_CHECKING:  # message list's own: imported when it runs, not for incident list
+    from commandcenter.domain.messages import MessageView
+
+    from .outbox import Outbox
 
 # The stored columns of an incident's view, in incident_view's order (commander: a join).
 INCIDENT_COLUMNS = ("id", "title", "kind", "severity", "status", "drill", "detected_at",
@@ -233,6 +236,9 @@ def _commitment(r: tuple[object, ...]) -> Commitment:
 
 
 def _message(r: tuple[object, ...], drill: bool, outbox: Outbox) -> MessageView:
+    from commandcenter.domain.messages import Channel, MessageState, MessageView, Purpose
+    from commandcenter.domain.signing import publication_file_name
+
     (id_, incident_id, channel, title, body, purpose, state, revision, author, digest,
      created, updated, version, rejected, approver, approved_at, destination, published_at,
      published_digest) = r

@@ -11,14 +11,17 @@ caller then runs the command again on the full services. Nothing here writes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from commandcenter.config import Settings
 from commandcenter.domain.clock import Clock, SystemClock
 from commandcenter.domain.commitments import Commitment, CommitmentState
 from commandcenter.domain.incidents import IncidentView
-from commandcenter.domain.messages import MessageView
 from commandcenter.persistence.lite_read import LiteReader, Unsuitable, open_reader
-from commandcenter.persistence.outbox import Outbox
+
+if TYPE_CHECKING:
+    from commandcenter.domain.messages import MessageView
 
 __all__ = ["ReadOnlyServices", "Unsuitable", "open_read_only"]
 
@@ -54,11 +57,13 @@ class ReadOnlyCommitments:
 class ReadOnlyMessages:
     """MessageService's listing."""
 
-    def __init__(self, reader: LiteReader, outbox: Outbox) -> None:
-        self._reader, self._outbox = reader, outbox
+    def __init__(self, reader: LiteReader, outbox_dir: Path) -> None:
+        self._reader, self._outbox_dir = reader, outbox_dir
 
     def list(self, incident_id: int) -> list[MessageView]:
-        return self._reader.messages(incident_id, self._outbox)
+        from commandcenter.persistence.outbox import Outbox
+
+        return self._reader.messages(incident_id, Outbox(self._outbox_dir))
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class ReadOnlyServices:
         self.ctx = ReadOnlyContext(clock or SystemClock())
         self.incidents = ReadOnlyIncidents(reader)
         self.commitments = ReadOnlyCommitments(reader, self.ctx.clock)
-        self.messages = ReadOnlyMessages(reader, Outbox(settings.outbox_dir))
+        self.messages = ReadOnlyMessages(reader, settings.outbox_dir)
 
     def close(self) -> None:
         self._reader.close()
