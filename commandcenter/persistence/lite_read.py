@@ -1,12 +1,13 @@
 """A read-only path on the standard library's sqlite3, for listings people script.
 
 Importing SQLAlchemy costs a command line call more CPU than the rest of it
-together, so ``commandcenter incident list`` on an up-to-date SQLite database
-reads through this module instead and builds the same domain objects the
-services return. It answers only when the full path would do nothing but the
-same read: :func:`open_reader` returns None (take the full path) unless the
-URL is a plain SQLite file that exists, is in WAL mode, is at the migrations'
-head, has its audit log keyed, no publication waiting for the outbox, and the
+together, so ``incident list``, ``commitment list`` and ``message list`` on an
+up-to-date SQLite database read through this module instead (by way of
+services/read_only.py) and build the same domain objects the services return.
+It answers only when the full path would do nothing but the same read:
+:func:`open_reader` returns None (take the full path) unless the URL is a
+plain SQLite file that exists, is in WAL mode, is at the migrations' head,
+has its audit log keyed and no publication waiting for the outbox, and the
 audit key file is there and readable. Each of those the full path would act
 on (create, migrate, key, deliver) or report; here they are only looked at.
 A value that is not what SQLAlchemy would have written raises
