@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from commandcenter.config import Settings, load_settings
 from commandcenter.domain.clock import Clock, SystemClock
 from commandcenter.persistence.audit_key import load_or_create
 from commandcenter.persistence.engine import describe_url, make_engine, make_session_factory
+from commandcenter.persistence.light import script_head
 from commandcenter.persistence.uow import UnitOfWork
 from commandcenter.services.context import Passphrases, ServiceContext
 
@@ -31,28 +31,6 @@ if TYPE_CHECKING:  # each imported when first used: a CLI call loads only what i
     from commandcenter.services.paging import PagingService
     from commandcenter.services.roster import RosterService
 
-MIGRATIONS = Path(__file__).parent / "persistence" / "migrations" / "versions"
-_REVISION_LINE = re.compile(
-    r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*['\"]?([^'\"\n]*?)['\"]?\s*$", re.M)
-
-
-def _script_head() -> str | None:
-    """The newest migration, read from the scripts without importing Alembic (~0.2 s).
-
-    None when the history is not a simple chain; callers then ask Alembic.
-    """
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in MIGRATIONS.glob("*.py"):
-        found = dict(_REVISION_LINE.findall(path.read_text(encoding="utf-8")))
-        if "revision" not in found:
-            return None
-        revisions.add(found["revision"])
-        parents.add(found.get("down_revision", "None"))
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
-
-
 def _database_revision(engine: Engine) -> str | None:
     try:
         with engine.connect() as conn:
@@ -64,7 +42,7 @@ def _database_revision(engine: Engine) -> str | None:
 
 def migrate_if_needed(engine: Engine, backup_dir: Path | None) -> Path | None:
     """Bring the schema to head; when it already is, without loading Alembic at all."""
-    head = _script_head()
+    head = script_head()
     if head is not None and _database_revision(engine) == head:
         return None
     from commandcenter.persistence.migrate import upgrade

@@ -146,6 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _gui(args, settings)
         if getattr(args, "offline", False):  # needs no database: no engine, no ORM import
             return _emit(_run(args, None), args.json)
+        if getattr(args, "read_only", False):  # a listing: without SQLAlchemy if it can
+            result = _run_read_only(args, settings)
+            if result is not _FULL_PATH:
+                return _emit(result, args.json)
         from commandcenter.app import build
 
         svc = build(settings)
@@ -188,6 +192,31 @@ def _run(args: argparse.Namespace, svc: Any) -> Any:
         with contextlib.redirect_stdout(io.StringIO()):
             return args.handler(args, svc)
     return args.handler(args, svc)
+
+
+_FULL_PATH = object()
+
+
+def _run_read_only(args: argparse.Namespace, settings: Any) -> Any:
+    """A read-only command on the lite read path (services/read_only.py), or
+    ``_FULL_PATH`` when that path declines: then nothing was printed, and the
+    command runs on the full services as it always has."""
+    from commandcenter.services.read_only import Unsuitable, open_read_only
+
+    svc = open_read_only(settings)
+    if svc is None:
+        return _FULL_PATH
+    out = io.StringIO()  # held back until the command has read everything
+    try:
+        with contextlib.redirect_stdout(out):
+            result = args.handler(args, svc)
+    except Unsuitable:
+        return _FULL_PATH
+    finally:
+        svc.close()
+    if not args.json:  # --json: stdout carries the JSON document alone
+        sys.stdout.write(out.getvalue())
+    return result
 
 
 def _busy_conflict(exc: Exception) -> ConflictError | None:

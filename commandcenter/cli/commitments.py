@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from commandcenter.domain.clock import format_utc, parse_instant
+from commandcenter.domain.commitments import as_json
 
 from .common import Registry, signed_in
 
@@ -22,8 +23,6 @@ def _line(c: Any, now: Any) -> str:
 
 
 def _add(a: argparse.Namespace, svc: Any) -> Any:
-    from commandcenter.services.commitments import as_json
-
     due = parse_instant(a.due, "due")
     c = svc.commitments.add(a.incident, a.text, due, signed_in(svc, a.as_),
                             message_id=a.message)
@@ -33,8 +32,6 @@ def _add(a: argparse.Namespace, svc: Any) -> Any:
 
 
 def _list(a: argparse.Namespace, svc: Any) -> Any:
-    from commandcenter.services.commitments import as_json
-
     svc.commitments.sweep()  # what fell due since anyone looked: alerts, timeline
     now = svc.ctx.clock.now()
     rows = svc.commitments.list(a.incident, overdue=a.overdue)
@@ -46,8 +43,6 @@ def _list(a: argparse.Namespace, svc: Any) -> Any:
 
 
 def _keep(a: argparse.Namespace, svc: Any) -> Any:
-    from commandcenter.services.commitments import as_json
-
     c = svc.commitments.keep(a.id, signed_in(svc, a.as_), message_id=a.message)
     now = svc.ctx.clock.now()
     print(_line(c, now))
@@ -64,6 +59,7 @@ def register(r: Registry) -> None:
     sp.add_argument("--message", type=int, metavar="ID", help="the message that made it")
     as_(sp)
     sp = cmd(g, "list", _list, "commitments, soonest due first (all incidents without INCIDENT)")
+    sp.set_defaults(read_only=True)  # the lite read path, when no sweep is due
     sp.add_argument("incident", type=int, nargs="?")
     sp.add_argument("--overdue", action="store_true", help="only past due and not kept")
     sp = cmd(g, "keep", _keep, "mark a commitment kept")

@@ -96,7 +96,8 @@ def register(r: Registry) -> None:
     sp.add_argument("--kind", default="scoring")
     sp.add_argument("--drill", action="store_true")
     as_(sp)
-    cmd(inc, "list", _incident_list, "all incidents")
+    # read_only: it may run on the lite read path (services/read_only.py), no SQLAlchemy.
+    cmd(inc, "list", _incident_list, "all incidents").set_defaults(read_only=True)
     for name, handler in (("show", _incident_show), ("timeline", _incident_timeline)):
         cmd(inc, name, handler, f"{name} one incident").add_argument("id", type=int)
     sp = cmd(inc, "note", _incident_note, "add a note (or --decision)")

@@ -93,5 +93,7 @@ def register(r: Registry) -> None:
     sp.add_argument("id", type=int)
     sp.add_argument("--reason", required=True)
     as_(sp)
-    cmd(msg, "list", _message_list, "an incident's messages").add_argument("incident", type=int)
+    sp = cmd(msg, "list", _message_list, "an incident's messages")
+    sp.add_argument("incident", type=int)
+    sp.set_defaults(read_only=True)  # the lite read path (services/read_only.py)
     cmd(msg, "show", _message_show, "one message").add_argument("id", type=int)

@@ -53,6 +53,15 @@ class Commitment:
         return self.kept_at is not None and self.kept_at > self.due_at
 
 
+def as_json(c: Commitment, now: datetime) -> dict[str, object]:
+    """A commitment as the command line's --json gives it, overdue as of ``now``."""
+    return {"id": c.id, "incident": c.incident_id, "text": c.text, "owner": c.owner,
+            "due_at": c.due_at, "state": c.state.value, "overdue": c.overdue_at(now),
+            "made_at": c.made_at, "message": c.message_id, "kept_at": c.kept_at,
+            "kept_message": c.kept_message_id, "kept_by": c.kept_by,
+            "kept_late": c.kept_late}
+
+
 @dataclass(frozen=True, slots=True)
 class CommitmentFigures:
     """How an incident kept its promises: part of its response figures."""

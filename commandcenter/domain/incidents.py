@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from .commitments import CommitmentFigures
 from .errors import PolicyRefused, parse_choice
 
 
@@ -115,3 +116,48 @@ def format_duration(delta: timedelta | None) -> str:
     total = abs(total)
     hours, rest = divmod(total, 3600)
     return f"{sign}{hours}h{rest // 60:02d}m"
+
+
+NO_COMMITMENTS = CommitmentFigures()
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    """An incident as the services hand it out (and the command line prints it)."""
+
+    id: int
+    title: str
+    kind: str
+    severity: Severity
+    status: IncidentStatus
+    drill: bool
+    commander: str | None
+    detected_at: datetime
+    declared_at: datetime | None
+    first_public_ack_at: datetime | None
+    explained_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    figures: ResponseFigures
+    allowed_next: tuple[IncidentStatus, ...]
+    version: int
+    # Made, open, kept on time, kept late, broken (services/commitments.py); filled by get().
+    commitments: CommitmentFigures = NO_COMMITMENTS
+
+
+def incident_view(
+    id: int, title: str, kind: str, severity: str, status: str, drill: bool,
+    commander: str | None, detected_at: datetime, declared_at: datetime | None,
+    first_public_ack_at: datetime | None, explained_at: datetime | None,
+    resolved_at: datetime | None, closed_at: datetime | None, version: int,
+) -> IncidentView:
+    """The view of one stored incident, from its stored values (the ORM row's, or the
+    read-only path's, persistence/lite_read.py): its figures and next steps derived."""
+    times = KeyTimes(detected_at, declared_at, first_public_ack_at, explained_at, resolved_at)
+    state = IncidentStatus(status)
+    order = list(IncidentStatus)
+    return IncidentView(
+        id, title, kind, Severity(severity), state, drill, commander, detected_at,
+        declared_at, first_public_ack_at, explained_at, resolved_at, closed_at,
+        response_figures(times), tuple(sorted(allowed_next(state), key=order.index)), version,
+    )

@@ -43,6 +43,14 @@ def load_or_create(path: Path) -> AuditKey:
     return _read(path)
 
 
+def read_existing(path: Path) -> AuditKey | None:
+    """The key in ``path`` if the file is there (None if not); never creates one."""
+    try:
+        return _read(path)
+    except FileNotFoundError:
+        return None
+
+
 def _read(path: Path) -> AuditKey:
     text = path.read_text(encoding="ascii", errors="replace").strip()
     try:

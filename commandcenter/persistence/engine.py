@@ -8,7 +8,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-BUSY_TIMEOUT_MS = 10_000
+from .light import BUSY_TIMEOUT_MS
+
+__all__ = ["BUSY_TIMEOUT_MS", "describe_url", "is_sqlite", "make_engine", "make_session_factory",
+           "normalise_url"]
 
 
 def normalise_url(url: str) -> str:

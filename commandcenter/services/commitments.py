@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 
@@ -279,12 +278,3 @@ class CommitmentService:
     def figures(self, incident_id: int) -> CommitmentFigures:
         with self.ctx.uow() as uow:
             return incident_figures(uow, incident_id)
-
-
-
-def as_json(c: Commitment, now: datetime) -> dict[str, Any]:
-    return {"id": c.id, "incident": c.incident_id, "text": c.text, "owner": c.owner,
-            "due_at": c.due_at, "state": c.state.value, "overdue": c.overdue_at(now),
-            "made_at": c.made_at, "message": c.message_id, "kept_at": c.kept_at,
-            "kept_message": c.kept_message_id, "kept_by": c.kept_by,
-            "kept_late": c.kept_late}

@@ -11,17 +11,14 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from commandcenter.domain.clock import as_utc
-from commandcenter.domain.commitments import CommitmentFigures
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
-from commandcenter.domain.incidents import (
+from commandcenter.domain.incidents import (  # IncidentView: where callers import it from
     IncidentStatus,
-    KeyTimes,
-    ResponseFigures,
+    IncidentView,
     Severity,
-    allowed_next,
     check_transition,
-    response_figures,
 )
+from commandcenter.domain.incidents import incident_view as domain_incident_view
 from commandcenter.domain.limits import check_text
 from commandcenter.domain.operators import Action, require
 from commandcenter.domain.timeline import MANUAL_KINDS, EntryKind, TimelineEntry, clean_text
@@ -31,29 +28,7 @@ from commandcenter.persistence.uow import UnitOfWork
 from .context import ServiceContext, acting, find_contact
 from .timeline import append, entry_view, initial_owners, record_ownership_changes
 
-NO_COMMITMENTS = CommitmentFigures()
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentView:
-    id: int
-    title: str
-    kind: str
-    severity: Severity
-    status: IncidentStatus
-    drill: bool
-    commander: str | None
-    detected_at: datetime
-    declared_at: datetime | None
-    first_public_ack_at: datetime | None
-    explained_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    figures: ResponseFigures
-    allowed_next: tuple[IncidentStatus, ...]
-    version: int
-    # Made, open, kept on time, kept late, broken (services/commitments.py); filled by get().
-    commitments: CommitmentFigures = NO_COMMITMENTS
+__all__ = ["IncidentService", "IncidentView", "TimelinePage", "incident_view"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,16 +98,10 @@ def _two_letter_candidates(session: Session, needle: str, incident_id: int) -> A
 
 
 def incident_view(row: IncidentRow, commander: str | None) -> IncidentView:
-    times = KeyTimes(row.detected_at, row.declared_at, row.first_public_ack_at,
-                     row.explained_at, row.resolved_at)
-    status = IncidentStatus(row.status)
-    order = list(IncidentStatus)
-    return IncidentView(
-        row.id, row.title, row.kind, Severity(row.severity), status, row.drill, commander,
+    return domain_incident_view(
+        row.id, row.title, row.kind, row.severity, row.status, row.drill, commander,
         row.detected_at, row.declared_at, row.first_public_ack_at, row.explained_at,
-        row.resolved_at, row.closed_at, response_figures(times),
-        tuple(sorted(allowed_next(status), key=order.index)), row.version,
-    )
+        row.resolved_at, row.closed_at, row.version)
 
 
 def load_incident(uow: UnitOfWork, incident_id: int, *, for_update: bool = False) -> IncidentRow:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
 from commandcenter.app import Services, build
 from commandcenter.config import Settings
 from commandcenter.domain.clock import Clock, SimulatedClock
-from commandcenter.domain.incidents import Severity
+from commandcenter.domain.incidents import IncidentStatus, Severity
 from commandcenter.domain.messages import Channel
 from commandcenter.domain.operators import Role
 from commandcenter.domain.roster import ContactFields
@@ -21,6 +21,7 @@ from commandcenter.persistence.migrate import backup_sqlite
 from commandcenter.persistence.models import (
     ApprovalRow,
     ContactRow,
+    IncidentRow,
     MessageRow,
     PublicationRow,
     TimelineRow,
@@ -76,6 +77,45 @@ def seed_people(svc: Services) -> None:
 
 def open_incident(svc: Services, *, drill: bool = False, title: str = "Scores halved") -> int:
     return svc.incidents.open(title, Severity.SEV1, ALICE, drill=drill).id
+
+
+# Titles a listing must carry through unchanged: accents, CJK, emoji, a tab, quotes.
+LISTING_TITLES = (
+    "Scores halved on the EU shard",
+    "Classement faussé — équipe « Zürich »",
+    "スコアが消えた 🚨",
+    'Tab\there, "quotes" and a \\ backslash',
+    "Nightly job late",
+    "Ghost alert",
+)
+
+
+def populate_incidents(svc: Services) -> list[int]:
+    """Incidents of every severity and most statuses, one a drill, one without a
+    commander, two detected at the same instant (ids then break the tie)."""
+    base = datetime(2026, 3, 1, 22, 15, 7, 123456, tzinfo=UTC)
+    severities = (Severity.SEV1, Severity.SEV2, Severity.SEV3, Severity.SEV4,
+                  Severity.SEV2, Severity.SEV3)
+    detected = (base, base + timedelta(minutes=3, microseconds=1), base + timedelta(hours=1),
+                base + timedelta(hours=1), base - timedelta(days=2), base + timedelta(hours=2))
+    ids = []
+    for n, (title, severity, at_) in enumerate(zip(LISTING_TITLES, severities, detected,
+                                                  strict=True)):
+        status = IncidentStatus.DETECTED if n == 5 else IncidentStatus.DECLARED
+        ids.append(svc.incidents.open(title, severity, ALICE, detected_at=at_, status=status,
+                                      drill=n == 2, kind="scoring" if n % 2 else "data").id)
+    steps = {ids[1]: [IncidentStatus.ACKNOWLEDGED, IncidentStatus.MITIGATED],
+             ids[2]: [IncidentStatus.RESOLVED],
+             ids[3]: [IncidentStatus.ACKNOWLEDGED],
+             ids[4]: [IncidentStatus.RESOLVED, IncidentStatus.CLOSED]}
+    for incident_id, path in steps.items():
+        for status in path:
+            svc.incidents.change_status(incident_id, status, ALICE)
+    with svc.ctx.uow() as uow:  # as an incident the detector opened: nobody in command
+        uow.session.execute(update(IncidentRow).where(IncidentRow.id == ids[3])
+                            .values(commander_id=None))
+        uow.commit()
+    return ids
 
 
 def in_review(svc: Services, incident_id: int, body: str = "We know scores dropped.",
