@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,12 +11,10 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from commandcenter.domain.clock import as_utc
-from commandcenter.domain.commitments import CommitmentFigures
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
 from commandcenter.domain.incidents import (
     IncidentStatus,
     KeyTimes,
-    ResponseFigures,
     Severity,
     allowed_next,
     check_transition,
@@ -30,40 +28,7 @@ from commandcenter.persistence.uow import UnitOfWork
 
 from .context import ServiceContext, acting, find_contact
 from .timeline import append, entry_view, initial_owners, record_ownership_changes
-
-NO_COMMITMENTS = CommitmentFigures()
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentView:
-    id: int
-    title: str
-    kind: str
-    severity: Severity
-    status: IncidentStatus
-    drill: bool
-    commander: str | None
-    detected_at: datetime
-    declared_at: datetime | None
-    first_public_ack_at: datetime | None
-    explained_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    figures: ResponseFigures
-    allowed_next: tuple[IncidentStatus, ...]
-    version: int
-    # Made, open, kept on time, kept late, broken (services/commitments.py); filled by get().
-    commitments: CommitmentFigures = NO_COMMITMENTS
-
-
-@dataclass(frozen=True, slots=True)
-class TimelinePage:
-    entries: tuple[TimelineEntry, ...]
-    total: int
-    # False when a text filter matched more than COUNT_CAP entries: then ``total``
-    # is a lower bound ("more than"), raised as pages are read.
-    total_exact: bool = True
-
+from .views import IncidentView, TimelinePage
 
 # A page counts the entries (matching its filter, if any) up to this many; an
 # exact count over a million entries costs the better part of a second.

@@ -261,11 +261,15 @@ class MainWindow(QMainWindow):
                 ("listening", self.docks["listening"], self.listening.table)]
 
     # --- starting -----------------------------------------------------------
-    def start(self, *, sign_in: bool = True) -> None:
-        """Load everything in the background and, normally, ask who is at the desk."""
+    def start(self, *, sign_in: bool = True, live: bool = True) -> None:
+        """Load everything in the background and, normally, ask who is at the desk.
+
+        ``live=False``: the first reads are answered by the start-up reader
+        (ui/prefetch.py); :meth:`start_live_and_reread` follows once the services exist."""
         # Listening starts once the database is open (the worker's first task builds the
         # services) and before the first reads, so no change slips in between.
-        self.session.read(lambda: self.services.settings, lambda _s: self._start_live())
+        if live:
+            self.session.read(lambda: self.services.settings, lambda _s: self._start_live())
         self._hold_hidden_panels()
         QTimer.singleShot(HOLD_AT_MOST_MS, self, self._release_hidden_panels)
         self.tasks.sig_delivered.connect(self._check_first_screen)
@@ -278,6 +282,21 @@ class MainWindow(QMainWindow):
     def _start_live(self) -> None:
         self.live.start()
         self._live_started = True
+
+    def start_live_and_reread(self) -> None:
+        """After a start on the start-up reader's answers, once this window's services
+        are built: the watcher starts, then everything is read again (what changed
+        between the reader's read and the watcher's start is in that re-read); LIVE
+        once those reads are back."""
+        self.live.start()
+        self.session.sig_data_changed.emit()  # every panel re-reads, as after a reconnect
+        if self.health.charts and self.health.first_view:
+            self.health.load_range(*self.health.current_window())  # the charts' points
+        self.session.read(lambda: None, lambda _r: self._live_marked())
+
+    def _live_marked(self) -> None:
+        self._live_started = True
+        self._tick()
 
     def _hold_hidden_panels(self) -> None:
         """Panels out of sight (tabbed behind another, or closed) read after the first
@@ -301,7 +320,7 @@ class MainWindow(QMainWindow):
 
     def _check_first_screen(self) -> None:
         """Has every panel in view its first data? Then the rest load, and LIVE shows."""
-        if self.first_screen or not getattr(self.services, "built", True):
+        if self.first_screen or not getattr(self.services, "ready", True):
             return
         wanted = self.incidents.wanted_incident()
         incident = self.session.incident
@@ -311,9 +330,11 @@ class MainWindow(QMainWindow):
             return
         self.first_screen = True
         self.tasks.sig_delivered.disconnect(self._check_first_screen)
-        self._release_hidden_panels()
         self._tick()
+        # Told before the panels out of sight read: a start on the start-up reader's
+        # answers (ui/app.py) stops using them here, so those reads are the services'.
         self.sig_first_screen.emit()
+        self._release_hidden_panels()
 
     def refresh(self) -> None:
         # Score health first: its charts (and pyqtgraph) take the GUI thread longest,
