@@ -626,6 +626,10 @@ class HealthPanel(QWidget):
     def tick(self) -> None:
         if self._live_pending or not self.isVisible():
             return
+        if not getattr(self.session.services, "built", True):
+            # Start-up: the panels show the start-up reader's answers (ui/prefetch.py) or
+            # wait for the build; the re-read after it brings what came meanwhile.
+            return
         self._ticks += 1
         if self._ticks % META_EVERY == 0:
             self.reload()
