@@ -35,6 +35,9 @@ LAYOUT_VERSION = 2  # 2: full-height left column, wide Score health
 # Hidden panels wait for the first screen at most this long (a failed first read
 # shows its error; the other panels still load).
 HOLD_AT_MOST_MS = 10_000
+# After a start on the start-up reader's answers, LIVE waits for the re-read this long
+# at most.
+RE_READ_AT_MOST_MS = 3_000
 
 
 def window_settings() -> QSettings:
@@ -292,9 +295,19 @@ class MainWindow(QMainWindow):
         self.session.sig_data_changed.emit()  # every panel re-reads, as after a reconnect
         if self.health.charts and self.health.first_view:
             self.health.load_range(*self.health.current_window())  # the charts' points
-        self.session.read(lambda: None, lambda _r: self._live_marked())
+        # The reads those answers start (a changed incident is read again, then its
+        # timeline) come back too before LIVE shows; at most RE_READ_AT_MOST_MS later.
+        self.tasks.sig_delivered.connect(self._re_read_back)
+        QTimer.singleShot(RE_READ_AT_MOST_MS, self, self._live_marked)
+
+    def _re_read_back(self) -> None:
+        if self.tasks.idle():
+            self._live_marked()
 
     def _live_marked(self) -> None:
+        if self._live_started:
+            return
+        self.tasks.sig_delivered.disconnect(self._re_read_back)
         self._live_started = True
         self._tick()
 
