@@ -228,6 +228,7 @@ class Prefetch:
         self.ok = False
         self.failure: str | None = None  # why its answers are not used
         self.retired = False
+        self.took: tuple[float, float] | None = None  # the child's (wall, CPU) seconds
         self.hits: list[Key] = []
         self.misses: list[Key] = []
 
@@ -268,6 +269,7 @@ class Prefetch:
         if status == "ok":
             self._answers, self._points = body["answers"], body["points"]
             self.ok = True
+            self.took = body.get("took")
             log.debug("start-up reader: %d answers in %.3f s (%.3f s CPU)",
                       len(self._answers), *body.get("took", (0.0, 0.0)))
         elif status == "declined":
