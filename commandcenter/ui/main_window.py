@@ -11,8 +11,6 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout
 from .actions import build_menus
 from .autosave import DraftAutosave
 from .banners import ConnectionBanner, DrillBanner, ErrorBar, StatusFields
-from .dialogs.change_passphrase import ChangePassphraseDialog
-from .dialogs.new_incident import NewIncidentDialog
 from .dialogs.sign_in import SignInDialog
 from .session import Session
 from .tasks import TaskManager
@@ -26,8 +24,11 @@ from .widgets.review_panel import ReviewPanel
 from .widgets.roster_panel import RosterPanel
 from .widgets.timeline_panel import TimelinePanel
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the dialogs a user opens: imported when first opened
     from commandcenter.app import Services
+
+    from .dialogs.change_passphrase import ChangePassphraseDialog
+    from .dialogs.new_incident import NewIncidentDialog
 
 ORGANISATION = "CommandCenter"
 APPLICATION = "commandcenter"
@@ -367,6 +368,8 @@ class MainWindow(QMainWindow):
     def open_change_passphrase(self) -> ChangePassphraseDialog | None:
         if self.session.operator is None:
             return None
+        from .dialogs.change_passphrase import ChangePassphraseDialog
+
         dlg = ChangePassphraseDialog(self.session, self)
         self.change_passphrase_dialog = dlg
         dlg.open()
@@ -444,6 +447,8 @@ class MainWindow(QMainWindow):
     def open_new_incident(self) -> NewIncidentDialog | None:
         if self._why_no_new_incident():
             return None
+        from .dialogs.new_incident import NewIncidentDialog
+
         dlg = NewIncidentDialog(self.session, self)
         dlg.sig_opened.connect(self._incident_opened)
         self.new_incident_dialog = dlg
