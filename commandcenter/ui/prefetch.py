@@ -52,6 +52,11 @@ log = logging.getLogger(__name__)
 
 ENV_OFF = "COMMANDCENTER_NO_PREFETCH"
 TIMEOUT_S = 5.0  # the child's answer, at the latest, counted from the fork
+# The child yields to the window when they compete for a core: with the kernel's
+# autogroups (one CPU share per session) a child at the window's priority halved the
+# window's share on a busy machine and its first paint came twice as late; on a machine
+# with a core free this changes nothing.
+CHILD_NICE = 5
 # What the panels' first reads ask (kept equal to theirs; tests/ui/test_prefetch.py
 # checks that the first screen is answered with no call missed).
 TIMELINE_PAGE = 200  # ui/models/timeline.py TimelineTableModel.page_size
@@ -156,6 +161,8 @@ def _child(write_fd: int, settings: Settings, demo_folder: Path | None) -> None:
     import traceback
 
     gc.disable()  # short-lived: no collection of the import's objects
+    with contextlib.suppress(OSError):
+        os.nice(CHILD_NICE)
     code = 0
     try:
         try:
