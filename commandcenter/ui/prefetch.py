@@ -22,7 +22,8 @@ that re-read. Nothing here imports Qt.
 
 Not forked (today's path instead): off Linux (Windows has no fork; macOS
 frameworks do not survive one), in a frozen bundle, for a database that is not
-SQLite, with ``COMMANDCENTER_NO_PREFETCH`` set, or once threads or Qt exist
+SQLite, with ``COMMANDCENTER_PREFETCH=0``, when no core is free (unless
+``COMMANDCENTER_PREFETCH=1``), or once threads or Qt exist
 (tests build their windows in-process and never come here). The child's failure,
 a database needing a migration, or no answer within :data:`TIMEOUT_S` leaves the
 window on the usual path; the reason is logged.
@@ -50,7 +51,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ENV_OFF = "COMMANDCENTER_NO_PREFETCH"
+# "0": never fork; "1": fork whenever it is safe, busy machine or not; unset: when safe
+# and a core is free (:func:`runnable_elsewhere`).
+ENV = "COMMANDCENTER_PREFETCH"
 TIMEOUT_S = 5.0  # the child's answer, at the latest, counted from the fork
 # The child yields to the window when they compete for a core: with the kernel's
 # autogroups (one CPU share per session) a child at the window's priority halved the
@@ -77,8 +80,9 @@ def key(service: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
 
 def may_fork(settings: Settings) -> str | None:
     """Why not to fork here, or None."""
-    if os.environ.get(ENV_OFF):
-        return f"{ENV_OFF} is set"
+    choice = os.environ.get(ENV, "")
+    if choice == "0":
+        return f"{ENV}=0"
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return "not Linux"
     if getattr(sys, "frozen", False):
@@ -87,7 +91,27 @@ def may_fork(settings: Settings) -> str | None:
         return "not a SQLite file"  # PostgreSQL's LISTEN starts later, on its own thread
     if "PySide6" in sys.modules or threading.active_count() > 1:
         return "Qt or threads exist already"
+    if choice != "1":
+        busy = runnable_elsewhere()
+        if busy is not None and busy >= (os.cpu_count() or 1):
+            return f"no core free ({busy} other tasks runnable)"
     return None
+
+
+def runnable_elsewhere() -> int | None:
+    """Tasks runnable on the machine at this instant, this process not counted (Linux's
+    /proc/loadavg), or None when unknown.
+
+    The child only pays when a core is free: on a machine whose cores are all busy the
+    kernel gives this session one share of CPU however many processes it runs, and the
+    child's imports (the database layer, which the window imports again later) are
+    then a quarter more CPU before the first screen, not less time."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            running = fh.read().split()[3].split("/")[0]
+        return max(int(running) - 1, 0)
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 # --- the child -----------------------------------------------------------------------

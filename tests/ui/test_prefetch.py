@@ -253,5 +253,12 @@ def test_no_fork_where_it_is_unsafe(charted: Services, monkeypatch: pytest.Monke
     calls: list[str] = []
     assert reader.start(charted.settings, fork=lambda: calls.append("fork") or 0) is None
     assert calls == []
-    monkeypatch.setenv(reader.ENV_OFF, "1")
-    assert reader.ENV_OFF in (reader.may_fork(charted.settings) or "")
+    monkeypatch.setenv(reader.ENV, "0")
+    assert reader.ENV in (reader.may_fork(charted.settings) or "")
+
+
+def test_runnable_tasks_are_read_from_the_kernel() -> None:
+    busy = reader.runnable_elsewhere()
+    assert busy is None or busy >= 0
+    if sys.platform.startswith("linux"):
+        assert busy is not None
