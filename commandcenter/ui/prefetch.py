@@ -158,7 +158,8 @@ def first_screen_reads(services: Services, now: datetime) -> dict[str, Any]:
     for st in status:
         data = services.health.points(st.series, start, until, CHART_POINTS)
         points[(st.series, CHART_POINTS)] = (start.timestamp(), until.timestamp(),
-                                             pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+                                             pickle.dumps(("value", data),
+                                                          pickle.HIGHEST_PROTOCOL))
     # The incidents panel opens the most recent open incident (else the first).
     chosen = next((i for i in incidents if i.status.value not in ("resolved", "closed")),
                   incidents[0] if incidents else None)
@@ -352,11 +353,10 @@ class Prefetch:
             blob = self._points_for(args, kwargs)
         if blob is None:
             self.misses.append(k)
-            log.debug("missed %s", k)
             log.debug("start-up reader did not read %s", k)
             return False, None
         self.hits.append(k)
-        log.debug("answered %s", k[:2])
+        log.debug("start-up reader answered %s.%s", service, method)
         outcome, value = pickle.loads(blob)  # a fresh copy for each caller
         if outcome == "raise":
             raise value
@@ -377,7 +377,7 @@ class Prefetch:
         if (abs(start.timestamp() - lo) > RANGE_SLACK_S
                 or abs(end.timestamp() - hi) > RANGE_SLACK_S):
             return None
-        return pickle.dumps(("value", pickle.loads(data)), pickle.HIGHEST_PROTOCOL)
+        return data
 
 
 def start(settings: Settings, *, demo: bool = False,
