@@ -171,6 +171,31 @@ def build(
     return services
 
 
+class NotReadyForReading(Exception):
+    """:func:`build_reader` cannot open the database as it stands (a migration is due,
+    no audit key yet): the caller builds the usual way instead."""
+
+
+def build_reader(settings: Settings) -> Services:
+    """Services for reads only (the window's start-up reader, ``ui/prefetch.py``): no
+    migration, no audit key made, no keying or delivery written; a database not at
+    the newest migration raises :class:`NotReadyForReading`."""
+    engine = make_engine(settings.database_url)
+    head = script_head()
+    if head is None or _database_revision(engine) != head:
+        engine.dispose()
+        raise NotReadyForReading("the database needs a migration (or has none yet)")
+    if not settings.audit_key_path.exists():
+        engine.dispose()
+        raise NotReadyForReading("no audit key yet")
+    audit_key = load_or_create(settings.audit_key_path)
+    factory = make_session_factory(engine)
+    ctx = ServiceContext(lambda: UnitOfWork(factory, audit_key), SystemClock(),
+                         Passphrases(), settings.outbox_dir, audit_key,
+                         describe_url(settings.database_url))
+    return Services(settings, engine, ctx, None)
+
+
 def build_drill(folder: Path, clock: Clock, *, passphrases: Passphrases | None = None
                 ) -> Services:
     """A drill's own database in ``folder`` (its outbox beside it), on a simulated clock.

@@ -71,13 +71,20 @@ def _gui(a: argparse.Namespace, settings: Any) -> int:
         from commandcenter.ui.drill_replay import run_replay_gui
 
         return run_replay_gui(Path(a.drill_replay))
+    demo, smoke, wall = (getattr(a, name, False) for name in ("demo", "smoke", "wall"))
+    prefetch = None
+    if not (smoke or wall):
+        # Before PySide6 is imported: a forked child reads the first screen meanwhile.
+        from commandcenter.ui import prefetch as reader
+
+        prefetch = reader.start(settings, demo=demo)
     from commandcenter.ui.app import run_gui
 
-    if getattr(a, "wall", False):
+    if wall:
         from commandcenter.ui.app import run_wall
 
-        return run_wall(settings, demo=getattr(a, "demo", False))
-    return run_gui(settings, demo=getattr(a, "demo", False), smoke=getattr(a, "smoke", False))
+        return run_wall(settings, demo=demo)
+    return run_gui(settings, demo=demo, smoke=smoke, prefetch=prefetch)
 
 
 def _drill_gui(a: argparse.Namespace) -> int:

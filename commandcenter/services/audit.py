@@ -32,23 +32,9 @@ from commandcenter.persistence.uow import UnitOfWork
 
 from .audit_crosscheck import cross_check
 from .context import ServiceContext
+from .views import SignedHead
 
 BATCH = 5_000
-
-
-@dataclass(frozen=True, slots=True)
-class SignedHead:
-    """The audit log's head as reports print it: record count, hash, and its signature
-    (HMAC-SHA256 under the audit key, see README "Security"), with the key's id."""
-
-    seq: int
-    hash: str
-    signature: str
-    key_id: str
-
-    def line(self) -> str:
-        return (f"audit head: record {self.seq}, {self.hash} "
-                f"(signed {self.signature[:16]}..., audit key {self.key_id})")
 
 
 @dataclass(frozen=True, slots=True)

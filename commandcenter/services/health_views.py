@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from commandcenter.persistence.metrics_models import AlertRow
+if TYPE_CHECKING:
+    from commandcenter.persistence.metrics_models import AlertRow
+
 
 SNAPSHOT_SOURCE = "snapshot"  # the source of series derived from score snapshots
 

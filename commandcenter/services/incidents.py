@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -27,18 +27,9 @@ from commandcenter.persistence.uow import UnitOfWork
 
 from .context import ServiceContext, acting, find_contact
 from .timeline import append, entry_view, initial_owners, record_ownership_changes
+from .views import TimelinePage
 
 __all__ = ["IncidentService", "IncidentView", "TimelinePage", "incident_view"]
-
-
-@dataclass(frozen=True, slots=True)
-class TimelinePage:
-    entries: tuple[TimelineEntry, ...]
-    total: int
-    # False when a text filter matched more than COUNT_CAP entries: then ``total``
-    # is a lower bound ("more than"), raised as pages are read.
-    total_exact: bool = True
-
 
 # A page counts the entries (matching its filter, if any) up to this many; an
 # exact count over a million entries costs the better part of a second.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,6 @@ from commandcenter.domain.limits import MAX_TEXT_FILE_BYTES, check_text
 from commandcenter.domain.names import check_new_names, name_key, skeleton
 from commandcenter.domain.operators import Action, OperatorView, Role
 from commandcenter.domain.roster import (
-    Availability,
     AvailabilityStatus,
     AvailabilityWindow,
     Contact,
@@ -51,14 +49,7 @@ from .authority import (
 from .context import ServiceContext, authenticate, contact_view, find_contact, operator_view
 from .ownership import ChainSnapshot, chain_names, find_chain, window_view
 from .signing import issue_key, reseal_key, revoke_keys
-
-
-@dataclass(frozen=True, slots=True)
-class ContactStatus:
-    contact: Contact
-    availability: Availability
-    next_change: datetime | None
-    role: Role | None
+from .views import ContactStatus
 
 
 def passphrase_fingerprint(digest: str) -> str:

@@ -20,13 +20,15 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from . import fast_imports  # noqa: F401  (first: the window's imports skip a source scan)
-from .main_window import APPLICATION, ORGANISATION, MainWindow
+from .main_window import APPLICATION, HOLD_AT_MOST_MS, ORGANISATION, MainWindow
 from .palette import apply_scheme, follow_system
 from .smoke import check_when_loaded, fail, smoke_folder
 
 if TYPE_CHECKING:
     from commandcenter.app import Services
     from commandcenter.config import Settings
+
+    from .prefetch import Prefetch
 
 log = logging.getLogger(__name__)
 # Benchmarks set this to a file path: once the window has painted, the instant
@@ -36,7 +38,7 @@ FREEZE_AFTER_MS = 5_000  # gc.freeze() once start-up's long-lived objects exist
 # The worker waits this long at most for the window's first paint before building.
 PAINT_GATE_S = 2.0
 SERVICE_NAMES = frozenset({"roster", "incidents", "messages", "audit", "health", "paging",
-                           "first_hour"})
+                           "first_hour", "changes", "commitments", "mentions"})
 
 
 class LazyServices:
@@ -51,10 +53,12 @@ class LazyServices:
     """
 
     def __init__(self, settings: Settings, factory: Callable[[], Services],
-                 gate: threading.Event | None = None) -> None:
+                 gate: threading.Event | None = None, prefetch: Prefetch | None = None) -> None:
         self.settings = settings
         self._factory = factory
         self._gate = gate
+        # The start-up reader's answers (ui/prefetch.py), used until the services exist.
+        self.prefetch = prefetch
         self._lock = threading.Lock()
         self._services: Services | None = None
         self._error: BaseException | None = None
@@ -62,6 +66,22 @@ class LazyServices:
     @property
     def built(self) -> bool:
         return self._services is not None
+
+    @property
+    def ready(self) -> bool:
+        """Can the panels' reads be answered without waiting for the build?"""
+        return self._services is not None or (self.prefetch is not None and self.prefetch.ok)
+
+    def call(self, service: str, method: str, args: tuple[Any, ...],
+             kwargs: dict[str, Any]) -> Any:
+        """``services.<service>.<method>(*args, **kwargs)``: from the start-up reader's
+        answers while the services are not built and it has this one, else for real."""
+        prefetch = self.prefetch
+        if self._services is None and prefetch is not None:
+            found, value = prefetch.answer(service, method, args, kwargs)
+            if found:
+                return value
+        return getattr(getattr(self.get(), service), method)(*args, **kwargs)
 
     def get(self) -> Services:
         if self._services is not None:
@@ -81,9 +101,11 @@ class LazyServices:
 
     def __getattr__(self, name: str) -> Any:
         if (self._services is None and name in SERVICE_NAMES
-                and threading.current_thread() is threading.main_thread()):
+                and (threading.current_thread() is threading.main_thread()
+                     or (self.prefetch is not None and not self.prefetch.retired))):
             # Panels hand bound methods (``services.incidents.list``) to the worker:
-            # give them a stand-in whose methods look the real one up when called.
+            # give them a stand-in whose methods look the real one up when called
+            # (or, at start-up, take the forked reader's answer).
             return _DeferredService(self, name)
         return getattr(self.get(), name)
 
@@ -101,7 +123,7 @@ class _DeferredService:
 
     def __getattr__(self, method: str) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
-            return getattr(getattr(self._lazy.get(), self._name), method)(*args, **kwargs)
+            return self._lazy.call(self._name, method, args, kwargs)
 
         call.__name__ = method
         return call
@@ -113,23 +135,27 @@ class _FirstPaint(QObject):
     def __init__(self, window: QWidget, gate: threading.Event) -> None:
         super().__init__(window)
         self.window, self.gate = window, gate
+        self.after: list[Callable[[], None]] = []  # run on the GUI thread once painted
         window.installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.window and event.type() in (QEvent.Type.Paint,
                                                    QEvent.Type.UpdateRequest):
             self.window.removeEventFilter(self)
-            QTimer.singleShot(0, self.gate.set)  # after this paint has finished
+            QTimer.singleShot(0, self._painted)  # after this paint has finished
         return False
+
+    def _painted(self) -> None:
+        self.gate.set()
+        for fn in self.after:
+            fn()
 
 
 
 def demo_settings(folder: Path) -> Settings:
-    from commandcenter.config import Settings
+    from .demo_copy import demo_settings as settings_for
 
-    # The demo copy has an audit key of its own, never the user's.
-    return Settings(database_url=f"sqlite:///{folder / 'demo.sqlite'}", data_dir=folder,
-                    audit_key_file=folder / "audit.key")
+    return settings_for(folder)
 
 
 def load_demo_data(services: Services, progress: Any = None) -> None:
@@ -264,66 +290,90 @@ class _StartupCollection:
         gc.freeze()  # what the first seconds' loads made, too
 
 
-def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False) -> int:
+def run_gui(settings: Settings, *, demo: bool = False, smoke: bool = False,
+            prefetch: Prefetch | None = None) -> int:
     """Open the window on ``settings``' database, or on a throw-away demo copy.
 
     ``smoke``: the demo copy lives in the user's data directory, the panels are
     checked once loaded and the run ends by itself (see ``smoke.py``).
+    ``prefetch``: the start-up reader forked by the command line (ui/prefetch.py);
+    with ``demo``, its folder is the demo copy's.
     """
     marks = {"gui_entered": time.time()}
-    problem = check_templates()
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
-    collection = _StartupCollection()
     try:
-        return _run_window(settings, demo, smoke, marks, collection)
+        problem = check_templates()
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
+        collection = _StartupCollection()
+        try:
+            return _run_window(settings, demo, smoke, marks, collection, prefetch)
+        finally:
+            collection.resume(freeze=False)
     finally:
-        collection.resume(freeze=False)
+        if prefetch is not None:
+            prefetch.close()
+            if prefetch.demo_folder is not None:
+                shutil.rmtree(prefetch.demo_folder, ignore_errors=True)
 
 
 def _run_window(settings: Settings, demo: bool, smoke: bool, marks: dict[str, float],
-                collection: _StartupCollection) -> int:
+                collection: _StartupCollection, prefetch: Prefetch | None) -> int:
     app = make_application()
     demo_dir: Path | None = None
+    if smoke or (demo and (prefetch is None or prefetch.demo_folder is None)):
+        prefetch = None  # the smoke test prepares a new demo database: nothing to read
     if demo or smoke:
         demo_dir = (smoke_folder(settings) if smoke
+                    else prefetch.demo_folder if prefetch is not None
                     else Path(tempfile.mkdtemp(prefix="commandcenter-demo-")))
         folder = demo_dir
         steps: list[_Progress] = []  # set once the window exists
+        copied = prefetch
 
         def build_demo() -> Services:
             report = steps[0].sig_step.emit if steps else None
             if smoke:  # the whole first start, checked: a new demo database
                 return build_demo_services(folder, progress=report)
+            if copied is not None and copied.ok:  # the reader made the copy and read it
+                from commandcenter.app import build
+
+                return build(demo_settings(folder))
             from .demo_copy import open_demo_copy
 
             return open_demo_copy(folder, report)
 
-        services = LazyServices(demo_settings(folder), build_demo, gate := threading.Event())
+        services = LazyServices(demo_settings(folder), build_demo, gate := threading.Event(),
+                                prefetch)
     else:
         def build_services() -> Services:
             from commandcenter.app import build
 
             return build(settings)
 
-        services = LazyServices(settings, build_services, gate := threading.Event())
+        services = LazyServices(settings, build_services, gate := threading.Event(), prefetch)
     window = MainWindow(services, demo=demo or smoke)  # type: ignore[arg-type]
     window.sig_first_screen.connect(collection.resume)
     if demo or smoke:
         steps.append(_Progress(window))
-    _FirstPaint(window, gate)
+    first_paint = _FirstPaint(window, gate)
     previous_hook = sys.excepthook
     sys.excepthook = _excepthook(window)
     marks["window"] = time.time()
+
+    def fatal(exc: BaseException) -> None:
+        fail(app, exc) if smoke else _fatal(app, window, exc)
+
     try:
         window.show()
         if smoke:  # watching before anything loads, so no error goes unseen
             check_when_loaded(app, window, services, folder)
-        # The first task: a database that cannot be opened or migrated ends the run.
-        window.tasks.run(services.get, None, lambda exc: (
-            fail(app, exc) if smoke else _fatal(app, window, exc)))
-        window.start()
+        if prefetch is None:
+            # The first task: a database that cannot be opened or migrated ends the run.
+            window.tasks.run(services.get, None, fatal)
+            window.start()
+        else:
+            _start_prefetched(window, services, prefetch, first_paint, fatal)
         # Start-up leaves ~10^6 long-lived objects (Qt wrappers, SQLAlchemy, pyqtgraph);
         # a full collection scanning them stalled the GUI for ~100 ms while streaming.
         QTimer.singleShot(FREEZE_AFTER_MS, collection.freeze_later)
@@ -336,8 +386,50 @@ def _run_window(settings: Settings, demo: bool, smoke: bool, marks: dict[str, fl
         sys.excepthook = previous_hook
         window.tasks.shutdown()  # no queued write may land in a demo folder being removed
         services.close()
+        if prefetch is not None:
+            prefetch.close()
         if demo_dir is not None:
             shutil.rmtree(demo_dir, ignore_errors=True)
+
+
+def _start_prefetched(window: MainWindow, services: LazyServices, prefetch: Prefetch,
+                      first_paint: _FirstPaint,
+                      fatal: Callable[[BaseException], None]) -> None:
+    """The window's start on the forked reader's answers (ui/prefetch.py).
+
+    The worker's first task waits for the reader; when it has no usable answer
+    (it failed, timed out, or left a migration to this process) the services are
+    built there and then, as without it. With one, the first reads are answered
+    from it, and once the first screen has its data (or HOLD_AT_MOST_MS has
+    passed) the window builds its own services, starts the live watcher and
+    re-reads everything: the answers may be a moment old, and a change committed
+    between the reader's read and the watcher's start is in that re-read.
+    pyqtgraph is imported just after the first paint, while the reader reads.
+    """
+    def first_task() -> None:
+        if not prefetch.wait():
+            services.get()
+
+    window.tasks.run(first_task, None, fatal)
+    window.start(live=False)
+    switched = [False]
+
+    def own_services() -> None:
+        if switched[0]:
+            return
+        switched[0] = True
+        prefetch.retire()
+        log.debug("start-up reader: %d answers used; not read: %s", len(prefetch.hits),
+                  prefetch.misses)
+        window.tasks.run(services.get, lambda _s: window.start_live_and_reread(), fatal)
+
+    window.sig_first_screen.connect(own_services)
+    QTimer.singleShot(HOLD_AT_MOST_MS, window, own_services)
+
+    def import_charts() -> None:
+        from .charts import series_chart  # noqa: F401  (pyqtgraph, before the data)
+
+    first_paint.after.append(import_charts)
 
 
 def run_wall(settings: Settings, *, demo: bool = False) -> int:

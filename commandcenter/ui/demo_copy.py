@@ -25,6 +25,7 @@ from platformdirs import user_cache_path
 
 if TYPE_CHECKING:
     from commandcenter.app import Services
+    from commandcenter.config import Settings
 
 ENV_DEMO_CACHE = "COMMANDCENTER_DEMO_CACHE"
 MAX_AGE_S = 8 * 3600.0
@@ -94,16 +95,16 @@ def prepare_template(progress: Progress | None = None) -> Path:
     return target
 
 
-def open_demo_copy(folder: Path, progress: Progress | None = None) -> Services:
-    """Services over a new copy of the prepared demo in ``folder`` (preparing it first
-    when there is none, or it is too old)."""
-    from commandcenter.app import build
+def demo_settings(folder: Path) -> Settings:
+    from commandcenter.config import Settings
 
-    from .app import demo_settings
+    # The demo copy has an audit key of its own, never the user's.
+    return Settings(database_url=f"sqlite:///{folder / 'demo.sqlite'}", data_dir=folder,
+                    audit_key_file=folder / "audit.key")
 
-    template = fresh_template() or prepare_template(progress)
-    if progress is not None:
-        progress("opening a copy of the demo database", 1, 1)
+
+def copy_template(template: Path, folder: Path) -> None:
+    """A new copy of the prepared demo ``template`` in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     for item in template.iterdir():
         if item.name == "made.json":
@@ -113,4 +114,15 @@ def open_demo_copy(folder: Path, progress: Progress | None = None) -> Services:
             shutil.copytree(item, dest, dirs_exist_ok=True)
         else:
             shutil.copy2(item, dest)
+
+
+def open_demo_copy(folder: Path, progress: Progress | None = None) -> Services:
+    """Services over a new copy of the prepared demo in ``folder`` (preparing it first
+    when there is none, or it is too old)."""
+    from commandcenter.app import build
+
+    template = fresh_template() or prepare_template(progress)
+    if progress is not None:
+        progress("opening a copy of the demo database", 1, 1)
+    copy_template(template, folder)
     return build(demo_settings(folder))

@@ -11,8 +11,6 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout
 from .actions import build_menus
 from .autosave import DraftAutosave
 from .banners import ConnectionBanner, DrillBanner, ErrorBar, StatusFields
-from .dialogs.change_passphrase import ChangePassphraseDialog
-from .dialogs.new_incident import NewIncidentDialog
 from .dialogs.sign_in import SignInDialog
 from .session import Session
 from .tasks import TaskManager
@@ -26,8 +24,11 @@ from .widgets.review_panel import ReviewPanel
 from .widgets.roster_panel import RosterPanel
 from .widgets.timeline_panel import TimelinePanel
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the dialogs a user opens: imported when first opened
     from commandcenter.app import Services
+
+    from .dialogs.change_passphrase import ChangePassphraseDialog
+    from .dialogs.new_incident import NewIncidentDialog
 
 ORGANISATION = "CommandCenter"
 APPLICATION = "commandcenter"
@@ -35,6 +36,9 @@ LAYOUT_VERSION = 2  # 2: full-height left column, wide Score health
 # Hidden panels wait for the first screen at most this long (a failed first read
 # shows its error; the other panels still load).
 HOLD_AT_MOST_MS = 10_000
+# After a start on the start-up reader's answers, LIVE waits for the re-read this long
+# at most.
+RE_READ_AT_MOST_MS = 3_000
 
 
 def window_settings() -> QSettings:
@@ -261,11 +265,15 @@ class MainWindow(QMainWindow):
                 ("listening", self.docks["listening"], self.listening.table)]
 
     # --- starting -----------------------------------------------------------
-    def start(self, *, sign_in: bool = True) -> None:
-        """Load everything in the background and, normally, ask who is at the desk."""
+    def start(self, *, sign_in: bool = True, live: bool = True) -> None:
+        """Load everything in the background and, normally, ask who is at the desk.
+
+        ``live=False``: the first reads are answered by the start-up reader
+        (ui/prefetch.py); :meth:`start_live_and_reread` follows once the services exist."""
         # Listening starts once the database is open (the worker's first task builds the
         # services) and before the first reads, so no change slips in between.
-        self.session.read(lambda: self.services.settings, lambda _s: self._start_live())
+        if live:
+            self.session.read(lambda: self.services.settings, lambda _s: self._start_live())
         self._hold_hidden_panels()
         QTimer.singleShot(HOLD_AT_MOST_MS, self, self._release_hidden_panels)
         self.tasks.sig_delivered.connect(self._check_first_screen)
@@ -278,6 +286,31 @@ class MainWindow(QMainWindow):
     def _start_live(self) -> None:
         self.live.start()
         self._live_started = True
+
+    def start_live_and_reread(self) -> None:
+        """After a start on the start-up reader's answers, once this window's services
+        are built: the watcher starts, then everything is read again (what changed
+        between the reader's read and the watcher's start is in that re-read); LIVE
+        once those reads are back."""
+        self.live.start()
+        self.session.sig_data_changed.emit()  # every panel re-reads, as after a reconnect
+        if self.health.charts and self.health.first_view:
+            self.health.load_range(*self.health.current_window())  # the charts' points
+        # The reads those answers start (a changed incident is read again, then its
+        # timeline) come back too before LIVE shows; at most RE_READ_AT_MOST_MS later.
+        self.tasks.sig_delivered.connect(self._re_read_back)
+        QTimer.singleShot(RE_READ_AT_MOST_MS, self, self._live_marked)
+
+    def _re_read_back(self) -> None:
+        if self.tasks.idle():
+            self._live_marked()
+
+    def _live_marked(self) -> None:
+        if self._live_started:
+            return
+        self.tasks.sig_delivered.disconnect(self._re_read_back)
+        self._live_started = True
+        self._tick()
 
     def _hold_hidden_panels(self) -> None:
         """Panels out of sight (tabbed behind another, or closed) read after the first
@@ -301,7 +334,7 @@ class MainWindow(QMainWindow):
 
     def _check_first_screen(self) -> None:
         """Has every panel in view its first data? Then the rest load, and LIVE shows."""
-        if self.first_screen or not getattr(self.services, "built", True):
+        if self.first_screen or not getattr(self.services, "ready", True):
             return
         wanted = self.incidents.wanted_incident()
         incident = self.session.incident
@@ -311,9 +344,11 @@ class MainWindow(QMainWindow):
             return
         self.first_screen = True
         self.tasks.sig_delivered.disconnect(self._check_first_screen)
-        self._release_hidden_panels()
         self._tick()
+        # Told before the panels out of sight read: a start on the start-up reader's
+        # answers (ui/app.py) stops using them here, so those reads are the services'.
         self.sig_first_screen.emit()
+        self._release_hidden_panels()
 
     def refresh(self) -> None:
         # Score health first: its charts (and pyqtgraph) take the GUI thread longest,
@@ -333,6 +368,8 @@ class MainWindow(QMainWindow):
     def open_change_passphrase(self) -> ChangePassphraseDialog | None:
         if self.session.operator is None:
             return None
+        from .dialogs.change_passphrase import ChangePassphraseDialog
+
         dlg = ChangePassphraseDialog(self.session, self)
         self.change_passphrase_dialog = dlg
         dlg.open()
@@ -410,6 +447,8 @@ class MainWindow(QMainWindow):
     def open_new_incident(self) -> NewIncidentDialog | None:
         if self._why_no_new_incident():
             return None
+        from .dialogs.new_incident import NewIncidentDialog
+
         dlg = NewIncidentDialog(self.session, self)
         dlg.sig_opened.connect(self._incident_opened)
         self.new_incident_dialog = dlg

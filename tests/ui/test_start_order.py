@@ -138,3 +138,44 @@ def test_garbage_collection_waits_for_the_first_screen_and_comes_back() -> None:
     assert gc.isenabled()
     collection.resume()  # a second call changes nothing
     assert gc.isenabled()
+
+
+def test_on_the_start_up_readers_answers_live_comes_after_the_build_the_watcher_and_the_re_read(
+        qtbot, qapp, busy_company: Services, clock: SimulatedClock,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``gui`` with the forked reader (ui/prefetch.py): the first screen from its answers,
+    then this window's services, the watcher, the re-read, and only then LIVE."""
+    from commandcenter.ui import prefetch as reader
+    from commandcenter.ui.live import LiveUpdates
+    from commandcenter.ui.session import Session
+    from tests.ui.test_prefetch import piped, start_prefetched
+
+    monkeypatch.setattr(Session, "now", lambda self: clock.now())
+    body = reader.first_screen_reads(busy_company, clock.now())
+    events: list[str] = []
+    windows: list[MainWindow] = []
+    real_watch = LiveUpdates.start
+
+    def watch(self: LiveUpdates) -> None:
+        events.append("watcher, " + ("built" if windows[0].services.built else "not built"))
+        real_watch(self)
+
+    monkeypatch.setattr(LiveUpdates, "start", watch)
+    real_init = MainWindow.__init__
+
+    def init(self: MainWindow, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        windows.append(self)
+        self.sig_first_screen.connect(lambda: events.append("first screen"))
+        self.session.sig_data_changed.connect(lambda: events.append("re-read"))
+        self.tasks.sig_delivered.connect(
+            lambda: self.status.mode.text() == "LIVE" and "LIVE" not in events
+            and events.append("LIVE"))
+
+    monkeypatch.setattr(MainWindow, "__init__", init)
+    window, _lazy, seen = start_prefetched(qtbot, busy_company, piped("ok", body))
+    window._tick()
+    assert seen["built"] is False  # the first screen, on the reader's answers
+    assert events[:3] == ["first screen", "watcher, built", "re-read"]
+    assert window.status.mode.text() == "LIVE"
+    window.close()

@@ -66,6 +66,8 @@ LIVE_CHUNK = 20_000  # raw points per read on the live path (more come back as r
 LIVE_MAX_PER_TICK = 200_000  # a bigger burst is caught up over the next ticks
 LIVE_MAX_PROBES = 40  # reads per series per tick before giving up on raw points
 META_EVERY = 20  # live ticks between re-reads of series, alerts and incidents (5 s)
+# The charts below the fold wait for the first view's points this long at most.
+HOLD_BELOW_FOLD_MS = 2_000
 RESOLVED_SHOWN = 200  # every firing alert, and only the newest resolved ones
 ALERT_WINDOW = timedelta(hours=2)  # shown either side of an alert's onset
 
@@ -169,6 +171,7 @@ class HealthPanel(QWidget):
         self._to_build: list[str] = []  # chart names waiting for their event-loop turn
         self._unread: list[str] = []  # built charts whose points nobody asked for yet
         self._first_asked = False  # the charts in view have been asked for their points
+        self._below_fold_due = False  # ... and those below the fold may now be built
         self.first_view = False  # ... and drawn them (or there is no series at all)
         self._pending_histogram: Any = None  # read before its chart existed
         self._x_window = (0.0, 0.0)  # the x range last set on the charts
@@ -380,7 +383,12 @@ class HealthPanel(QWidget):
             self._first_asked = True
             self._decorate()
             self.load_range(*self.current_window())
+            if self._to_build:  # below the fold: built once the first view is drawn
+                QTimer.singleShot(HOLD_BELOW_FOLD_MS, self, self._build_below_fold)
+                return
         if self._to_build:
+            if self._first_asked and not self.first_view and not self._below_fold_due:
+                return  # _first_view_shown (or the timer above) builds the rest
             QTimer.singleShot(0, self, self._build_next)
             return
         if self._unread:  # built after the first read: their points, alerts and spans
@@ -404,6 +412,16 @@ class HealthPanel(QWidget):
         if not self.first_view:
             self.first_view = True
             self.sig_first_view.emit()
+            self._build_below_fold()
+
+    def _build_below_fold(self) -> None:
+        """The charts below the fold, once the first view is drawn (or its read is late):
+        building them while the first points were on their way delayed the first screen
+        (seven charts built before it instead of three, the demo)."""
+        if not self._below_fold_due:
+            self._below_fold_due = True
+            if self._to_build:
+                QTimer.singleShot(0, self, self._build_next)
 
     def current_window(self) -> tuple[datetime, datetime]:
         if self.follow or not self.charts:
@@ -625,6 +643,10 @@ class HealthPanel(QWidget):
 
     def tick(self) -> None:
         if self._live_pending or not self.isVisible():
+            return
+        if not getattr(self.session.services, "built", True):
+            # Start-up: the panels show the start-up reader's answers (ui/prefetch.py) or
+            # wait for the build; the re-read after it brings what came meanwhile.
             return
         self._ticks += 1
         if self._ticks % META_EVERY == 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 from commandcenter.domain.incidents import is_open
 from commandcenter.domain.operators import Action
 
-from ..dialogs.availability import AvailabilityDialog, DelegationDialog
 from ..models.contacts import ContactsModel
 from ..models.table import RowRole
 from ..session import Session
 from ..timefmt import full_text, local_text, localise
 from .timeline_panel import compact_rows, labelled
+
+if TYPE_CHECKING:  # opened by the user: imported when first opened
+    from ..dialogs.availability import AvailabilityDialog, DelegationDialog
 
 TICK_MS = 15_000  # the local-time column and the next-change check
 RELOAD_EVERY_TICKS = 20  # re-read availability every five minutes regardless
@@ -217,6 +219,8 @@ class RosterPanel(QWidget):
         cosigners = [s.contact.name for s in self.model.rows()
                      if s.role is not None and s.role.value == "commander"
                      and (op is None or s.contact.name != op.name)]
+        from ..dialogs.availability import AvailabilityDialog
+
         dlg = AvailabilityDialog(names, self.session.now(), self.selected_name(), self,
                                  cosigners=cosigners)
         dlg.accepted.connect(lambda: self._save_window(dlg))
@@ -245,6 +249,8 @@ class RosterPanel(QWidget):
 
     def open_delegation(self) -> None:
         names = [s.contact.name for s in self.model.rows()]
+        from ..dialogs.availability import DelegationDialog
+
         dlg = DelegationDialog(self.owned_chains(), names, self.session.now(), self)
         dlg.accepted.connect(lambda: self._save_delegation(dlg))
         self.delegation_dialog = dlg

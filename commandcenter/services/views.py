@@ -1,0 +1,46 @@
+"""What the incident, roster and audit use cases return to the window (beside
+``domain.incidents.IncidentView``): frozen dataclasses
+with no SQLAlchemy behind them, so the start-up reader's answers (ui/prefetch.py)
+unpickle in the window without importing the database layer. Their services
+(incidents.py, roster.py, audit.py) re-export them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from commandcenter.domain.operators import Role
+from commandcenter.domain.roster import Availability, Contact
+from commandcenter.domain.timeline import TimelineEntry
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePage:
+    entries: tuple[TimelineEntry, ...]
+    total: int
+    # False when a text filter matched more than COUNT_CAP entries: then ``total``
+    # is a lower bound ("more than"), raised as pages are read.
+    total_exact: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ContactStatus:
+    contact: Contact
+    availability: Availability
+    next_change: datetime | None
+    role: Role | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedHead:
+    """The audit log's head as reports print it: record count, hash, and its signature
+    (HMAC-SHA256 under the audit key, see README "Security"), with the key's id."""
+
+    seq: int
+    hash: str
+    signature: str
+    key_id: str
+
+    def line(self) -> str:
+        return (f"audit head: record {self.seq}, {self.hash} "
+                f"(signed {self.signature[:16]}..., audit key {self.key_id})")
