@@ -178,7 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         busy = _busy_conflict(exc)
         if busy is not None:
             return _fail(busy, want_json)
-        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        # One line: SQLAlchemy's messages go on with the statement and a link.
+        first = next(iter(str(exc).splitlines()), "")
+        print(f"error: unexpected {type(exc).__name__}: {first}", file=sys.stderr)
         return 1
     return _emit(result, args.json)
 

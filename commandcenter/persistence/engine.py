@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from commandcenter.domain.errors import InvalidInput
 
 from .light import BUSY_TIMEOUT_MS
 
@@ -31,9 +34,24 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def check_sqlite_folder(url: str) -> None:
+    """A SQLite file in a folder that does not exist: one clear line naming the folder
+    (exit 2), not the driver's "unable to open database file" and a link."""
+    parsed = make_url(url)
+    database = parsed.database
+    if (not parsed.drivername.startswith("sqlite") or database in (None, "", ":memory:")
+            or database.startswith("file:")):
+        return
+    folder = Path(database).parent
+    if not folder.is_dir():
+        raise InvalidInput(f"database-url: the folder {folder} does not exist "
+                           f"(create it, or give another --database-url)")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        check_sqlite_folder(url)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
     else:

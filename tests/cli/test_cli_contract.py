@@ -239,3 +239,33 @@ def test_availability_import_ics(cli: Cli, company: Services, tmp_path: Path) ->
     assert ok.code == 0
     assert [w["status"] for w in ok.json()] == ["travelling", "unavailable"]
     assert count(company, AvailabilityRow) == 2
+
+
+def test_a_database_in_a_missing_folder_is_one_line_naming_it(
+        tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from commandcenter.cli import main
+
+    folder = tmp_path / "no" / "such"
+    for args in (["incident", "list"], ["roster", "list"]):
+        code = main(["--database-url", f"sqlite:///{folder / 'cc.sqlite'}", *args])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == ""
+        assert err.splitlines() == [f"error: database-url: the folder {folder} does not exist "
+                                    "(create it, or give another --database-url)"]
+    assert not folder.exists()
+
+
+def test_an_unexpected_database_error_is_one_line(
+        cli: Cli, company: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from commandcenter.services.roster import RosterService
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise OperationalError("SELECT 1", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(RosterService, "contacts", broken)
+    r = cli("roster", "list")
+    assert r.code == 1
+    assert r.err.splitlines() == ["error: unexpected OperationalError: "
+                                  "(builtins.Exception) disk I/O error"]
