@@ -13,13 +13,16 @@ from __future__ import annotations
 import gc
 import heapq
 import marshal
+import os
+import pickle
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 from sqlalchemy import func, select
 
@@ -76,6 +79,10 @@ ROW_COLUMNS = ("channel", "author", "reach", "text", "at_ts", "link", "profile_i
 SHARED_COLUMNS = ("incident_id", "state", "source", "version")
 SOURCES = frozenset({"import", "drill", "record"})
 RANK_INDEX = "ix_mentions_rank"
+# A file at least this big is read, checked and ranked in a second process while this one
+# inserts what it sends (POSIX fork; a single-threaded process only).
+PIPELINE_BYTES = 4 << 20
+PEEK_BYTES = 1 << 20  # read to estimate a file's rows before its import begins
 
 
 def _facts(checks: dict[Who, ScoreCheck]) -> dict[Who, tuple[bool, str]]:
@@ -94,6 +101,49 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def _pipelined(path: Path) -> bool:
+    """Read in a second process: a big file, where fork is there and safe (no other
+    thread in this process that the child's copy could find halfway through a lock)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False  # the read names the problem
+    return (size >= PIPELINE_BYTES and hasattr(os, "fork")
+            and threading.active_count() == 1)
+
+
+def _estimated_rows(path: Path) -> int:
+    """The file's lines, estimated from its first ``PEEK_BYTES``."""
+    with path.open("rb") as fh:
+        head = fh.read(PEEK_BYTES)
+    size = path.stat().st_size
+    return size * head.count(b"\n") // max(1, len(head))
+
+
+class _Stopped(Exception):
+    """The reading process sent something other than rows: the import is rolled back."""
+
+    def __init__(self, message: tuple[str, object]) -> None:
+        super().__init__(message[0])
+        self.message = message
+
+
+def _send(out: BinaryIO, message: tuple[str, object]) -> None:
+    blob = marshal.dumps(message)
+    out.write(len(blob).to_bytes(8, "little"))
+    out.write(blob)
+    if message[0] != "rows":
+        out.flush()  # the importing process acts on these at once
+
+
+def _receive(feed: BinaryIO) -> tuple[str, object]:
+    size = int.from_bytes(feed.read(8), "little")
+    if not size:
+        return "gone", None  # the child died without its last word
+    kind, payload = marshal.loads(feed.read(size))
+    return kind, payload
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +177,8 @@ class MentionService:
                 require(acting(uow, actor), Action.WRITE_TIMELINE)
             inc_id = self._open_incident(uow, incident_id).id
             snapshots = recent_snapshots(uow)
+        if _pipelined(path):
+            return self._import_pipelined(inc_id, path, actor, snapshots)
         bad = BadLines(path.name)
         facts: dict[Who, tuple[bool, str]] = {}
         counts: Tally = {}
@@ -169,6 +221,121 @@ class MentionService:
                            "duplicates": count - stored, "confirmed": confirmed})
                 uow.commit()
         return ImportReport(incident_id, count, stored, count - stored, confirmed, path.name)
+
+    def _import_pipelined(self, inc_id: int, path: Path, actor: str | None,
+                          snapshots: list[Snapshot]) -> ImportReport:
+        """A big file on two cores: a forked child reads, checks and ranks it (as
+        :meth:`_produce`), sending each batch's insert tuples down a pipe, while this
+        process inserts them in the import's one transaction. At the child's first bad
+        line this process rolls back at once (the write lock goes with it) and only
+        collects the bad lines the child goes on to name; nothing is committed before the
+        child has read the whole file without one."""
+        est = _estimated_rows(path)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: no database, no return; its exit code is not read
+            code = 1
+            try:
+                os.close(read)
+                with os.fdopen(write, "wb", buffering=1 << 20) as out:
+                    self._produce(out, path, snapshots)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        try:
+            with os.fdopen(read, "rb", buffering=1 << 20) as feed:
+                kind, payload = self._insert_fed(inc_id, path, actor, feed, est)
+                if kind == "report":
+                    return payload
+                while kind in ("rows", "bad"):  # refused: the rest of the bad lines
+                    kind, payload = _receive(feed)
+        finally:
+            os.waitpid(pid, 0)
+        if kind == "error":
+            raise pickle.loads(payload)
+        if kind != "end":
+            raise RuntimeError("mention import: the reading process stopped without a word")
+        count, _confirmed, _counts, named, bad_count = payload
+        bad = BadLines(path.name)
+        bad.named, bad.count = named, bad_count
+        bad.raise_if_any(count)
+        raise RuntimeError("mention import: refused without a bad line")  # not reached
+
+    def _insert_fed(self, inc_id: int, path: Path, actor: str | None, feed: BinaryIO,
+                    est: int) -> tuple[str, object]:
+        """Insert the batches read from ``feed`` in one transaction; ("report", the
+        ImportReport) once committed, else the message that stopped it (rolled back)."""
+        now = self.ctx.clock.now()
+        try:
+            with self.ctx.uow() as uow:  # the role as it is now, not when the read began
+                who = IMPORT_ACTOR
+                if actor is not None:
+                    op = acting(uow, actor)
+                    require(op, Action.WRITE_TIMELINE)
+                    who = op.name
+                inc = self._open_incident(uow, inc_id)
+                before = self._count(uow, inc.id)
+                last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
+                with self._bulk(uow, big=last_id < est):
+                    while (message := _receive(feed))[0] == "rows":
+                        self._insert(uow, inc.id, "import", message[1])
+                    if message[0] != "end" or not message[1][0]:  # type: ignore[index]
+                        raise _Stopped(message)  # bad lines, an error, or no rows at all
+                count, confirmed, counts, _named, _bad = message[1]  # type: ignore[misc]
+                stored = self._count(uow, inc.id) - before
+                if stored != count:  # duplicates: tally what was stored, not what was read
+                    counts = tally_stored_since(uow, inc.id, last_id)
+                add_new(uow, inc.id, counts)
+                uow.audit(now, who, "mention.import", "incident", inc.id,
+                          {"file": path.name, "rows": count, "stored": stored,
+                           "duplicates": count - stored, "confirmed": confirmed})
+                uow.commit()
+        except _Stopped as stop:  # rolled back
+            return stop.message
+        return "report", ImportReport(inc_id, count, stored, count - stored, confirmed,
+                                      path.name)
+
+    def _produce(self, out: BinaryIO, path: Path, snapshots: list[Snapshot]) -> None:
+        """In the child: parse, check and rank ``path``, writing ("rows", insert tuples)
+        per batch to ``out``; ("bad", None) at the first bad line (no rows after it); last
+        ("end", (rows, confirmed, tallies, named bad lines, bad lines)) or ("error",
+        the pickled exception)."""
+        try:
+            bad = BadLines(path.name)
+            facts: dict[Who, tuple[bool, str]] = {}
+            counts: Tally = {}
+            whos: dict[tuple[str, str], int] = {}
+            count = confirmed = 0
+            pending: list[Row] = []
+            for line, row, error in parse(path):
+                if row is None:
+                    if not bad.count:
+                        _send(out, ("bad", None))
+                    bad.add(line, error)
+                    continue
+                count += 1
+                if bad.count:
+                    continue
+                pending.append(row)
+                if len(pending) >= BATCH:
+                    prepared, n = self._checked(pending, snapshots, facts, counts, whos)
+                    _send(out, ("rows", prepared))
+                    confirmed += n
+                    pending = []
+            if pending and not bad.count:
+                prepared, n = self._checked(pending, snapshots, facts, counts, whos)
+                _send(out, ("rows", prepared))
+                confirmed += n
+            _send(out, ("end", (count, confirmed, counts, bad.named, bad.count)))
+        except BrokenPipeError:
+            raise  # the importing process stopped listening: nobody to tell
+        except BaseException as exc:  # handed to the importing process
+            try:
+                blob = pickle.dumps(exc)
+            except Exception:  # an exception that cannot travel as it is
+                blob = pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+            _send(out, ("error", blob))
 
     def record(self, incident_id: int, *, channel: str, author: str, reach: int, text: str,
                at: datetime, link: str | None = None, profile_id: str | None = None,
@@ -240,13 +407,19 @@ class MentionService:
                        owns, confirmed, check_texts, ranks, strict=True))
         return out, sum(confirmed)
 
-    def _spill(self, spill: IO[bytes], batch: list[Row], snapshots: list[Snapshot],
-               facts: dict[Who, tuple[bool, str]], counts: Tally,
-               whos: dict[tuple[str, str], int]) -> int:
+    def _checked(self, batch: list[Row], snapshots: list[Snapshot],
+                 facts: dict[Who, tuple[bool, str]], counts: Tally,
+                 whos: dict[tuple[str, str], int]) -> tuple[list[tuple[object, ...]], int]:
+        """:meth:`_prepared` of ``batch``, its authors not seen before looked up first."""
         unseen = {(r[7], r[2]) for r in batch} - facts.keys()
         if unseen:
             facts.update(_facts(check_against(snapshots, unseen)))
-        prepared, confirmed = self._prepared(batch, facts, counts, whos)
+        return self._prepared(batch, facts, counts, whos)
+
+    def _spill(self, spill: IO[bytes], batch: list[Row], snapshots: list[Snapshot],
+               facts: dict[Who, tuple[bool, str]], counts: Tally,
+               whos: dict[tuple[str, str], int]) -> int:
+        prepared, confirmed = self._checked(batch, snapshots, facts, counts, whos)
         blob = marshal.dumps(prepared)
         spill.write(len(blob).to_bytes(8, "little"))
         spill.write(blob)
@@ -254,12 +427,21 @@ class MentionService:
 
     def _insert_spilled(self, uow: UnitOfWork, incident_id: int, spill: IO[bytes],
                         big: bool = False) -> None:
-        """The spilled batches into the database. ``big``: the import is larger than the
-        table (more rows than were ever stored); on SQLite the rank index is then dropped
-        and built again from its own stored definition after the rows are in: sorting a
-        million keys once is cheaper than a million random B-tree inserts. Both happen in
-        the import's transaction, so a failure leaves the index (and table) as they were,
-        and readers see the old table, index included, until the commit."""
+        """The spilled batches into the database (see :meth:`_bulk` for ``big``)."""
+        with self._bulk(uow, big):
+            while size := int.from_bytes(spill.read(8), "little"):
+                self._insert(uow, incident_id, "import", marshal.loads(spill.read(size)))
+
+    @staticmethod
+    @contextmanager
+    def _bulk(uow: UnitOfWork, big: bool) -> Iterator[None]:
+        """Around a bulk insert. ``big``: the import is larger than the table (more rows
+        than were ever stored); on SQLite the rank index is then dropped and built again
+        from its own stored definition after the rows are in (when the block ends without
+        an exception): sorting a million keys once is cheaper than a million random B-tree
+        inserts. Both happen in the import's transaction, so a failure leaves the index
+        (and table) as they were, and readers see the old table, index included, until
+        the commit."""
         conn = uow.session.connection()
         sqlite = conn.dialect.name == "sqlite"
         rebuild = None
@@ -273,8 +455,7 @@ class MentionService:
                 if rebuild:
                     conn.exec_driver_sql(f"DROP INDEX {RANK_INDEX}")
         try:
-            while size := int.from_bytes(spill.read(8), "little"):
-                self._insert(uow, incident_id, "import", marshal.loads(spill.read(size)))
+            yield
             if rebuild:
                 conn.exec_driver_sql(rebuild)
         finally:
