@@ -29,10 +29,14 @@ from sqlalchemy import func, select
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
 from commandcenter.domain.mention_files import (
     BadLines,
+    Columns,
+    Refused,
     Row,
     check_fields,
-    dedupe_from,
+    column_batches,
+    dedupe_column,
     dedupe_key,
+    is_ndjson,
     parse,
     who_crc,
 )
@@ -128,6 +132,24 @@ class _Stopped(Exception):
     def __init__(self, message: tuple[str, object]) -> None:
         super().__init__(message[0])
         self.message = message
+
+
+def _batches(path: Path, size: int) -> Iterator[Columns]:
+    """The good rows of ``path`` as columns, ``size`` at a time; ``Refused`` at the first
+    bad line (or doubt of one, for :func:`parse` to settle)."""
+    if not is_ndjson(path):
+        yield from column_batches(path, size)
+        return
+    rows: list[Row] = []
+    for _line, row, _error in parse(path):
+        if row is None:
+            raise Refused
+        rows.append(row)
+        if len(rows) >= size:
+            yield tuple(map(list, zip(*rows, strict=True)))[1:]  # type: ignore[misc]
+            rows = []
+    if rows:
+        yield tuple(map(list, zip(*rows, strict=True)))[1:]  # type: ignore[misc]
 
 
 def _send(out: BinaryIO, message: tuple[str, object]) -> None:
@@ -297,37 +319,39 @@ class MentionService:
                                       path.name)
 
     def _produce(self, out: BinaryIO, path: Path, snapshots: list[Snapshot]) -> None:
-        """In the child: parse, check and rank ``path``, writing ("rows", insert tuples)
-        per batch to ``out``; ("bad", None) at the first bad line (no rows after it); last
-        ("end", (rows, confirmed, tallies, named bad lines, bad lines)) or ("error",
-        the pickled exception)."""
+        """In the child: check and rank ``path``, writing ("rows", insert tuples) per batch
+        to ``out``, then ("end", (rows, confirmed, tallies, [], 0)). A file with a bad line
+        sends ("bad", None) as soon as one is seen (no rows after it), is read again by
+        :func:`parse` to name every bad line, and ends ("end", (rows, confirmed, tallies,
+        named bad lines, bad lines)). Any other failure: ("error", the pickled exception).
+        """
         try:
-            bad = BadLines(path.name)
             facts: dict[Who, tuple[bool, str]] = {}
             counts: Tally = {}
             whos: dict[tuple[str, str], int] = {}
             count = confirmed = 0
-            pending: list[Row] = []
-            for line, row, error in parse(path):
-                if row is None:
-                    if not bad.count:
-                        _send(out, ("bad", None))
-                    bad.add(line, error)
-                    continue
-                count += 1
-                if bad.count:
-                    continue
-                pending.append(row)
-                if len(pending) >= BATCH:
-                    prepared, n = self._checked(pending, snapshots, facts, counts, whos)
-                    _send(out, ("rows", prepared))
+            try:
+                for columns in _batches(path, BATCH):
+                    prepared, n = self._checked(columns, snapshots, facts, counts, whos)
+                    if prepared:
+                        _send(out, ("rows", prepared))
+                    count += len(prepared)
                     confirmed += n
-                    pending = []
-            if pending and not bad.count:
-                prepared, n = self._checked(pending, snapshots, facts, counts, whos)
-                _send(out, ("rows", prepared))
-                confirmed += n
-            _send(out, ("end", (count, confirmed, counts, bad.named, bad.count)))
+            except Refused:
+                _send(out, ("bad", None))
+                bad = BadLines(path.name)
+                count = 0
+                for line, row, error in parse(path):
+                    if row is None:
+                        bad.add(line, error)
+                    else:
+                        count += 1
+                if not bad.count:
+                    raise RuntimeError(f"mention import: {path.name} was refused, then read "
+                                       "again without a bad line") from None
+                _send(out, ("end", (count, 0, {}, bad.named, bad.count)))
+                return
+            _send(out, ("end", (count, confirmed, counts, [], 0)))
         except BrokenPipeError:
             raise  # the importing process stopped listening: nobody to tell
         except BaseException as exc:  # handed to the importing process
@@ -383,43 +407,51 @@ class MentionService:
     @staticmethod
     def _prepared(batch: Iterable[Row], facts: dict[Who, tuple[bool, str]], counts: Tally,
                   whos: dict[tuple[str, str], int]) -> tuple[list[tuple[object, ...]], int]:
-        """The insert tuples of ``batch`` (``ROW_COLUMNS``, rank inputs computed) and how
-        many are confirmed; each row is added to the author ``counts`` (as ``tally``).
-        ``facts``: (the data shows a fall, the check's text) of each (profile_id, author);
-        ``whos``: the dedupe key's channel/author half, kept across batches."""
+        """:meth:`_prepared_columns` of rows."""
         rows = list(batch)
         if not rows:
             return [], 0
-        _lines, channels, authors, reaches, texts, ats, links, pids = zip(*rows, strict=True)
+        columns = tuple(map(list, zip(*rows, strict=True)))[1:]
+        return MentionService._prepared_columns(columns, facts, counts, whos)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _prepared_columns(columns: Columns, facts: dict[Who, tuple[bool, str]],
+                          counts: Tally, whos: dict[tuple[str, str], int]
+                          ) -> tuple[list[tuple[object, ...]], int]:
+        """The insert tuples of a batch (``ROW_COLUMNS``, rank inputs computed) and how
+        many are confirmed; each row is added to the author ``counts`` (as ``tally``).
+        ``facts``: (the data shows a fall, the check's text) of each (profile_id, author);
+        ``whos``: the dedupe key's channel/author half, kept across batches."""
+        channels, authors, reaches, texts, ats, links, pids = columns
+        if not texts:
+            return [], 0
         who_facts = map(facts.__getitem__, zip(pids, authors, strict=True))
         fells, check_texts = zip(*who_facts, strict=True)
         negs, owns, confirmed, ranks = rank_columns(reaches, texts, ats, fells)
-        get = whos.get
-        keys = []
-        for pair in zip(channels, authors, strict=True):
-            who = get(pair)
-            if who is None:
-                who = whos[pair] = who_crc(*pair)
-            keys.append(who)
-        dedupes = list(map(dedupe_from, keys, texts))
+        pairs = list(zip(channels, authors, strict=True))
+        for pair in set(pairs).difference(whos):
+            whos[pair] = who_crc(*pair)
+        dedupes = dedupe_column(list(map(whos.__getitem__, pairs)), texts)
         tally(counts, zip(channels, authors, reaches, confirmed, strict=True))
         out = list(zip(channels, authors, reaches, texts, ats, links, pids, dedupes, negs,
                        owns, confirmed, check_texts, ranks, strict=True))
         return out, sum(confirmed)
 
-    def _checked(self, batch: list[Row], snapshots: list[Snapshot],
+    def _checked(self, batch: Columns, snapshots: list[Snapshot],
                  facts: dict[Who, tuple[bool, str]], counts: Tally,
                  whos: dict[tuple[str, str], int]) -> tuple[list[tuple[object, ...]], int]:
-        """:meth:`_prepared` of ``batch``, its authors not seen before looked up first."""
-        unseen = {(r[7], r[2]) for r in batch} - facts.keys()
+        """:meth:`_prepared_columns` of ``batch``, its authors not seen before looked up
+        first."""
+        unseen = set(zip(batch[6], batch[1], strict=True)).difference(facts)
         if unseen:
             facts.update(_facts(check_against(snapshots, unseen)))
-        return self._prepared(batch, facts, counts, whos)
+        return self._prepared_columns(batch, facts, counts, whos)
 
     def _spill(self, spill: IO[bytes], batch: list[Row], snapshots: list[Snapshot],
                facts: dict[Who, tuple[bool, str]], counts: Tally,
                whos: dict[tuple[str, str], int]) -> int:
-        prepared, confirmed = self._checked(batch, snapshots, facts, counts, whos)
+        columns = tuple(map(list, zip(*batch, strict=True)))[1:]
+        prepared, confirmed = self._checked(columns, snapshots, facts, counts, whos)  # type: ignore[arg-type]
         blob = marshal.dumps(prepared)
         spill.write(len(blob).to_bytes(8, "little"))
         spill.write(blob)

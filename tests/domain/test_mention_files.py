@@ -9,13 +9,25 @@ from pathlib import Path
 import pytest
 
 from commandcenter.domain.errors import InvalidInput
-from commandcenter.domain.mention_files import BadLines, dedupe_key, parse
+from commandcenter.domain.mention_files import (
+    BadLines,
+    Refused,
+    column_batches,
+    dedupe_column,
+    dedupe_from,
+    dedupe_key,
+    is_ndjson,
+    parse,
+    who_crc,
+)
 
 HEADER = "channel,author,reach,text,at,link,profile_id\n"
 
 
 def read(path: Path) -> list:
-    """What an import does: every row, then refuse if any was bad."""
+    """What an import does: every row, then refuse if any was bad. A CSV file is also read
+    by ``column_batches`` (a big import's reader), which must give the same rows or refuse
+    the same files."""
     bad = BadLines(path.name)
     good = []
     for line, row, error in parse(path):
@@ -23,8 +35,19 @@ def read(path: Path) -> list:
             bad.add(line, error)
         else:
             good.append(row)
+    if not is_ndjson(path):
+        for size in (1, 2, 1000):
+            if bad.count:
+                with pytest.raises(Refused):
+                    list(column_batches(path, size))
+            else:
+                assert by_columns(path, size) == [r[1:] for r in good]
     bad.raise_if_any(len(good))
     return good
+
+
+def by_columns(path: Path, size: int) -> list[tuple]:
+    return [row for columns in column_batches(path, size) for row in zip(*columns, strict=True)]
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -157,3 +180,24 @@ def test_the_dedupe_key_is_stable_and_tells_mentions_apart() -> None:
     others = {dedupe_key("facebook", "@pam", at, "my score!"),
               dedupe_key("x", "@pam2", at, "my score!"), dedupe_key("x", "@pam", at, "my score")}
     assert key not in others and len(others) == 3
+
+
+def test_odd_but_good_rows_read_the_same_by_columns(tmp_path: Path) -> None:
+    """Rows the whole-column checks do not pass (spaces, non-ASCII, blank lines, leading
+    zeros, a time with spaces around it) go through the row checks: the same values."""
+    path = write(tmp_path, "m.csv", HEADER
+                 + "X , Zoë Ärger ,007,Très déçu 😡,2026-12-02T09:15:00Z,,\n"
+                 + "\n"
+                 + "x,  spaced  , 42 ,  padded  , 2026-12-02T09:15:00+01:00 , https://a.b/c , 9 \n"
+                 + 'blog,@pam,5,"quoted, ""doubled""\nover two lines",2026-12-02T09:16:00Z,,ïd\n'
+                 + "x,@a,0,plain,2026-12-02T09:17:00.123456Z,,\n")
+    rows = read(path)
+    assert [r[2] for r in rows] == ["Zoë Ärger", "spaced", "@pam", "@a"]
+    assert [r[3] for r in rows] == [7, 42, 5, 0]
+
+
+def test_the_dedupe_column_is_the_dedupe_key_of_each_row() -> None:
+    texts = ["my score!", "", "Très déçu 😡", "x" * 500]
+    whos = [who_crc("x", "@pam"), 0, 2**32 - 1, who_crc("blog", "Zoë")]
+    assert dedupe_column(whos, texts) == [dedupe_from(w, t) for w, t in zip(whos, texts,
+                                                                                strict=True)]
