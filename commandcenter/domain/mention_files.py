@@ -68,14 +68,20 @@ def dedupe_from(who: int, text: str) -> int:
     return key - (1 << 64) if key >= 1 << 63 else key
 
 
-def dedupe_column(whos: Sequence[int], texts: Sequence[str]) -> list[int]:
-    """:func:`dedupe_from` of each (who, text), a batch at a time."""
+def dedupe_column(channels: Sequence[str], authors: Sequence[str], texts: Sequence[str]
+                  ) -> list[int]:
+    """:func:`dedupe_key` of each row (without the instant, which it does not use), a
+    batch at a time. CRC-32 runs on: ``who_crc`` is the CRC of the author's bytes
+    continued from the CRC of ``channel + "\\x1f"``, one per channel."""
     import numpy as np  # here: the row-at-a-time callers do without it
 
-    crcs = np.fromiter(map(zlib.crc32, map(str.encode, texts)), dtype=np.uint64,
-                       count=len(texts))
-    keys = (crcs << np.uint64(32)) | np.asarray(whos, dtype=np.uint64)
-    return keys.view(np.int64).tolist()
+    n = len(texts)
+    start = {c: zlib.crc32(f"{c}\x1f".encode()) for c in set(channels)}
+    whos = np.fromiter(map(zlib.crc32, map(str.encode, authors), map(start.__getitem__,
+                                                                       channels)),
+                       dtype=np.uint64, count=n)
+    crcs = np.fromiter(map(zlib.crc32, map(str.encode, texts)), dtype=np.uint64, count=n)
+    return ((crcs << np.uint64(32)) | whos).view(np.int64).tolist()
 
 
 def is_ndjson(path: Path) -> bool:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -38,14 +39,12 @@ from commandcenter.domain.mention_files import (
     dedupe_key,
     is_ndjson,
     parse,
-    who_crc,
 )
 from commandcenter.domain.mentions import (
     OPEN_STATES,
     ImportReport,
     MentionState,
     MentionView,
-    ScoreCheck,
     TopVoice,
     check_can_assign,
     check_can_reply,
@@ -69,10 +68,11 @@ from .mention_authors import (
     move,
     state_counts,
     tally,
+    tally_columns,
     tally_stored_since,
     top_voices,
 )
-from .mention_checks import Snapshot, Who, check_against, recent_snapshots, score_checks
+from .mention_checks import Facts, Snapshot, recent_snapshots, score_checks
 
 BATCH = 20_000
 FIRST_SCREEN = 200
@@ -87,10 +87,6 @@ RANK_INDEX = "ix_mentions_rank"
 # inserts what it sends (POSIX fork; a single-threaded process only).
 PIPELINE_BYTES = 4 << 20
 PEEK_BYTES = 1 << 20  # read to estimate a file's rows before its import begins
-
-
-def _facts(checks: dict[Who, ScoreCheck]) -> dict[Who, tuple[bool, str]]:
-    return {who: (c.fell, c.text()) for who, c in checks.items()}
 
 
 @contextmanager
@@ -202,9 +198,8 @@ class MentionService:
         if _pipelined(path):
             return self._import_pipelined(inc_id, path, actor, snapshots)
         bad = BadLines(path.name)
-        facts: dict[Who, tuple[bool, str]] = {}
+        facts = Facts()
         counts: Tally = {}
-        whos: dict[tuple[str, str], int] = {}
         count = confirmed = 0
         with tempfile.TemporaryFile() as spill:
             pending: list[Row] = []
@@ -217,11 +212,11 @@ class MentionService:
                     continue  # refused already: only the bad lines are still wanted
                 pending.append(row)
                 if len(pending) >= BATCH:
-                    confirmed += self._spill(spill, pending, snapshots, facts, counts, whos)
+                    confirmed += self._spill(spill, pending, snapshots, facts, counts)
                     pending = []
             bad.raise_if_any(count)
             if pending:
-                confirmed += self._spill(spill, pending, snapshots, facts, counts, whos)
+                confirmed += self._spill(spill, pending, snapshots, facts, counts)
             spill.seek(0)
             now = self.ctx.clock.now()
             with self.ctx.uow() as uow:  # the role as it is now, not when the read began
@@ -326,17 +321,15 @@ class MentionService:
         named bad lines, bad lines)). Any other failure: ("error", the pickled exception).
         """
         try:
-            facts: dict[Who, tuple[bool, str]] = {}
-            counts: Tally = {}
-            whos: dict[tuple[str, str], int] = {}
-            count = confirmed = 0
+            facts = Facts()
+            kept: tuple[list[str], list[str], list[int], list[bool]] = ([], [], [], [])
             try:
                 for columns in _batches(path, BATCH):
-                    prepared, n = self._checked(columns, snapshots, facts, counts, whos)
+                    prepared, flags = self._checked(columns, snapshots, facts)
                     if prepared:
                         _send(out, ("rows", prepared))
-                    count += len(prepared)
-                    confirmed += n
+                    for into, column in zip(kept, (*columns[:3], flags), strict=True):
+                        into.extend(column)  # type: ignore[attr-defined]
             except Refused:
                 _send(out, ("bad", None))
                 bad = BadLines(path.name)
@@ -351,7 +344,7 @@ class MentionService:
                                        "again without a bad line") from None
                 _send(out, ("end", (count, 0, {}, bad.named, bad.count)))
                 return
-            _send(out, ("end", (count, confirmed, counts, [], 0)))
+            _send(out, ("end", (len(kept[3]), sum(kept[3]), tally_columns(*kept), [], 0)))
         except BrokenPipeError:
             raise  # the importing process stopped listening: nobody to tell
         except BaseException as exc:  # handed to the importing process
@@ -374,7 +367,9 @@ class MentionService:
             if found is None:
                 checks = score_checks(uow, [(row[7], row[2])])
                 counts: Tally = {}
-                prepared, _ = self._prepared([row], _facts(checks), counts, {})
+                facts = Facts()
+                facts.add(checks)
+                prepared, _ = self._prepared([row], facts, counts)
                 self._insert(uow, inc.id, "drill" if inc.drill else "record", prepared)
                 add_new(uow, inc.id, counts)
                 found = self._by_dedupe(uow, inc.id, row[5], key)
@@ -405,53 +400,48 @@ class MentionService:
             MentionRow.incident_id == incident_id)).scalar_one()
 
     @staticmethod
-    def _prepared(batch: Iterable[Row], facts: dict[Who, tuple[bool, str]], counts: Tally,
-                  whos: dict[tuple[str, str], int]) -> tuple[list[tuple[object, ...]], int]:
-        """:meth:`_prepared_columns` of rows."""
+    def _prepared(batch: Iterable[Row], facts: Facts, counts: Tally
+                  ) -> tuple[list[tuple[object, ...]], int]:
+        """:meth:`_prepared_columns` of rows, each added to the author ``counts`` (as
+        ``tally``), and how many are confirmed."""
         rows = list(batch)
         if not rows:
             return [], 0
-        columns = tuple(map(list, zip(*rows, strict=True)))[1:]
-        return MentionService._prepared_columns(columns, facts, counts, whos)  # type: ignore[arg-type]
-
-    @staticmethod
-    def _prepared_columns(columns: Columns, facts: dict[Who, tuple[bool, str]],
-                          counts: Tally, whos: dict[tuple[str, str], int]
-                          ) -> tuple[list[tuple[object, ...]], int]:
-        """The insert tuples of a batch (``ROW_COLUMNS``, rank inputs computed) and how
-        many are confirmed; each row is added to the author ``counts`` (as ``tally``).
-        ``facts``: (the data shows a fall, the check's text) of each (profile_id, author);
-        ``whos``: the dedupe key's channel/author half, kept across batches."""
-        channels, authors, reaches, texts, ats, links, pids = columns
-        if not texts:
-            return [], 0
-        who_facts = map(facts.__getitem__, zip(pids, authors, strict=True))
-        fells, check_texts = zip(*who_facts, strict=True)
-        negs, owns, confirmed, ranks = rank_columns(reaches, texts, ats, fells)
-        pairs = list(zip(channels, authors, strict=True))
-        for pair in set(pairs).difference(whos):
-            whos[pair] = who_crc(*pair)
-        dedupes = dedupe_column(list(map(whos.__getitem__, pairs)), texts)
-        tally(counts, zip(channels, authors, reaches, confirmed, strict=True))
-        out = list(zip(channels, authors, reaches, texts, ats, links, pids, dedupes, negs,
-                       owns, confirmed, check_texts, ranks, strict=True))
+        columns: Columns = tuple(map(list, zip(*rows, strict=True)))[1:]  # type: ignore[assignment]
+        out, confirmed = MentionService._prepared_columns(columns, facts)
+        tally(counts, zip(columns[0], columns[1], columns[2], confirmed, strict=True))
         return out, sum(confirmed)
 
-    def _checked(self, batch: Columns, snapshots: list[Snapshot],
-                 facts: dict[Who, tuple[bool, str]], counts: Tally,
-                 whos: dict[tuple[str, str], int]) -> tuple[list[tuple[object, ...]], int]:
+    @staticmethod
+    def _prepared_columns(columns: Columns, facts: Facts
+                          ) -> tuple[list[tuple[object, ...]], list[bool]]:
+        """The insert tuples of a batch (``ROW_COLUMNS``, rank inputs computed) and whether
+        each is confirmed; ``facts`` knows every author of the batch."""
+        channels, authors, reaches, texts, ats, links, pids = columns
+        if not texts:
+            return [], []
+        who_facts = facts.of(pids, authors)
+        fells = list(map(itemgetter(0), who_facts))
+        check_texts = list(map(itemgetter(1), who_facts))
+        negs, owns, confirmed, ranks = rank_columns(reaches, texts, ats, fells)
+        dedupes = dedupe_column(channels, authors, texts)
+        out = list(zip(channels, authors, reaches, texts, ats, links, pids, dedupes, negs,
+                       owns, confirmed, check_texts, ranks, strict=True))
+        return out, confirmed
+
+    def _checked(self, batch: Columns, snapshots: list[Snapshot], facts: Facts
+                 ) -> tuple[list[tuple[object, ...]], list[bool]]:
         """:meth:`_prepared_columns` of ``batch``, its authors not seen before looked up
         first."""
-        unseen = set(zip(batch[6], batch[1], strict=True)).difference(facts)
-        if unseen:
-            facts.update(_facts(check_against(snapshots, unseen)))
-        return self._prepared_columns(batch, facts, counts, whos)
+        facts.learn(snapshots, batch[6], batch[1])
+        return self._prepared_columns(batch, facts)
 
     def _spill(self, spill: IO[bytes], batch: list[Row], snapshots: list[Snapshot],
-               facts: dict[Who, tuple[bool, str]], counts: Tally,
-               whos: dict[tuple[str, str], int]) -> int:
-        columns = tuple(map(list, zip(*batch, strict=True)))[1:]
-        prepared, confirmed = self._checked(columns, snapshots, facts, counts, whos)  # type: ignore[arg-type]
+               facts: Facts, counts: Tally) -> int:
+        columns: Columns = tuple(map(list, zip(*batch, strict=True)))[1:]  # type: ignore[assignment]
+        prepared, flags = self._checked(columns, snapshots, facts)
+        tally(counts, zip(columns[0], columns[1], columns[2], flags, strict=True))
+        confirmed = sum(flags)
         blob = marshal.dumps(prepared)
         spill.write(len(blob).to_bytes(8, "little"))
         spill.write(blob)

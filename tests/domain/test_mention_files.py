@@ -14,11 +14,9 @@ from commandcenter.domain.mention_files import (
     Refused,
     column_batches,
     dedupe_column,
-    dedupe_from,
     dedupe_key,
     is_ndjson,
     parse,
-    who_crc,
 )
 
 HEADER = "channel,author,reach,text,at,link,profile_id\n"
@@ -197,7 +195,8 @@ def test_odd_but_good_rows_read_the_same_by_columns(tmp_path: Path) -> None:
 
 
 def test_the_dedupe_column_is_the_dedupe_key_of_each_row() -> None:
-    texts = ["my score!", "", "Très déçu 😡", "x" * 500]
-    whos = [who_crc("x", "@pam"), 0, 2**32 - 1, who_crc("blog", "Zoë")]
-    assert dedupe_column(whos, texts) == [dedupe_from(w, t) for w, t in zip(whos, texts,
-                                                                                strict=True)]
+    rows = [("x", "@pam", "my score!"), ("x", "@pam", ""), ("blog", "Zoë", "Très déçu 😡"),
+            ("facebook", "a" * 200, "x" * 500), ("x", "@pam2", "my score!")]
+    channels, authors, texts = map(list, zip(*rows, strict=True))
+    assert dedupe_column(channels, authors, texts) == [dedupe_key(c, a, 0.0, t)
+                                                       for c, a, t in rows]
