@@ -296,7 +296,8 @@ class MentionService:
                 last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
                 with self._bulk(uow, big=last_id < est):
                     while (message := _receive(feed))[0] == "rows":
-                        self._insert(uow, inc.id, "import", message[1])
+                        self._insert(uow, inc.id, "import",
+                                     list(zip(*message[1], strict=True)))  # type: ignore[misc]
                     if message[0] != "end" or not message[1][0]:  # type: ignore[index]
                         raise _Stopped(message)  # bad lines, an error, or no rows at all
                 count, confirmed, counts, _named, _bad = message[1]  # type: ignore[misc]
@@ -314,7 +315,7 @@ class MentionService:
                                       path.name)
 
     def _produce(self, out: BinaryIO, path: Path, snapshots: list[Snapshot]) -> None:
-        """In the child: check and rank ``path``, writing ("rows", insert tuples) per batch
+        """In the child: check and rank ``path``, writing ("rows", insert columns) per batch
         to ``out``, then ("end", (rows, confirmed, tallies, [], 0)). A file with a bad line
         sends ("bad", None) as soon as one is seen (no rows after it), is read again by
         :func:`parse` to name every bad line, and ends ("end", (rows, confirmed, tallies,
@@ -326,7 +327,7 @@ class MentionService:
             try:
                 for columns in _batches(path, BATCH):
                     prepared, flags = self._checked(columns, snapshots, facts)
-                    if prepared:
+                    if flags:  # the columns: this process has no time to spare, the other has
                         _send(out, ("rows", prepared))
                     for into, column in zip(kept, (*columns[:3], flags), strict=True):
                         into.extend(column)  # type: ignore[attr-defined]
@@ -410,13 +411,13 @@ class MentionService:
         columns: Columns = tuple(map(list, zip(*rows, strict=True)))[1:]  # type: ignore[assignment]
         out, confirmed = MentionService._prepared_columns(columns, facts)
         tally(counts, zip(columns[0], columns[1], columns[2], confirmed, strict=True))
-        return out, sum(confirmed)
+        return list(zip(*out, strict=True)), sum(confirmed)
 
     @staticmethod
     def _prepared_columns(columns: Columns, facts: Facts
-                          ) -> tuple[list[tuple[object, ...]], list[bool]]:
-        """The insert tuples of a batch (``ROW_COLUMNS``, rank inputs computed) and whether
-        each is confirmed; ``facts`` knows every author of the batch."""
+                          ) -> tuple[tuple[Sequence[object], ...], list[bool]]:
+        """The insert columns of a batch (``ROW_COLUMNS``, rank inputs computed) and
+        whether each row is confirmed; ``facts`` knows every author of the batch."""
         channels, authors, reaches, texts, ats, links, pids = columns
         if not texts:
             return [], []
@@ -425,12 +426,11 @@ class MentionService:
         check_texts = list(map(itemgetter(1), who_facts))
         negs, owns, confirmed, ranks = rank_columns(reaches, texts, ats, fells)
         dedupes = dedupe_column(channels, authors, texts)
-        out = list(zip(channels, authors, reaches, texts, ats, links, pids, dedupes, negs,
-                       owns, confirmed, check_texts, ranks, strict=True))
-        return out, confirmed
+        return (channels, authors, reaches, texts, ats, links, pids, dedupes, negs, owns,
+                confirmed, check_texts, ranks), confirmed
 
     def _checked(self, batch: Columns, snapshots: list[Snapshot], facts: Facts
-                 ) -> tuple[list[tuple[object, ...]], list[bool]]:
+                 ) -> tuple[tuple[Sequence[object], ...], list[bool]]:
         """:meth:`_prepared_columns` of ``batch``, its authors not seen before looked up
         first."""
         facts.learn(snapshots, batch[6], batch[1])
@@ -442,7 +442,7 @@ class MentionService:
         prepared, flags = self._checked(columns, snapshots, facts)
         tally(counts, zip(columns[0], columns[1], columns[2], flags, strict=True))
         confirmed = sum(flags)
-        blob = marshal.dumps(prepared)
+        blob = marshal.dumps(list(zip(*prepared, strict=True)))
         spill.write(len(blob).to_bytes(8, "little"))
         spill.write(blob)
         return confirmed
