@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import is_
+from operator import is_, is_not
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,9 +69,11 @@ class Facts:
 
     def of(self, pids: Sequence[str | None], authors: Sequence[str]
            ) -> list[tuple[bool, str]]:
-        by_author, by_profile = self.by_author, self.by_profile
-        return [by_author[a] if p is None else by_profile[p]
-                for p, a in zip(pids, authors, strict=True)]
+        facts = list(map(self.by_author.get, authors))  # right for a row without an id
+        by_profile = self.by_profile
+        for i in compress(range(len(pids)), map(is_not, pids, repeat(None))):
+            facts[i] = by_profile[pids[i]]  # type: ignore[index]
+        return facts  # type: ignore[return-value]
 
 
 def batch_label(row_id: int, source: str) -> str:

@@ -327,7 +327,7 @@ class MentionService:
             try:
                 for columns in _batches(path, BATCH):
                     prepared, flags = self._checked(columns, snapshots, facts)
-                    if flags:  # the columns: this process has no time to spare, the other has
+                    if flags:  # columns: the inserting process zips them (it has time)
                         _send(out, ("rows", prepared))
                     for into, column in zip(kept, (*columns[:3], flags), strict=True):
                         into.extend(column)  # type: ignore[attr-defined]
