@@ -19,6 +19,7 @@ import json
 import zlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from functools import partial
 from itertools import islice
 from operator import attrgetter
 from pathlib import Path
@@ -343,7 +344,12 @@ def column_batches(path: Path, size: int) -> Iterator[Columns]:
     """
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(_lines(fh), strict=True)
+            # Lines of at most MAX_LINE_BYTES + 1 characters, as _lines reads them, without
+            # a generator step per line. A longer line comes in pieces, which cannot pass:
+            # a physical line is part of one record, and a good record is far shorter
+            # (its longest field, the text, is at most MAX_TEXT characters).
+            reader = csv.reader(iter(partial(fh.readline, MAX_LINE_BYTES + 1), ""),
+                                strict=True)
             header = next(reader, None)
             if header is None:
                 raise Refused
@@ -357,7 +363,7 @@ def column_batches(path: Path, size: int) -> Iterator[Columns]:
             while records := list(islice(reader, size)):
                 cols = _clean_columns(records, width, at, authors, channels)
                 yield cols if cols is not None else _row_columns(records, width, at)
-    except (csv.Error, _TooLong):
+    except csv.Error:
         raise Refused from None
     except (OSError, UnicodeDecodeError):
         raise Refused from None  # parse() says what it is

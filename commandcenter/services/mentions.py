@@ -1,9 +1,11 @@
 """Use cases for listening: import and record mentions, rank them, triage, reply.
 
-An import is checked whole before the first write (``domain.mention_files``),
+An import commits nothing unless the whole file is good (``domain.mention_files``),
 its authors are looked up in our snapshots once (``mention_checks``), and its
 rows go in through Core ``executemany`` in one transaction, duplicates
-skipped by the unique (incident, instant, dedupe) key. A reply is a ``direct_reply``
+skipped by the unique (incident, instant, dedupe) key. A big file is read,
+checked and ranked in a forked child while this process inserts
+(``_import_pipelined``); a small one is checked whole, then inserted. A reply is a ``direct_reply``
 message on the normal approval path; the mention becomes answered when that
 message is published (``publish_hooks.after_publish`` -> ``mention_replies``).
 """
@@ -179,10 +181,14 @@ class MentionService:
                     ) -> ImportReport:
         """Every row or none: a bad line anywhere refuses the file, naming the lines.
 
-        One read of the file: each batch of good rows is ranked (its new authors
-        looked up in the snapshots) and spilled to a temporary file; only when the
-        whole file has been read without a bad line do the batches go into the
-        database, in one transaction. ``actor`` None: a feed, as metric files are
+        A file of ``PIPELINE_BYTES`` or more (where fork is there) goes through
+        :meth:`_import_pipelined`: read, checked and ranked in a child process while
+        this one inserts, rolled back at the first bad line. A smaller one is read
+        once: each batch of good rows is ranked (its new authors looked up in the
+        snapshots) and spilled to a temporary file; only when the whole file has been
+        read without a bad line do the batches go into the database, in one
+        transaction. Either way nothing is committed unless every line is good.
+        ``actor`` None: a feed, as metric files are
         ingested (audited as ``IMPORT_ACTOR``); a named operator needs the right to
         write to the timeline.
         """

@@ -200,3 +200,13 @@ def test_the_dedupe_column_is_the_dedupe_key_of_each_row() -> None:
     channels, authors, texts = map(list, zip(*rows, strict=True))
     assert dedupe_column(channels, authors, texts) == [dedupe_key(c, a, 0.0, t)
                                                        for c, a, t in rows]
+
+
+def test_a_long_line_of_short_fields_is_refused_by_columns_too(tmp_path: Path) -> None:
+    """Doubled quotes make the line twice as long as its fields: 7 fields under the csv
+    module's limit, 1.2 MiB of line."""
+    quotes = '"' + '""' * 90_000 + '"'
+    path = write(tmp_path, "m.csv", HEADER + ",".join([quotes] * 7) + "\n"
+                 + "x,b,1,t,2026-12-02T09:15:00Z,,\n")
+    with pytest.raises(InvalidInput, match=r"^line 2: longer than 1 MiB"):
+        read(path)
