@@ -86,9 +86,8 @@ SHARED_COLUMNS = ("incident_id", "state", "source", "version")
 SOURCES = frozenset({"import", "drill", "record"})
 RANK_INDEX = "ix_mentions_rank"
 # A file at least this big is read, checked and ranked in a second process while this one
-# inserts what it sends (POSIX fork; a single-threaded process only).
+# spills what it sends (POSIX fork; a single-threaded process only).
 PIPELINE_BYTES = 4 << 20
-PEEK_BYTES = 1 << 20  # read to estimate a file's rows before its import begins
 
 
 @contextmanager
@@ -116,22 +115,6 @@ def _pipelined(path: Path) -> bool:
             and threading.active_count() == 1)
 
 
-def _estimated_rows(path: Path) -> int:
-    """The file's lines, estimated from its first ``PEEK_BYTES``."""
-    with path.open("rb") as fh:
-        head = fh.read(PEEK_BYTES)
-    size = path.stat().st_size
-    return size * head.count(b"\n") // max(1, len(head))
-
-
-class _Stopped(Exception):
-    """The reading process sent something other than rows: the import is rolled back."""
-
-    def __init__(self, message: tuple[str, object]) -> None:
-        super().__init__(message[0])
-        self.message = message
-
-
 def _batches(path: Path, size: int) -> Iterator[Columns]:
     """The good rows of ``path`` as columns, ``size`` at a time; ``Refused`` at the first
     bad line (or doubt of one, for :func:`parse` to settle)."""
@@ -151,19 +134,36 @@ def _batches(path: Path, size: int) -> Iterator[Columns]:
 
 
 def _send(out: BinaryIO, message: tuple[str, object]) -> None:
-    blob = marshal.dumps(message)
-    out.write(len(blob).to_bytes(8, "little"))
+    """A batch's columns ("rows") as they are spilled (8 bytes of length, the marshalled
+    columns), anything else tagged as a message, flushed at once."""
+    kind, payload = message
+    if kind == "rows":
+        blob = marshal.dumps(payload)
+        out.write(b"r" + len(blob).to_bytes(8, "little"))
+    else:
+        blob = marshal.dumps(message)
+        out.write(b"m" + len(blob).to_bytes(8, "little"))
     out.write(blob)
-    if message[0] != "rows":
+    if kind != "rows":
         out.flush()  # the importing process acts on these at once
 
 
-def _receive(feed: BinaryIO) -> tuple[str, object]:
-    size = int.from_bytes(feed.read(8), "little")
-    if not size:
-        return "gone", None  # the child died without its last word
-    kind, payload = marshal.loads(feed.read(size))
-    return kind, payload
+def _spill_rows(feed: BinaryIO, spill: IO[bytes] | None) -> tuple[str, object]:
+    """Copy the batches coming down ``feed`` to ``spill`` (None: drop them) without
+    decoding them, until a message comes: that message, or ("gone", None) when the child
+    died without its last word."""
+    while len(head := feed.read(9)) == 9:
+        size = int.from_bytes(head[1:], "little")
+        blob = feed.read(size)
+        if len(blob) != size:
+            break
+        if head[:1] == b"m":
+            kind, payload = marshal.loads(blob)
+            return kind, payload
+        if spill is not None:
+            spill.write(head[1:])
+            spill.write(blob)
+    return "gone", None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,36 +224,41 @@ class MentionService:
             if pending:
                 confirmed += self._spill(spill, pending, snapshots, facts, counts)
             spill.seek(0)
-            now = self.ctx.clock.now()
-            with self.ctx.uow() as uow:  # the role as it is now, not when the read began
-                who = IMPORT_ACTOR
-                if actor is not None:
-                    op = acting(uow, actor)
-                    require(op, Action.WRITE_TIMELINE)
-                    who = op.name
-                inc = self._open_incident(uow, inc_id)
-                before = self._count(uow, inc.id)
-                last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
-                self._insert_spilled(uow, inc.id, spill, big=last_id < count)
-                stored = self._count(uow, inc.id) - before
-                if stored != count:  # duplicates: tally what was stored, not what was read
-                    counts = tally_stored_since(uow, inc.id, last_id)
-                add_new(uow, inc.id, counts)
-                uow.audit(now, who, "mention.import", "incident", inc.id,
-                          {"file": path.name, "rows": count, "stored": stored,
-                           "duplicates": count - stored, "confirmed": confirmed})
-                uow.commit()
-        return ImportReport(incident_id, count, stored, count - stored, confirmed, path.name)
+            return self._store_spilled(inc_id, path, actor, spill, count, confirmed, counts)
+
+    def _store_spilled(self, inc_id: int, path: Path, actor: str | None, spill: IO[bytes],
+                       count: int, confirmed: int, counts: Tally) -> ImportReport:
+        """The spilled batches of a file read whole without a bad line, stored in one
+        transaction: the write lock is held for the inserts alone, not for the read."""
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:  # the role as it is now, not when the read began
+            who = IMPORT_ACTOR
+            if actor is not None:
+                op = acting(uow, actor)
+                require(op, Action.WRITE_TIMELINE)
+                who = op.name
+            inc = self._open_incident(uow, inc_id)
+            before = self._count(uow, inc.id)
+            last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
+            self._insert_spilled(uow, inc.id, spill, big=last_id < count)
+            stored = self._count(uow, inc.id) - before
+            if stored != count:  # duplicates: tally what was stored, not what was read
+                counts = tally_stored_since(uow, inc.id, last_id)
+            add_new(uow, inc.id, counts)
+            uow.audit(now, who, "mention.import", "incident", inc.id,
+                      {"file": path.name, "rows": count, "stored": stored,
+                       "duplicates": count - stored, "confirmed": confirmed})
+            uow.commit()
+        return ImportReport(inc_id, count, stored, count - stored, confirmed, path.name)
 
     def _import_pipelined(self, inc_id: int, path: Path, actor: str | None,
                           snapshots: list[Snapshot]) -> ImportReport:
         """A big file on two cores: a forked child reads, checks and ranks it (as
-        :meth:`_produce`), sending each batch's insert tuples down a pipe, while this
-        process inserts them in the import's one transaction. At the child's first bad
-        line this process rolls back at once (the write lock goes with it) and only
-        collects the bad lines the child goes on to name; nothing is committed before the
-        child has read the whole file without one."""
-        est = _estimated_rows(path)
+        :meth:`_produce`), sending each batch's insert columns down a pipe, while this
+        process spills them to a temporary file as they come. Once the child has read
+        the whole file without a bad line, the batches are stored in one transaction
+        (:meth:`_store_spilled`), so the write lock is held for the inserts only, as for
+        a small file; a refused file never takes it."""
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: no database, no return; its exit code is not read
@@ -266,59 +271,25 @@ class MentionService:
             finally:
                 os._exit(code)
         os.close(write)
-        try:
-            with os.fdopen(read, "rb", buffering=1 << 20) as feed:
-                kind, payload = self._insert_fed(inc_id, path, actor, feed, est)
-                if kind == "report":
-                    return payload
-                while kind in ("rows", "bad"):  # refused: the rest of the bad lines
-                    kind, payload = _receive(feed)
-        finally:
-            os.waitpid(pid, 0)
-        if kind == "error":
-            raise pickle.loads(payload)
-        if kind != "end":
-            raise RuntimeError("mention import: the reading process stopped without a word")
-        count, _confirmed, _counts, named, bad_count = payload
-        bad = BadLines(path.name)
-        bad.named, bad.count = named, bad_count
-        bad.raise_if_any(count)
-        raise RuntimeError("mention import: refused without a bad line")  # not reached
-
-    def _insert_fed(self, inc_id: int, path: Path, actor: str | None, feed: BinaryIO,
-                    est: int) -> tuple[str, object]:
-        """Insert the batches read from ``feed`` in one transaction; ("report", the
-        ImportReport) once committed, else the message that stopped it (rolled back)."""
-        now = self.ctx.clock.now()
-        try:
-            with self.ctx.uow() as uow:  # the role as it is now, not when the read began
-                who = IMPORT_ACTOR
-                if actor is not None:
-                    op = acting(uow, actor)
-                    require(op, Action.WRITE_TIMELINE)
-                    who = op.name
-                inc = self._open_incident(uow, inc_id)
-                before = self._count(uow, inc.id)
-                last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
-                with self._bulk(uow, big=last_id < est):
-                    while (message := _receive(feed))[0] == "rows":
-                        self._insert(uow, inc.id, "import",
-                                     list(zip(*message[1], strict=True)))  # type: ignore[misc]
-                    if message[0] != "end" or not message[1][0]:  # type: ignore[index]
-                        raise _Stopped(message)  # bad lines, an error, or no rows at all
-                count, confirmed, counts, _named, _bad = message[1]  # type: ignore[misc]
-                stored = self._count(uow, inc.id) - before
-                if stored != count:  # duplicates: tally what was stored, not what was read
-                    counts = tally_stored_since(uow, inc.id, last_id)
-                add_new(uow, inc.id, counts)
-                uow.audit(now, who, "mention.import", "incident", inc.id,
-                          {"file": path.name, "rows": count, "stored": stored,
-                           "duplicates": count - stored, "confirmed": confirmed})
-                uow.commit()
-        except _Stopped as stop:  # rolled back
-            return stop.message
-        return "report", ImportReport(inc_id, count, stored, count - stored, confirmed,
-                                      path.name)
+        with tempfile.TemporaryFile() as spill:
+            try:
+                with os.fdopen(read, "rb", buffering=1 << 20) as feed:
+                    kind, payload = _spill_rows(feed, spill)
+                    while kind == "bad":  # refused: the rest of the bad lines
+                        kind, payload = _spill_rows(feed, None)
+            finally:
+                os.waitpid(pid, 0)
+            if kind == "error":
+                raise pickle.loads(payload)  # type: ignore[arg-type]
+            if kind != "end":
+                raise RuntimeError("mention import: the reading process stopped without a "
+                                   "word")
+            count, confirmed, counts, named, bad_count = payload  # type: ignore[misc]
+            bad = BadLines(path.name)
+            bad.named, bad.count = named, bad_count
+            bad.raise_if_any(count)
+            spill.seek(0)
+            return self._store_spilled(inc_id, path, actor, spill, count, confirmed, counts)
 
     def _produce(self, out: BinaryIO, path: Path, snapshots: list[Snapshot]) -> None:
         """In the child: check and rank ``path``, writing ("rows", insert columns) per batch
@@ -333,7 +304,7 @@ class MentionService:
             try:
                 for columns in _batches(path, BATCH):
                     prepared, flags = self._checked(columns, snapshots, facts)
-                    if flags:  # columns: the inserting process zips them (it has time)
+                    if flags:  # columns: the inserting process zips them into rows
                         _send(out, ("rows", prepared))
                     for into, column in zip(kept, (*columns[:3], flags), strict=True):
                         into.extend(column)  # type: ignore[attr-defined]
@@ -448,7 +419,7 @@ class MentionService:
         prepared, flags = self._checked(columns, snapshots, facts)
         tally(counts, zip(columns[0], columns[1], columns[2], flags, strict=True))
         confirmed = sum(flags)
-        blob = marshal.dumps(list(zip(*prepared, strict=True)))
+        blob = marshal.dumps(prepared)
         spill.write(len(blob).to_bytes(8, "little"))
         spill.write(blob)
         return confirmed
@@ -458,7 +429,8 @@ class MentionService:
         """The spilled batches into the database (see :meth:`_bulk` for ``big``)."""
         with self._bulk(uow, big):
             while size := int.from_bytes(spill.read(8), "little"):
-                self._insert(uow, incident_id, "import", marshal.loads(spill.read(size)))
+                columns = marshal.loads(spill.read(size))
+                self._insert(uow, incident_id, "import", list(zip(*columns, strict=True)))
 
     @staticmethod
     @contextmanager

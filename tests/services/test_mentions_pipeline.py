@@ -1,8 +1,9 @@
-"""A big file is read in a forked child while this process inserts (``_import_pipelined``):
-the same rows, duplicates and refusals as the one-process import, all or nothing.
+"""A big file is read in a forked child while this process spills what it sends, then stores
+it (``_import_pipelined``): the same rows, duplicates and refusals as the one-process import,
+all or nothing.
 
 Each test makes the pipeline take every file (``PIPELINE_BYTES`` 0) and cuts the batches
-small, so that rows are inserted before a bad line arrives."""
+small, so that batches have been sent before a bad line comes."""
 
 from __future__ import annotations
 
@@ -78,21 +79,31 @@ def test_duplicates_in_the_file_and_against_stored_rows(people: Services, tmp_pa
     assert len(forks) == 2
 
 
-def test_a_bad_line_after_inserted_batches_imports_nothing_and_names_every_bad_line(
-        people: Services, tmp_path: Path, forks: list[int]) -> None:
+def test_a_bad_line_after_sent_batches_imports_nothing_and_names_every_bad_line(
+        people: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        forks: list[int]) -> None:
     inc = open_incident(people)
     index = _rank_index(people)
     good = [f"x,@a{i},{i},fine ({i}),{stamp(1)},," for i in range(30)]
     path = write(tmp_path, good + [f"x,b,-1,negative,{stamp(1)},,"] + good[:5]
                  + ["x,c,5,late,noon,,"] + [f"x,@z{i},{i},more ({i}),{stamp(1)},,"
                                             for i in range(30)])
+    stores = []  # the storing transactions opened (a refused file opens none)
+    store = mention_service.MentionService._store_spilled
+
+    def counted(*args: object) -> object:
+        stores.append(1)
+        return store(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mention_service.MentionService, "_store_spilled", counted)
     with pytest.raises(InvalidInput, match=r"line 32: reach: -1 is negative; line 38: at: "
                                            r"'noon' .*\(2 bad lines in m\.csv"):
         people.mentions.import_file(inc, path, BOB)
+    assert stores == []
     assert count(people, MentionRow) == 0
     assert _rank_index(people) == index
     assert people.mentions.import_file(inc, write(tmp_path, good, "good.csv"), BOB).stored == 30
-    assert len(forks) == 2
+    assert len(forks) == 2 and stores == [1]
 
 
 @pytest.mark.parametrize(("body", "expected"), [
@@ -113,7 +124,7 @@ def test_a_file_the_child_refuses_is_refused_here(people: Services, tmp_path: Pa
     assert len(forks) == 1
 
 
-def test_a_failed_insert_stops_the_child_and_keeps_nothing(
+def test_a_failed_insert_keeps_nothing_and_leaves_no_child(
         people: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         forks: list[int]) -> None:
     inc = open_incident(people)
