@@ -4,10 +4,11 @@ An import commits nothing unless the whole file is good (``domain.mention_files`
 its authors are looked up in our snapshots once (``mention_checks``), and its
 rows go in through Core ``executemany`` in one transaction, duplicates
 skipped by the unique (incident, instant, dedupe) key. A big file is read,
-checked and ranked in a forked child while this process inserts
-(``_import_pipelined``); a small one is checked whole, then inserted. A reply is a ``direct_reply``
-message on the normal approval path; the mention becomes answered when that
-message is published (``publish_hooks.after_publish`` -> ``mention_replies``).
+checked and ranked in a forked child while this process spills what it sends
+(``_import_pipelined``); either way the rows are stored once the whole file is
+known to be good. A reply is a ``direct_reply`` message on the normal approval
+path; the mention becomes answered when that message is published
+(``publish_hooks.after_publish`` -> ``mention_replies``).
 """
 
 from __future__ import annotations
@@ -183,9 +184,9 @@ class MentionService:
 
         A file of ``PIPELINE_BYTES`` or more (where fork is there) goes through
         :meth:`_import_pipelined`: read, checked and ranked in a child process while
-        this one inserts, rolled back at the first bad line. A smaller one is read
-        once: each batch of good rows is ranked (its new authors looked up in the
-        snapshots) and spilled to a temporary file; only when the whole file has been
+        this one spills its batches. A smaller one is read once: each batch of good
+        rows is ranked (its new authors looked up in the snapshots) and spilled to a
+        temporary file; only when the whole file has been
         read without a bad line do the batches go into the database, in one
         transaction. Either way nothing is committed unless every line is good.
         ``actor`` None: a feed, as metric files are
