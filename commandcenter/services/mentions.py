@@ -135,36 +135,23 @@ def _batches(path: Path, size: int) -> Iterator[Columns]:
 
 
 def _send(out: BinaryIO, message: tuple[str, object]) -> None:
-    """A batch's columns ("rows") as they are spilled (8 bytes of length, the marshalled
-    columns), anything else tagged as a message, flushed at once."""
-    kind, payload = message
-    if kind == "rows":
-        blob = marshal.dumps(payload)
-        out.write(b"r" + len(blob).to_bytes(8, "little"))
-    else:
-        blob = marshal.dumps(message)
-        out.write(b"m" + len(blob).to_bytes(8, "little"))
+    blob = marshal.dumps(message)
+    out.write(len(blob).to_bytes(8, "little"))
     out.write(blob)
-    if kind != "rows":
+    if message[0] != "rows":
         out.flush()  # the importing process acts on these at once
 
 
-def _spill_rows(feed: BinaryIO, spill: IO[bytes] | None) -> tuple[str, object]:
-    """Copy the batches coming down ``feed`` to ``spill`` (None: drop them) without
-    decoding them, until a message comes: that message, or ("gone", None) when the child
-    died without its last word."""
-    while len(head := feed.read(9)) == 9:
-        size = int.from_bytes(head[1:], "little")
-        blob = feed.read(size)
-        if len(blob) != size:
-            break
-        if head[:1] == b"m":
-            kind, payload = marshal.loads(blob)
-            return kind, payload
-        if spill is not None:
-            spill.write(head[1:])
-            spill.write(blob)
-    return "gone", None
+def _receive(feed: BinaryIO) -> tuple[str, object]:
+    """The next message from the child, or ("gone", None) when it died without its last
+    word."""
+    head = feed.read(8)
+    size = int.from_bytes(head, "little")
+    blob = feed.read(size) if len(head) == 8 else b""
+    if not size or len(blob) != size:
+        return "gone", None
+    kind, payload = marshal.loads(blob)
+    return kind, payload
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,12 +241,12 @@ class MentionService:
 
     def _import_pipelined(self, inc_id: int, path: Path, actor: str | None,
                           snapshots: list[Snapshot]) -> ImportReport:
-        """A big file on two cores: a forked child reads, checks and ranks it (as
-        :meth:`_produce`), sending each batch's insert columns down a pipe, while this
-        process spills them to a temporary file as they come. Once the child has read
-        the whole file without a bad line, the batches are stored in one transaction
-        (:meth:`_store_spilled`), so the write lock is held for the inserts only, as for
-        a small file; a refused file never takes it."""
+        """A big file on two cores: a forked child reads and checks it and runs the data
+        check (:meth:`_produce`), sending each batch down a pipe, while this process
+        ranks the batches as they come (:meth:`_ranked`) and spills them to a temporary
+        file. Once the child has read the whole file without a bad line, the batches are
+        stored in one transaction (:meth:`_store_spilled`), so the write lock is held for
+        the inserts only, as for a small file; a refused file never takes it."""
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: no database, no return; its exit code is not read
@@ -275,9 +262,9 @@ class MentionService:
         with tempfile.TemporaryFile() as spill:
             try:
                 with os.fdopen(read, "rb", buffering=1 << 20) as feed:
-                    kind, payload = _spill_rows(feed, spill)
-                    while kind == "bad":  # refused: the rest of the bad lines
-                        kind, payload = _spill_rows(feed, None)
+                    kind, payload = self._rank_fed(feed, spill)
+                    while kind in ("rows", "bad"):  # refused: the rest of the bad lines
+                        kind, payload = _receive(feed)
             finally:
                 os.waitpid(pid, 0)
             if kind == "error":
@@ -292,23 +279,46 @@ class MentionService:
             spill.seek(0)
             return self._store_spilled(inc_id, path, actor, spill, count, confirmed, counts)
 
+    @staticmethod
+    def _rank_fed(feed: BinaryIO, spill: IO[bytes]) -> tuple[str, object]:
+        """Rank each batch read from ``feed`` and spill its insert columns, until a
+        message other than rows comes: ("end", (rows, confirmed, tallies, [], 0)) for a
+        file read through without a bad line (the confirmed and tallies counted here),
+        else that message."""
+        kept: tuple[list[str], list[str], list[int], list[bool]] = ([], [], [], [])
+        while (message := _receive(feed))[0] == "rows":
+            *columns, fells, check_texts = message[1]  # type: ignore[misc]
+            ranked, flags = MentionService._ranked(tuple(columns), fells, check_texts)
+            blob = marshal.dumps(ranked)
+            spill.write(len(blob).to_bytes(8, "little"))
+            spill.write(blob)
+            for into, column in zip(kept, (*columns[:3], flags), strict=True):
+                into.extend(column)  # type: ignore[attr-defined]
+        kind, payload = message
+        if kind != "end" or payload[4]:  # type: ignore[index]
+            return message
+        return kind, (payload[0], sum(kept[3]), tally_columns(*kept), [], 0)  # type: ignore[index]
+
     def _produce(self, out: BinaryIO, path: Path, snapshots: list[Snapshot]) -> None:
-        """In the child: check and rank ``path``, writing ("rows", insert columns) per batch
-        to ``out``, then ("end", (rows, confirmed, tallies, [], 0)). A file with a bad line
-        sends ("bad", None) as soon as one is seen (no rows after it), is read again by
-        :func:`parse` to name every bad line, and ends ("end", (rows, confirmed, tallies,
-        named bad lines, bad lines)). Any other failure: ("error", the pickled exception).
+        """In the child: check ``path`` and run the data check, writing ("rows", its
+        columns, the data's fall and check text of each row) per batch to ``out``, then
+        ("end", (rows, 0, {}, [], 0)). A file with a bad line sends ("bad", None) as soon
+        as one is seen (no rows after it), is read again by :func:`parse` to name every
+        bad line, and ends ("end", (rows, 0, {}, named bad lines, bad lines)). Any other
+        failure: ("error", the pickled exception).
         """
         try:
             facts = Facts()
-            kept: tuple[list[str], list[str], list[int], list[bool]] = ([], [], [], [])
+            count = 0
             try:
                 for columns in _batches(path, BATCH):
-                    prepared, flags = self._checked(columns, snapshots, facts)
-                    if flags:  # columns: the inserting process zips them into rows
-                        _send(out, ("rows", prepared))
-                    for into, column in zip(kept, (*columns[:3], flags), strict=True):
-                        into.extend(column)  # type: ignore[attr-defined]
+                    if not columns[3]:
+                        continue  # blank lines only
+                    facts.learn(snapshots, columns[6], columns[1])
+                    who_facts = facts.of(columns[6], columns[1])
+                    _send(out, ("rows", (*columns, list(map(itemgetter(0), who_facts)),
+                                         list(map(itemgetter(1), who_facts)))))
+                    count += len(columns[3])
             except Refused:
                 _send(out, ("bad", None))
                 bad = BadLines(path.name)
@@ -323,7 +333,7 @@ class MentionService:
                                        "again without a bad line") from None
                 _send(out, ("end", (count, 0, {}, bad.named, bad.count)))
                 return
-            _send(out, ("end", (len(kept[3]), sum(kept[3]), tally_columns(*kept), [], 0)))
+            _send(out, ("end", (count, 0, {}, [], 0)))
         except BrokenPipeError:
             raise  # the importing process stopped listening: nobody to tell
         except BaseException as exc:  # handed to the importing process
@@ -396,12 +406,18 @@ class MentionService:
                           ) -> tuple[tuple[Sequence[object], ...], list[bool]]:
         """The insert columns of a batch (``ROW_COLUMNS``, rank inputs computed) and
         whether each row is confirmed; ``facts`` knows every author of the batch."""
+        if not columns[3]:
+            return (), []
+        who_facts = facts.of(columns[6], columns[1])
+        return MentionService._ranked(columns, list(map(itemgetter(0), who_facts)),
+                                      list(map(itemgetter(1), who_facts)))
+
+    @staticmethod
+    def _ranked(columns: Columns, fells: Sequence[bool], check_texts: Sequence[str]
+                ) -> tuple[tuple[Sequence[object], ...], list[bool]]:
+        """The insert columns of a batch given the data check of each row, and whether
+        each is confirmed."""
         channels, authors, reaches, texts, ats, links, pids = columns
-        if not texts:
-            return [], []
-        who_facts = facts.of(pids, authors)
-        fells = list(map(itemgetter(0), who_facts))
-        check_texts = list(map(itemgetter(1), who_facts))
         negs, owns, confirmed, ranks = rank_columns(reaches, texts, ats, fells)
         dedupes = dedupe_column(channels, authors, texts)
         return (channels, authors, reaches, texts, ats, links, pids, dedupes, negs, owns,
