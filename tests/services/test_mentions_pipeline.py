@@ -1,6 +1,6 @@
-"""A big file is read in a forked child while this process spills what it sends, then stores
-it (``_import_pipelined``): the same rows, duplicates and refusals as the one-process import,
-all or nothing.
+"""A big file is read in a forked child while this process ranks and spills what it sends,
+then stores it (``_import_pipelined``): the same rows, duplicates and refusals as the
+one-process import, all or nothing.
 
 Each test makes the pipeline take every file (``PIPELINE_BYTES`` 0) and cuts the batches
 small, so that batches have been sent before a bad line comes."""
