@@ -26,7 +26,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from .errors import InvalidInput, PolicyRefused, parse_choice
-from .negativity import about_own_score, explain_negativity, negativity_lower, own_score_lower
+from .negativity import (
+    about_own_score,
+    explain_negativity,
+    negativity_column,
+    negativity_lower,
+    own_score_lower,
+)
 
 REACH_POINTS = 40.0
 REACH_FULL = 6.0  # log10 of the reach that earns all reach points (1,000,000)
@@ -170,8 +176,8 @@ def rank_columns(reaches: Sequence[int], texts: Sequence[str], at_ts: Sequence[f
     reach points are :func:`reach_term` of each distinct reach."""
     import numpy as np  # here: every message command imports this module, few rank
 
-    lows = [t.lower() for t in texts]
-    negs = list(map(negativity_lower, texts, lows))
+    lows = list(map(str.lower, texts))
+    negs = negativity_column(texts, lows)
     owns = list(map(own_score_lower, lows))
     confirmed = [f and (n > 0.0 or o) for f, n, o in zip(fells, negs, owns, strict=True)]
     distinct, where = np.unique(np.asarray(reaches, dtype=np.int64), return_inverse=True)

@@ -8,7 +8,7 @@ instead. A state change moves one count from one state to the other.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select, update
 
@@ -32,6 +32,30 @@ def tally(into: Tally, rows: Iterable[tuple[str, str, int, bool]]) -> None:
                 found[0], found[1] = channel, reach
             found[2] += 1
             found[3] = found[3] or bool(confirmed)
+
+
+def tally_columns(channels: Sequence[str], authors: Sequence[str], reaches: Sequence[int],
+                  confirmed: Sequence[bool]) -> Tally:
+    """:func:`tally` of the rows given as columns, with NumPy: per author the count, whether
+    any is confirmed, and the channel of the first row with the highest reach (the row
+    that ``tally`` keeps: it replaces only for a reach strictly higher)."""
+    import numpy as np  # here: the writes of one mention do without it
+
+    ids = {a: i for i, a in enumerate(dict.fromkeys(authors))}
+    if not ids:
+        return {}
+    n = len(authors)
+    who = np.fromiter(map(ids.__getitem__, authors), dtype=np.int64, count=n)
+    reach = np.fromiter(reaches, dtype=np.int64, count=n)
+    order = np.lexsort((np.arange(n), -reach, who))  # by author, highest reach, first
+    firsts = order[np.flatnonzero(np.r_[True, who[order][1:] != who[order][:-1]])]
+    mentions = np.bincount(who, minlength=len(ids)).tolist()
+    any_confirmed = (np.bincount(who, weights=np.fromiter(confirmed, dtype=np.float64,
+                                                          count=n),
+                                 minlength=len(ids)) > 0).tolist()
+    return {author: [channels[row], reaches[row], count, flag]
+            for author, row, count, flag in zip(ids, firsts.tolist(), mentions,
+                                                any_confirmed, strict=True)}
 
 
 def tally_stored_since(uow: UnitOfWork, incident_id: int, after_id: int) -> Tally:

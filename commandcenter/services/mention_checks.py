@@ -11,8 +11,10 @@ once per import for all of its authors together.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import is_, is_not
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +32,48 @@ WIDTH = 5  # candidate keys per person
 _INT = re.compile(r"[+-]?[0-9]{1,19}")
 _BATCH = re.compile(r"batch[-_ ]?(\d+)", re.IGNORECASE)
 Who = tuple[str | None, str]  # (profile_id, author)
+
+
+class Facts:
+    """What the data check says of each person, as an import needs it: (the data shows a
+    fall, the check's text), learnt once per person. A mention with a ``profile_id`` is
+    checked by that id alone, one without by its author alone, so they are kept apart
+    by that key (no (profile_id, author) pair to build per row)."""
+
+    def __init__(self) -> None:
+        self.by_profile: dict[str, tuple[bool, str]] = {}
+        self.by_author: dict[str, tuple[bool, str]] = {}
+
+    def learn(self, snapshots: list[Snapshot], pids: Sequence[str | None],
+              authors: Sequence[str]) -> None:
+        """Check the people of these rows not checked before."""
+        profiles = set(pids).difference(self.by_profile)
+        profiles.discard(None)
+        handles = set(compress(authors, map(is_, pids, repeat(None)))).difference(
+            self.by_author)
+        if not profiles and not handles:
+            return
+        who: list[Who] = [(p, "") for p in profiles] + [(None, a) for a in handles]
+        for (pid, author), check in check_against(snapshots, who).items():
+            fact = (check.fell, check.text())
+            if pid is None:
+                self.by_author[author] = fact
+            else:
+                self.by_profile[pid] = fact
+
+    def add(self, checks: dict[Who, ScoreCheck]) -> None:
+        for (pid, author), check in checks.items():
+            into, key = ((self.by_author, author) if pid is None
+                         else (self.by_profile, pid))
+            into[key] = (check.fell, check.text())
+
+    def of(self, pids: Sequence[str | None], authors: Sequence[str]
+           ) -> list[tuple[bool, str]]:
+        facts = list(map(self.by_author.get, authors))  # right for a row without an id
+        by_profile = self.by_profile
+        for i in compress(range(len(pids)), map(is_not, pids, repeat(None))):
+            facts[i] = by_profile[pids[i]]  # type: ignore[index]
+        return facts  # type: ignore[return-value]
 
 
 def batch_label(row_id: int, source: str) -> str:

@@ -1,11 +1,14 @@
 """Use cases for listening: import and record mentions, rank them, triage, reply.
 
-An import is checked whole before the first write (``domain.mention_files``),
+An import commits nothing unless the whole file is good (``domain.mention_files``),
 its authors are looked up in our snapshots once (``mention_checks``), and its
 rows go in through Core ``executemany`` in one transaction, duplicates
-skipped by the unique (incident, instant, dedupe) key. A reply is a ``direct_reply``
-message on the normal approval path; the mention becomes answered when that
-message is published (``publish_hooks.after_publish`` -> ``mention_replies``).
+skipped by the unique (incident, instant, dedupe) key. A big file is read,
+checked and ranked in a forked child while this process spills what it sends
+(``_import_pipelined``); either way the rows are stored once the whole file is
+known to be good. A reply is a ``direct_reply`` message on the normal approval
+path; the mention becomes answered when that message is published
+(``publish_hooks.after_publish`` -> ``mention_replies``).
 """
 
 from __future__ import annotations
@@ -13,32 +16,38 @@ from __future__ import annotations
 import gc
 import heapq
 import marshal
+import os
+import pickle
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 from sqlalchemy import func, select
 
 from commandcenter.domain.errors import InvalidInput, NotFound, PolicyRefused
 from commandcenter.domain.mention_files import (
     BadLines,
+    Columns,
+    Refused,
     Row,
     check_fields,
-    dedupe_from,
+    column_batches,
+    dedupe_column,
     dedupe_key,
+    is_ndjson,
     parse,
-    who_crc,
 )
 from commandcenter.domain.mentions import (
     OPEN_STATES,
     ImportReport,
     MentionState,
     MentionView,
-    ScoreCheck,
     TopVoice,
     check_can_assign,
     check_can_reply,
@@ -62,10 +71,11 @@ from .mention_authors import (
     move,
     state_counts,
     tally,
+    tally_columns,
     tally_stored_since,
     top_voices,
 )
-from .mention_checks import Snapshot, Who, check_against, recent_snapshots, score_checks
+from .mention_checks import Facts, Snapshot, recent_snapshots, score_checks
 
 BATCH = 20_000
 FIRST_SCREEN = 200
@@ -76,10 +86,9 @@ ROW_COLUMNS = ("channel", "author", "reach", "text", "at_ts", "link", "profile_i
 SHARED_COLUMNS = ("incident_id", "state", "source", "version")
 SOURCES = frozenset({"import", "drill", "record"})
 RANK_INDEX = "ix_mentions_rank"
-
-
-def _facts(checks: dict[Who, ScoreCheck]) -> dict[Who, tuple[bool, str]]:
-    return {who: (c.fell, c.text()) for who, c in checks.items()}
+# A file at least this big is read, checked and ranked in a second process while this one
+# spills what it sends (POSIX fork; a single-threaded process only).
+PIPELINE_BYTES = 4 << 20
 
 
 @contextmanager
@@ -94,6 +103,55 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def _pipelined(path: Path) -> bool:
+    """Read in a second process: a big file, where fork is there and safe (no other
+    thread in this process that the child's copy could find halfway through a lock)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False  # the read names the problem
+    return (size >= PIPELINE_BYTES and hasattr(os, "fork")
+            and threading.active_count() == 1)
+
+
+def _batches(path: Path, size: int) -> Iterator[Columns]:
+    """The good rows of ``path`` as columns, ``size`` at a time; ``Refused`` at the first
+    bad line (or doubt of one, for :func:`parse` to settle)."""
+    if not is_ndjson(path):
+        yield from column_batches(path, size)
+        return
+    rows: list[Row] = []
+    for _line, row, _error in parse(path):
+        if row is None:
+            raise Refused
+        rows.append(row)
+        if len(rows) >= size:
+            yield tuple(map(list, zip(*rows, strict=True)))[1:]  # type: ignore[misc]
+            rows = []
+    if rows:
+        yield tuple(map(list, zip(*rows, strict=True)))[1:]  # type: ignore[misc]
+
+
+def _send(out: BinaryIO, message: tuple[str, object]) -> None:
+    blob = marshal.dumps(message)
+    out.write(len(blob).to_bytes(8, "little"))
+    out.write(blob)
+    if message[0] != "rows":
+        out.flush()  # the importing process acts on these at once
+
+
+def _receive(feed: BinaryIO) -> tuple[str, object]:
+    """The next message from the child, or ("gone", None) when it died without its last
+    word."""
+    head = feed.read(8)
+    size = int.from_bytes(head, "little")
+    blob = feed.read(size) if len(head) == 8 else b""
+    if not size or len(blob) != size:
+        return "gone", None
+    kind, payload = marshal.loads(blob)
+    return kind, payload
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +169,14 @@ class MentionService:
                     ) -> ImportReport:
         """Every row or none: a bad line anywhere refuses the file, naming the lines.
 
-        One read of the file: each batch of good rows is ranked (its new authors
-        looked up in the snapshots) and spilled to a temporary file; only when the
-        whole file has been read without a bad line do the batches go into the
-        database, in one transaction. ``actor`` None: a feed, as metric files are
+        A file of ``PIPELINE_BYTES`` or more (where fork is there) goes through
+        :meth:`_import_pipelined`: read, checked and ranked in a child process while
+        this one spills its batches. A smaller one is read once: each batch of good
+        rows is ranked (its new authors looked up in the snapshots) and spilled to a
+        temporary file; only when the whole file has been
+        read without a bad line do the batches go into the database, in one
+        transaction. Either way nothing is committed unless every line is good.
+        ``actor`` None: a feed, as metric files are
         ingested (audited as ``IMPORT_ACTOR``); a named operator needs the right to
         write to the timeline.
         """
@@ -127,10 +189,11 @@ class MentionService:
                 require(acting(uow, actor), Action.WRITE_TIMELINE)
             inc_id = self._open_incident(uow, incident_id).id
             snapshots = recent_snapshots(uow)
+        if _pipelined(path):
+            return self._import_pipelined(inc_id, path, actor, snapshots)
         bad = BadLines(path.name)
-        facts: dict[Who, tuple[bool, str]] = {}
+        facts = Facts()
         counts: Tally = {}
-        whos: dict[tuple[str, str], int] = {}
         count = confirmed = 0
         with tempfile.TemporaryFile() as spill:
             pending: list[Row] = []
@@ -143,32 +206,142 @@ class MentionService:
                     continue  # refused already: only the bad lines are still wanted
                 pending.append(row)
                 if len(pending) >= BATCH:
-                    confirmed += self._spill(spill, pending, snapshots, facts, counts, whos)
+                    confirmed += self._spill(spill, pending, snapshots, facts, counts)
                     pending = []
             bad.raise_if_any(count)
             if pending:
-                confirmed += self._spill(spill, pending, snapshots, facts, counts, whos)
+                confirmed += self._spill(spill, pending, snapshots, facts, counts)
             spill.seek(0)
-            now = self.ctx.clock.now()
-            with self.ctx.uow() as uow:  # the role as it is now, not when the read began
-                who = IMPORT_ACTOR
-                if actor is not None:
-                    op = acting(uow, actor)
-                    require(op, Action.WRITE_TIMELINE)
-                    who = op.name
-                inc = self._open_incident(uow, inc_id)
-                before = self._count(uow, inc.id)
-                last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
-                self._insert_spilled(uow, inc.id, spill, big=last_id < count)
-                stored = self._count(uow, inc.id) - before
-                if stored != count:  # duplicates: tally what was stored, not what was read
-                    counts = tally_stored_since(uow, inc.id, last_id)
-                add_new(uow, inc.id, counts)
-                uow.audit(now, who, "mention.import", "incident", inc.id,
-                          {"file": path.name, "rows": count, "stored": stored,
-                           "duplicates": count - stored, "confirmed": confirmed})
-                uow.commit()
-        return ImportReport(incident_id, count, stored, count - stored, confirmed, path.name)
+            return self._store_spilled(inc_id, path, actor, spill, count, confirmed, counts)
+
+    def _store_spilled(self, inc_id: int, path: Path, actor: str | None, spill: IO[bytes],
+                       count: int, confirmed: int, counts: Tally) -> ImportReport:
+        """The spilled batches of a file read whole without a bad line, stored in one
+        transaction: the write lock is held for the inserts alone, not for the read."""
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:  # the role as it is now, not when the read began
+            who = IMPORT_ACTOR
+            if actor is not None:
+                op = acting(uow, actor)
+                require(op, Action.WRITE_TIMELINE)
+                who = op.name
+            inc = self._open_incident(uow, inc_id)
+            before = self._count(uow, inc.id)
+            last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
+            self._insert_spilled(uow, inc.id, spill, big=last_id < count)
+            stored = self._count(uow, inc.id) - before
+            if stored != count:  # duplicates: tally what was stored, not what was read
+                counts = tally_stored_since(uow, inc.id, last_id)
+            add_new(uow, inc.id, counts)
+            uow.audit(now, who, "mention.import", "incident", inc.id,
+                      {"file": path.name, "rows": count, "stored": stored,
+                       "duplicates": count - stored, "confirmed": confirmed})
+            uow.commit()
+        return ImportReport(inc_id, count, stored, count - stored, confirmed, path.name)
+
+    def _import_pipelined(self, inc_id: int, path: Path, actor: str | None,
+                          snapshots: list[Snapshot]) -> ImportReport:
+        """A big file on two cores: a forked child reads and checks it and runs the data
+        check (:meth:`_produce`), sending each batch down a pipe, while this process
+        ranks the batches as they come (:meth:`_ranked`) and spills them to a temporary
+        file. Once the child has read the whole file without a bad line, the batches are
+        stored in one transaction (:meth:`_store_spilled`), so the write lock is held for
+        the inserts only, as for a small file; a refused file never takes it."""
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: no database, no return; its exit code is not read
+            code = 1
+            try:
+                os.close(read)
+                with os.fdopen(write, "wb", buffering=1 << 20) as out:
+                    self._produce(out, path, snapshots)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        with tempfile.TemporaryFile() as spill:
+            try:
+                with os.fdopen(read, "rb", buffering=1 << 20) as feed:
+                    kind, payload = self._rank_fed(feed, spill)
+                    while kind in ("rows", "bad"):  # refused: the rest of the bad lines
+                        kind, payload = _receive(feed)
+            finally:
+                os.waitpid(pid, 0)
+            if kind == "error":
+                raise pickle.loads(payload)  # type: ignore[arg-type]
+            if kind != "end":
+                raise RuntimeError("mention import: the reading process stopped without a "
+                                   "word")
+            count, confirmed, counts, named, bad_count = payload  # type: ignore[misc]
+            bad = BadLines(path.name)
+            bad.named, bad.count = named, bad_count
+            bad.raise_if_any(count)
+            spill.seek(0)
+            return self._store_spilled(inc_id, path, actor, spill, count, confirmed, counts)
+
+    @staticmethod
+    def _rank_fed(feed: BinaryIO, spill: IO[bytes]) -> tuple[str, object]:
+        """Rank each batch read from ``feed`` and spill its insert columns, until a
+        message other than rows comes: ("end", (rows, confirmed, tallies, [], 0)) for a
+        file read through without a bad line (the confirmed and tallies counted here),
+        else that message."""
+        kept: tuple[list[str], list[str], list[int], list[bool]] = ([], [], [], [])
+        while (message := _receive(feed))[0] == "rows":
+            *columns, fells, check_texts = message[1]  # type: ignore[misc]
+            ranked, flags = MentionService._ranked(tuple(columns), fells, check_texts)
+            blob = marshal.dumps(ranked)
+            spill.write(len(blob).to_bytes(8, "little"))
+            spill.write(blob)
+            for into, column in zip(kept, (*columns[:3], flags), strict=True):
+                into.extend(column)  # type: ignore[attr-defined]
+        kind, payload = message
+        if kind != "end" or payload[4]:  # type: ignore[index]
+            return message
+        return kind, (payload[0], sum(kept[3]), tally_columns(*kept), [], 0)  # type: ignore[index]
+
+    def _produce(self, out: BinaryIO, path: Path, snapshots: list[Snapshot]) -> None:
+        """In the child: check ``path`` and run the data check, writing ("rows", its
+        columns, the data's fall and check text of each row) per batch to ``out``, then
+        ("end", (rows, 0, {}, [], 0)). A file with a bad line sends ("bad", None) as soon
+        as one is seen (no rows after it), is read again by :func:`parse` to name every
+        bad line, and ends ("end", (rows, 0, {}, named bad lines, bad lines)). Any other
+        failure: ("error", the pickled exception).
+        """
+        try:
+            facts = Facts()
+            count = 0
+            try:
+                for columns in _batches(path, BATCH):
+                    if not columns[3]:
+                        continue  # blank lines only
+                    facts.learn(snapshots, columns[6], columns[1])
+                    who_facts = facts.of(columns[6], columns[1])
+                    _send(out, ("rows", (*columns, list(map(itemgetter(0), who_facts)),
+                                         list(map(itemgetter(1), who_facts)))))
+                    count += len(columns[3])
+            except Refused:
+                _send(out, ("bad", None))
+                bad = BadLines(path.name)
+                count = 0
+                for line, row, error in parse(path):
+                    if row is None:
+                        bad.add(line, error)
+                    else:
+                        count += 1
+                if not bad.count:
+                    raise RuntimeError(f"mention import: {path.name} was refused, then read "
+                                       "again without a bad line") from None
+                _send(out, ("end", (count, 0, {}, bad.named, bad.count)))
+                return
+            _send(out, ("end", (count, 0, {}, [], 0)))
+        except BrokenPipeError:
+            raise  # the importing process stopped listening: nobody to tell
+        except BaseException as exc:  # handed to the importing process
+            try:
+                blob = pickle.dumps(exc)
+            except Exception:  # an exception that cannot travel as it is
+                blob = pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+            _send(out, ("error", blob))
 
     def record(self, incident_id: int, *, channel: str, author: str, reach: int, text: str,
                at: datetime, link: str | None = None, profile_id: str | None = None,
@@ -183,7 +356,9 @@ class MentionService:
             if found is None:
                 checks = score_checks(uow, [(row[7], row[2])])
                 counts: Tally = {}
-                prepared, _ = self._prepared([row], _facts(checks), counts, {})
+                facts = Facts()
+                facts.add(checks)
+                prepared, _ = self._prepared([row], facts, counts)
                 self._insert(uow, inc.id, "drill" if inc.drill else "record", prepared)
                 add_new(uow, inc.id, counts)
                 found = self._by_dedupe(uow, inc.id, row[5], key)
@@ -214,39 +389,53 @@ class MentionService:
             MentionRow.incident_id == incident_id)).scalar_one()
 
     @staticmethod
-    def _prepared(batch: Iterable[Row], facts: dict[Who, tuple[bool, str]], counts: Tally,
-                  whos: dict[tuple[str, str], int]) -> tuple[list[tuple[object, ...]], int]:
-        """The insert tuples of ``batch`` (``ROW_COLUMNS``, rank inputs computed) and how
-        many are confirmed; each row is added to the author ``counts`` (as ``tally``).
-        ``facts``: (the data shows a fall, the check's text) of each (profile_id, author);
-        ``whos``: the dedupe key's channel/author half, kept across batches."""
+    def _prepared(batch: Iterable[Row], facts: Facts, counts: Tally
+                  ) -> tuple[list[tuple[object, ...]], int]:
+        """:meth:`_prepared_columns` of rows, each added to the author ``counts`` (as
+        ``tally``), and how many are confirmed."""
         rows = list(batch)
         if not rows:
             return [], 0
-        _lines, channels, authors, reaches, texts, ats, links, pids = zip(*rows, strict=True)
-        who_facts = map(facts.__getitem__, zip(pids, authors, strict=True))
-        fells, check_texts = zip(*who_facts, strict=True)
+        columns: Columns = tuple(map(list, zip(*rows, strict=True)))[1:]  # type: ignore[assignment]
+        out, confirmed = MentionService._prepared_columns(columns, facts)
+        tally(counts, zip(columns[0], columns[1], columns[2], confirmed, strict=True))
+        return list(zip(*out, strict=True)), sum(confirmed)
+
+    @staticmethod
+    def _prepared_columns(columns: Columns, facts: Facts
+                          ) -> tuple[tuple[Sequence[object], ...], list[bool]]:
+        """The insert columns of a batch (``ROW_COLUMNS``, rank inputs computed) and
+        whether each row is confirmed; ``facts`` knows every author of the batch."""
+        if not columns[3]:
+            return (), []
+        who_facts = facts.of(columns[6], columns[1])
+        return MentionService._ranked(columns, list(map(itemgetter(0), who_facts)),
+                                      list(map(itemgetter(1), who_facts)))
+
+    @staticmethod
+    def _ranked(columns: Columns, fells: Sequence[bool], check_texts: Sequence[str]
+                ) -> tuple[tuple[Sequence[object], ...], list[bool]]:
+        """The insert columns of a batch given the data check of each row, and whether
+        each is confirmed."""
+        channels, authors, reaches, texts, ats, links, pids = columns
         negs, owns, confirmed, ranks = rank_columns(reaches, texts, ats, fells)
-        get = whos.get
-        keys = []
-        for pair in zip(channels, authors, strict=True):
-            who = get(pair)
-            if who is None:
-                who = whos[pair] = who_crc(*pair)
-            keys.append(who)
-        dedupes = list(map(dedupe_from, keys, texts))
-        tally(counts, zip(channels, authors, reaches, confirmed, strict=True))
-        out = list(zip(channels, authors, reaches, texts, ats, links, pids, dedupes, negs,
-                       owns, confirmed, check_texts, ranks, strict=True))
-        return out, sum(confirmed)
+        dedupes = dedupe_column(channels, authors, texts)
+        return (channels, authors, reaches, texts, ats, links, pids, dedupes, negs, owns,
+                confirmed, check_texts, ranks), confirmed
+
+    def _checked(self, batch: Columns, snapshots: list[Snapshot], facts: Facts
+                 ) -> tuple[tuple[Sequence[object], ...], list[bool]]:
+        """:meth:`_prepared_columns` of ``batch``, its authors not seen before looked up
+        first."""
+        facts.learn(snapshots, batch[6], batch[1])
+        return self._prepared_columns(batch, facts)
 
     def _spill(self, spill: IO[bytes], batch: list[Row], snapshots: list[Snapshot],
-               facts: dict[Who, tuple[bool, str]], counts: Tally,
-               whos: dict[tuple[str, str], int]) -> int:
-        unseen = {(r[7], r[2]) for r in batch} - facts.keys()
-        if unseen:
-            facts.update(_facts(check_against(snapshots, unseen)))
-        prepared, confirmed = self._prepared(batch, facts, counts, whos)
+               facts: Facts, counts: Tally) -> int:
+        columns: Columns = tuple(map(list, zip(*batch, strict=True)))[1:]  # type: ignore[assignment]
+        prepared, flags = self._checked(columns, snapshots, facts)
+        tally(counts, zip(columns[0], columns[1], columns[2], flags, strict=True))
+        confirmed = sum(flags)
         blob = marshal.dumps(prepared)
         spill.write(len(blob).to_bytes(8, "little"))
         spill.write(blob)
@@ -254,12 +443,22 @@ class MentionService:
 
     def _insert_spilled(self, uow: UnitOfWork, incident_id: int, spill: IO[bytes],
                         big: bool = False) -> None:
-        """The spilled batches into the database. ``big``: the import is larger than the
-        table (more rows than were ever stored); on SQLite the rank index is then dropped
-        and built again from its own stored definition after the rows are in: sorting a
-        million keys once is cheaper than a million random B-tree inserts. Both happen in
-        the import's transaction, so a failure leaves the index (and table) as they were,
-        and readers see the old table, index included, until the commit."""
+        """The spilled batches into the database (see :meth:`_bulk` for ``big``)."""
+        with self._bulk(uow, big):
+            while size := int.from_bytes(spill.read(8), "little"):
+                columns = marshal.loads(spill.read(size))
+                self._insert(uow, incident_id, "import", list(zip(*columns, strict=True)))
+
+    @staticmethod
+    @contextmanager
+    def _bulk(uow: UnitOfWork, big: bool) -> Iterator[None]:
+        """Around a bulk insert. ``big``: the import is larger than the table (more rows
+        than were ever stored); on SQLite the rank index is then dropped and built again
+        from its own stored definition after the rows are in (when the block ends without
+        an exception): sorting a million keys once is cheaper than a million random B-tree
+        inserts. Both happen in the import's transaction, so a failure leaves the index
+        (and table) as they were, and readers see the old table, index included, until
+        the commit."""
         conn = uow.session.connection()
         sqlite = conn.dialect.name == "sqlite"
         rebuild = None
@@ -273,8 +472,7 @@ class MentionService:
                 if rebuild:
                     conn.exec_driver_sql(f"DROP INDEX {RANK_INDEX}")
         try:
-            while size := int.from_bytes(spill.read(8), "little"):
-                self._insert(uow, incident_id, "import", marshal.loads(spill.read(size)))
+            yield
             if rebuild:
                 conn.exec_driver_sql(rebuild)
         finally:

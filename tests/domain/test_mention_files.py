@@ -9,13 +9,23 @@ from pathlib import Path
 import pytest
 
 from commandcenter.domain.errors import InvalidInput
-from commandcenter.domain.mention_files import BadLines, dedupe_key, parse
+from commandcenter.domain.mention_files import (
+    BadLines,
+    Refused,
+    column_batches,
+    dedupe_column,
+    dedupe_key,
+    is_ndjson,
+    parse,
+)
 
 HEADER = "channel,author,reach,text,at,link,profile_id\n"
 
 
 def read(path: Path) -> list:
-    """What an import does: every row, then refuse if any was bad."""
+    """What an import does: every row, then refuse if any was bad. A CSV file is also read
+    by ``column_batches`` (a big import's reader), which must give the same rows or refuse
+    the same files."""
     bad = BadLines(path.name)
     good = []
     for line, row, error in parse(path):
@@ -23,8 +33,19 @@ def read(path: Path) -> list:
             bad.add(line, error)
         else:
             good.append(row)
+    if not is_ndjson(path):
+        for size in (1, 2, 1000):
+            if bad.count:
+                with pytest.raises(Refused):
+                    list(column_batches(path, size))
+            else:
+                assert by_columns(path, size) == [r[1:] for r in good]
     bad.raise_if_any(len(good))
     return good
+
+
+def by_columns(path: Path, size: int) -> list[tuple]:
+    return [row for columns in column_batches(path, size) for row in zip(*columns, strict=True)]
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -157,3 +178,35 @@ def test_the_dedupe_key_is_stable_and_tells_mentions_apart() -> None:
     others = {dedupe_key("facebook", "@pam", at, "my score!"),
               dedupe_key("x", "@pam2", at, "my score!"), dedupe_key("x", "@pam", at, "my score")}
     assert key not in others and len(others) == 3
+
+
+def test_odd_but_good_rows_read_the_same_by_columns(tmp_path: Path) -> None:
+    """Rows the whole-column checks do not pass (spaces, non-ASCII, blank lines, leading
+    zeros, a time with spaces around it) go through the row checks: the same values."""
+    path = write(tmp_path, "m.csv", HEADER
+                 + "X , Zoë Ärger ,007,Très déçu 😡,2026-12-02T09:15:00Z,,\n"
+                 + "\n"
+                 + "x,  spaced  , 42 ,  padded  , 2026-12-02T09:15:00+01:00 , https://a.b/c , 9 \n"
+                 + 'blog,@pam,5,"quoted, ""doubled""\nover two lines",2026-12-02T09:16:00Z,,ïd\n'
+                 + "x,@a,0,plain,2026-12-02T09:17:00.123456Z,,\n")
+    rows = read(path)
+    assert [r[2] for r in rows] == ["Zoë Ärger", "spaced", "@pam", "@a"]
+    assert [r[3] for r in rows] == [7, 42, 5, 0]
+
+
+def test_the_dedupe_column_is_the_dedupe_key_of_each_row() -> None:
+    rows = [("x", "@pam", "my score!"), ("x", "@pam", ""), ("blog", "Zoë", "Très déçu 😡"),
+            ("facebook", "a" * 200, "x" * 500), ("x", "@pam2", "my score!")]
+    channels, authors, texts = map(list, zip(*rows, strict=True))
+    assert dedupe_column(channels, authors, texts) == [dedupe_key(c, a, 0.0, t)
+                                                       for c, a, t in rows]
+
+
+def test_a_long_line_of_short_fields_is_refused_by_columns_too(tmp_path: Path) -> None:
+    """Doubled quotes make the line twice as long as its fields: 7 fields under the csv
+    module's limit, 1.2 MiB of line."""
+    quotes = '"' + '""' * 90_000 + '"'
+    path = write(tmp_path, "m.csv", HEADER + ",".join([quotes] * 7) + "\n"
+                 + "x,b,1,t,2026-12-02T09:15:00Z,,\n")
+    with pytest.raises(InvalidInput, match=r"^line 2: longer than 1 MiB"):
+        read(path)

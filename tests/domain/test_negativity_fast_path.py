@@ -14,6 +14,7 @@ from commandcenter.domain.negativity import (
     POSITIVE,
     lexicon_sum,
     negativity,
+    negativity_column,
 )
 
 
@@ -39,3 +40,14 @@ def test_the_shortcut_matches_the_careful_sum_on_mixed_texts() -> None:
         shortcut_taken += not any(w.decode() in NEGATORS for w in words)
         assert negativity(text) == _careful(text), text
     assert 500 < shortcut_taken < len(texts)  # both paths were exercised
+
+
+def test_the_column_score_is_the_score_of_each_text() -> None:
+    rng = random.Random(11)
+    vocabulary = [*NEGATIVE, *POSITIVE, *NEGATORS, "score", "my", "WHY", "SCAM!", "!!", "?",
+                  "ÉTÉ", "déçu", "İstanbul", "rip-off", "n't", "\t", "\n", "\x0b", "(12)"]
+    texts = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 12)))
+             for _ in range(3000)] + ["", " ", "!!!!!", "GOOD", "not", "fine fine"]
+    lows = [t.lower() for t in texts]
+    assert negativity_column(texts, lows) == [negativity(t) for t in texts]
+    assert negativity_column([], []) == []

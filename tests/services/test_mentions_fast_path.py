@@ -101,3 +101,17 @@ def test_a_big_import_rebuilds_the_rank_index_inside_its_transaction(
     assert _rank_index(people) == index
     ranked = people.mentions.list(inc, limit=50)
     assert [m.reach for m in ranked[:3]] == [49, 48, 47]
+
+
+def test_the_column_tally_is_the_row_tally() -> None:
+    from commandcenter.services.mention_authors import tally, tally_columns
+
+    rows = [("x", "@a", 5, False), ("blog", "@a", 9, False), ("forum", "@a", 9, True),
+            ("x", "@b", 0, False), ("digg", "@c", 3, True), ("x", "@b", 0, False),
+            ("x", "@a", 2, False), ("blog", "@c", 3, False)]
+    by_rows: dict = {}
+    tally(by_rows, rows)
+    by_columns = tally_columns(*map(list, zip(*rows, strict=True)))
+    assert list(by_columns.items()) == list(by_rows.items())
+    assert by_columns["@a"] == ["blog", 9, 4, True]  # the first row with the highest reach
+    assert tally_columns([], [], [], []) == {}
