@@ -115,6 +115,7 @@ def grid(quick: bool = False) -> list[AnomalySettings]:
         "z_cap": [10.0, 6.0],
         "beyond_range": [0.02, 0.035],
         "average": [20, 10],
+        "record_margin": [0.0, 2.0],
     }
     if quick:
         axes = {k: v[:1] for k, v in axes.items()} | {"periods": [(DAY,), ()]}
