@@ -141,7 +141,8 @@ def test_missing_values_score_zero_and_are_skipped() -> None:
     )
 )
 def test_scores_are_in_unit_interval(values: list[float]) -> None:
-    quick = AnomalySettings(likelihood=LikelihoodSettings(learn=10, estimate=10, history=50,
+    quick = AnomalySettings(record_from=5,
+                            likelihood=LikelihoodSettings(learn=10, estimate=10, history=50,
                                                           reestimate=7))
     scores = score_series(values, settings=quick)
     assert scores.shape == (len(values),)
@@ -155,6 +156,8 @@ def test_settings_are_validated() -> None:
         AnomalySettings(combine="median")
     with pytest.raises(ValueError):
         AnomalySettings(memory=100)
+    with pytest.raises(ValueError):
+        AnomalySettings(record_margin=-1.0)
     with pytest.raises(ValueError):
         LikelihoodSettings(history=0)
     with pytest.raises(ValueError):
