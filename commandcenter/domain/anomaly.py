@@ -25,7 +25,11 @@ scores 1, as HTM's detector does for "spatial" anomalies, and so (when
 a level or change z-score ``record_margin`` times the largest since point
 ``record_from``. That catches a break inside the range already seen (a jump
 back to an old level, a spike between old extremes) on the point itself,
-where the likelihood's short average would still be diluting it.
+where the likelihood's short average would still be diluting it. A record
+needs ``record_from`` points behind it (it can fire from point
+``2 * record_from``), and while the series is still learning also a surprise
+of at least ``record_early_z``: a new series can raise a clear break before
+its likelihood is fitted, and nothing less.
 
 Settings are one set for every series, chosen by leave-one-category-out
 cross-validation on NAB (``tests/benchmarks/run_nab.py``).
@@ -66,7 +70,8 @@ class AnomalySettings:
     # the series has shown since its point ``record_from`` scores 1: "more surprising than
     # anything this series has done". 0 turns it off.
     record_margin: float = 2.0
-    record_from: int = 300
+    record_from: int = 100
+    record_early_z: float = 12.0  # the least surprise of a record while still learning
     memory: int = 12_000  # points kept for windows, seasons and explanations
     likelihood: LikelihoodSettings = field(default_factory=LikelihoodSettings)
 
@@ -81,8 +86,8 @@ class AnomalySettings:
             raise ValueError("z_cap > 0, spread_floor >= 0 and beyond_range >= 0")
         if any(p <= 0 for p in self.periods):
             raise ValueError("periods must be positive")
-        if self.record_margin < 0 or self.record_from < 0:
-            raise ValueError("record_margin >= 0 and record_from >= 0")
+        if self.record_margin < 0 or self.record_from < 0 or self.record_early_z < 0:
+            raise ValueError("record_margin, record_from and record_early_z must be >= 0")
         longest = max(*self.windows, self.change_window, self.season_window,
                       self.season_points)
         if self.memory < longest + 1:
@@ -311,8 +316,9 @@ class AnomalyDetector:
         before = before[:-1]
         if s.record_margin <= 0:
             return np.zeros(g.size, dtype=bool), surprise, before
-        record = ((g > s.record_from) & (g >= s.learning_points) & (before > 0)
-                  & (surprise > s.record_margin * before))
+        record = ((g > s.record_from) & (g >= 2 * s.record_from) & (before > 0)
+                  & (surprise > s.record_margin * before)
+                  & ((g >= s.learning_points) | (surprise >= s.record_early_z)))
         return record, surprise, before
 
     def _season(self, k: int, period: float, t: np.ndarray, all_t: np.ndarray,

@@ -282,7 +282,7 @@ def test_alert_gate_hysteresis_and_onset() -> None:
         AlertGate(fire_level=0.2, clear_level=0.5)
 
 
-RECORDS = AnomalySettings(record_margin=1.5)  # the default is 2.0
+RECORDS = AnomalySettings(record_margin=1.5, record_from=300)  # the default: 2.0, 100
 
 
 def test_a_surprise_beyond_any_the_series_had_shown_scores_one_though_in_range() -> None:
@@ -334,3 +334,24 @@ def test_explanation_names_a_surprise_record() -> None:
     assert batch.record[2000]
     text = explain(detector, batch, 2000, "s")
     assert "times the largest this series had shown (" in text
+
+
+def test_while_learning_only_a_clear_break_can_be_a_surprise_record() -> None:
+    """With records from point 200 (record_from 100), a new series raises a clear break
+    before its likelihood is fitted; a surprise that would be a record later, but is under
+    record_early_z, does not; before point 200 nothing does."""
+    early = AnomalySettings()
+    assert early.record_from == 100
+    rng = np.random.default_rng(15)
+    values = 100.0 + rng.normal(0.0, 1.0, 1000)
+    t = MINUTE * np.arange(values.size)
+    for at, jump, fires in ((150, 40.0, False), (250, 40.0, True), (250, 9.0, False),
+                            (700, 15.0, True)):
+        v = values.copy()
+        v[at] += jump
+        batch = AnomalyDetector(early).score_batch(t, v)
+        assert bool(batch.record[at]) is fires, (at, jump)
+        assert bool(batch.score[at] == 1.0) is fires or bool(batch.beyond[at])
+        if fires and at < early.learning_points:
+            assert batch.surprise[at] >= early.record_early_z
+    assert not AnomalyDetector(early).score_batch(t, values).record.any()
