@@ -20,7 +20,16 @@ and passed through an anomaly likelihood (``domain/likelihood.py``), which
 turns "surprising now" into "more surprising than this series usually is":
 that is what makes one threshold fit every series. Finally a value beyond
 anything the series ever showed (its range widened by ``beyond_range``)
-scores 1, as HTM's detector does for "spatial" anomalies.
+scores 1, as HTM's detector does for "spatial" anomalies, and so (when
+``record_margin`` is set) does a surprise beyond any the series has shown:
+a level or change z-score ``record_margin`` times the largest since point
+``record_from``. That catches a break inside the range already seen (a jump
+back to an old level, a spike between old extremes) on the point itself,
+where the likelihood's short average would still be diluting it. A record
+needs ``record_from`` points behind it (it can fire from point
+``2 * record_from``), and while the series is still learning also a surprise
+of at least ``record_early_z``: a new series can raise a clear break before
+its likelihood is fitted, and nothing less.
 
 Settings are one set for every series, chosen by leave-one-category-out
 cross-validation on NAB (``tests/benchmarks/run_nab.py``).
@@ -57,6 +66,12 @@ class AnomalySettings:
     # ... and how far (in sd of the longest window) it must be from that window's mean:
     # a new record of plain noise is no anomaly.
     beyond_z: float = 4.0
+    # A surprise (the largest level or change z-score) ``record_margin`` times the largest
+    # the series has shown since its point ``record_from`` scores 1: "more surprising than
+    # anything this series has done". 0 turns it off.
+    record_margin: float = 2.0
+    record_from: int = 100
+    record_early_z: float = 12.0  # the least surprise of a record while still learning
     memory: int = 12_000  # points kept for windows, seasons and explanations
     likelihood: LikelihoodSettings = field(default_factory=LikelihoodSettings)
 
@@ -71,6 +86,8 @@ class AnomalySettings:
             raise ValueError("z_cap > 0, spread_floor >= 0 and beyond_range >= 0")
         if any(p <= 0 for p in self.periods):
             raise ValueError("periods must be positive")
+        if self.record_margin < 0 or self.record_from < 0 or self.record_early_z < 0:
+            raise ValueError("record_margin, record_from and record_early_z must be >= 0")
         longest = max(*self.windows, self.change_window, self.season_window,
                       self.season_points)
         if self.memory < longest + 1:
@@ -90,6 +107,9 @@ class BatchScores:
     tail: np.ndarray  # tail probability of the recent surprise (1 = ordinary)
     beyond: np.ndarray  # bool: outside anything seen before
     parts: dict[str, np.ndarray]  # z-score per component ("level 64", "change", "season 1d")
+    record: np.ndarray  # bool: a surprise record (see AnomalySettings.record_margin)
+    surprise: np.ndarray  # the largest level or change z-score of the point
+    surprise_before: np.ndarray  # the largest surprise before it since record_from (0: none)
 
 
 class _Stream:
@@ -162,6 +182,7 @@ class AnomalyDetector:
         self._season_stream = [_Stream(keep) for _ in s.periods]
         self._season_first = [-1 for _ in s.periods]  # first point with a reference
         self._likelihood = Likelihood(s.likelihood)
+        self._record = 0.0  # the largest surprise since point record_from
         self.context: _Context | None = None  # the last batch, for explanations
 
     # --- the two ways in ---------------------------------------------------------------
@@ -181,13 +202,16 @@ class AnomalyDetector:
             return self._score_finite(t, v)
         inner = self._score_finite(t[ok], v[ok])
         score, tail = np.zeros(v.size), np.ones(v.size)
-        beyond = np.zeros(v.size, dtype=bool)
+        beyond, record = np.zeros(v.size, dtype=bool), np.zeros(v.size, dtype=bool)
+        surprise, before = np.zeros(v.size), np.zeros(v.size)
         score[ok], tail[ok], beyond[ok] = inner.score, inner.tail, inner.beyond
+        record[ok], surprise[ok], before[ok] = inner.record, inner.surprise, \
+            inner.surprise_before
         parts = {}
         for name, z in inner.parts.items():
             parts[name] = np.zeros(v.size)
             parts[name][ok] = z
-        return BatchScores(score, tail, beyond, parts)
+        return BatchScores(score, tail, beyond, parts, record, surprise, before)
 
     # --- the work ------------------------------------------------------------------------
     def _score_finite(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
@@ -213,13 +237,18 @@ class AnomalyDetector:
                            np.concatenate([p.tail for p in pieces]),
                            np.concatenate([p.beyond for p in pieces]),
                            {name: np.concatenate([p.parts[name] for p in pieces])
-                            for name in pieces[0].parts})
+                            for name in pieces[0].parts},
+                           np.concatenate([p.record for p in pieces]),
+                           np.concatenate([p.surprise for p in pieces]),
+                           np.concatenate([p.surprise_before for p in pieces]))
 
     def _score_chunk(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
         s = self.settings
         m = v.size
         if m == 0:
-            return BatchScores(np.empty(0), np.empty(0), np.empty(0, dtype=bool), {})
+            none = np.empty(0, dtype=bool)
+            return BatchScores(np.empty(0), np.empty(0), none, {}, none, np.empty(0),
+                               np.empty(0))
         if math.isnan(self._origin):
             self._origin = float(v[0])
         n0 = self.n
@@ -262,14 +291,35 @@ class AnomalyDetector:
                   & ((v > past_hi + s.beyond_range * span)
                      | (v < past_lo - s.beyond_range * span))
                   & (g >= s.likelihood.learn))
-        score = np.where(beyond, 1.0, np.clip(score, 0.0, 1.0))
+        record, surprise, before = self._records(parts, g)
+        score = np.where(beyond | record, 1.0, np.clip(score, 0.0, 1.0))
 
         self.context = _Context(all_t, all_v, vbase, n0, past_lo, past_hi)
         self.n = n0 + m
         self.last_timestamp = float(t[-1])
         self._hi, self._lo = float(hi_run[-1]), float(lo_run[-1])
         self._ts, self._values = all_t[-s.memory:], all_v[-s.memory:]
-        return BatchScores(score, tail, beyond, parts)
+        return BatchScores(score, tail, beyond, parts, record, surprise, before)
+
+    def _records(self, parts: dict[str, np.ndarray], g: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Surprise records: the point's largest level or change z-score against the
+        largest since point ``record_from`` (a running maximum carried across batches)."""
+        s = self.settings
+        surprise = np.zeros(g.size)
+        for name, z in parts.items():
+            if name.startswith("level ") or name == "change":
+                np.maximum(surprise, z, out=surprise)
+        counted = np.where(g >= s.record_from, surprise, 0.0)
+        before = np.maximum.accumulate(np.r_[self._record, counted])
+        self._record = float(before[-1])
+        before = before[:-1]
+        if s.record_margin <= 0:
+            return np.zeros(g.size, dtype=bool), surprise, before
+        record = ((g > s.record_from) & (g >= 2 * s.record_from) & (before > 0)
+                  & (surprise > s.record_margin * before)
+                  & ((g >= s.learning_points) | (surprise >= s.record_early_z)))
+        return record, surprise, before
 
     def _season(self, k: int, period: float, t: np.ndarray, all_t: np.ndarray,
                 all_v: np.ndarray, vbase: int, g: np.ndarray, floor: np.ndarray) -> np.ndarray:

@@ -48,6 +48,10 @@ def explain(detector: AnomalyDetector, batch: BatchScores, k: int, series: str) 
         side = f"above the highest value seen so far ({_num(hi)})" if x > hi else \
             f"below the lowest value seen so far ({_num(lo)})"
         sentences.append(f"{_num(x)} is {side}")
+    if bool(batch.record[k]):
+        z, before = float(batch.surprise[k]), float(batch.surprise_before[k])
+        sentences.append(f"a surprise of {z:.1f} standard deviations, {z / before:.1f} times "
+                         f"the largest this series had shown ({before:.1f})")
     part = _strongest(batch, k)
     if part is not None:
         sentences.append(_part_text(part, float(batch.parts[part][k]), ctx.values, p, detector))

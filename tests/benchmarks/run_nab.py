@@ -115,6 +115,8 @@ def grid(quick: bool = False) -> list[AnomalySettings]:
         "z_cap": [10.0, 6.0],
         "beyond_range": [0.02, 0.035],
         "average": [20, 10],
+        # (record_margin, record_from): no records, records from point 600, from 200.
+        "records": [(0.0, 300), (2.0, 300), (2.0, 100)],
     }
     if quick:
         axes = {k: v[:1] for k, v in axes.items()} | {"periods": [(DAY,), ()]}
@@ -122,6 +124,7 @@ def grid(quick: bool = False) -> list[AnomalySettings]:
     for combo in itertools.product(*axes.values()):
         chosen = dict(zip(axes, combo, strict=True))
         average = chosen.pop("average")
+        chosen["record_margin"], chosen["record_from"] = chosen.pop("records")
         out.append(replace(base, likelihood=replace(base.likelihood, average=average),
                            **chosen))  # type: ignore[arg-type]
     return out

@@ -141,7 +141,8 @@ def test_missing_values_score_zero_and_are_skipped() -> None:
     )
 )
 def test_scores_are_in_unit_interval(values: list[float]) -> None:
-    quick = AnomalySettings(likelihood=LikelihoodSettings(learn=10, estimate=10, history=50,
+    quick = AnomalySettings(record_from=5,
+                            likelihood=LikelihoodSettings(learn=10, estimate=10, history=50,
                                                           reestimate=7))
     scores = score_series(values, settings=quick)
     assert scores.shape == (len(values),)
@@ -155,6 +156,8 @@ def test_settings_are_validated() -> None:
         AnomalySettings(combine="median")
     with pytest.raises(ValueError):
         AnomalySettings(memory=100)
+    with pytest.raises(ValueError):
+        AnomalySettings(record_margin=-1.0)
     with pytest.raises(ValueError):
         LikelihoodSettings(history=0)
     with pytest.raises(ValueError):
@@ -277,3 +280,78 @@ def test_alert_gate_hysteresis_and_onset() -> None:
     assert not gate.firing
     with pytest.raises(ValueError):
         AlertGate(fire_level=0.2, clear_level=0.5)
+
+
+RECORDS = AnomalySettings(record_margin=1.5, record_from=300)  # the default: 2.0, 100
+
+
+def test_a_surprise_beyond_any_the_series_had_shown_scores_one_though_in_range() -> None:
+    """A jump inside the range already seen, but a far larger step and departure than the
+    series has ever made, scores 1 (a surprise record), and plain noise sets none."""
+    rng = np.random.default_rng(11)
+    values = 100.0 + rng.normal(0.0, 1.0, 3000)
+    values[:200] += np.linspace(-40.0, 40.0, 200)  # an early ramp: the range is wide
+    calm = score_series(values, settings=RECORDS)
+    jumped = values.copy()
+    jumped[2500] += 25.0  # still inside the range seen (60..140)
+    batch = AnomalyDetector(RECORDS).score_batch(MINUTE * np.arange(jumped.size), jumped)
+    assert not batch.beyond[2500] and batch.record[2500] and batch.score[2500] == 1.0
+    assert batch.surprise[2500] > 1.5 * batch.surprise_before[2500] > 0
+    assert not batch.record[:2500].any()
+    np.testing.assert_array_equal(batch.score[:2500], calm[:2500])
+    assert not AnomalyDetector(RECORDS).score_batch(
+        MINUTE * np.arange(values.size), values).record.any()
+    off = AnomalyDetector(AnomalySettings(record_margin=0.0)).score_batch(
+        MINUTE * np.arange(jumped.size), jumped)
+    assert not off.record.any() and off.score[2500] < 1.0
+
+
+def test_surprise_records_are_causal_and_batch_invariant() -> None:
+    t, values = daily(4000, seed=12)
+    values[1500] += 8.0
+    values[3000:3010] += 5.0
+    full = AnomalyDetector(RECORDS).score_batch(t, values)
+    assert full.record.any()
+    for cut in (301, 1501, 2999, 3005):
+        np.testing.assert_array_equal(score_series(values[:cut], t[:cut], RECORDS),
+                                      full.score[:cut])
+    rng = np.random.default_rng(13)
+    batched, parts, i = AnomalyDetector(RECORDS), [], 0
+    while i < values.size:
+        k = int(rng.integers(1, 500))
+        parts.append(batched.score_batch(t[i:i + k], values[i:i + k]).record)
+        i += k
+    np.testing.assert_array_equal(np.concatenate(parts), full.record)
+
+
+def test_explanation_names_a_surprise_record() -> None:
+    rng = np.random.default_rng(14)
+    values = 100.0 + rng.normal(0.0, 1.0, 2001)
+    values[:200] += np.linspace(-40.0, 40.0, 200)
+    values[2000] = 125.0
+    detector = AnomalyDetector(RECORDS)
+    batch = detector.score_batch(MINUTE * np.arange(values.size), values)
+    assert batch.record[2000]
+    text = explain(detector, batch, 2000, "s")
+    assert "times the largest this series had shown (" in text
+
+
+def test_while_learning_only_a_clear_break_can_be_a_surprise_record() -> None:
+    """With records from point 200 (record_from 100), a new series raises a clear break
+    before its likelihood is fitted; a surprise that would be a record later, but is under
+    record_early_z, does not; before point 200 nothing does."""
+    early = AnomalySettings()
+    assert early.record_from == 100
+    rng = np.random.default_rng(15)
+    values = 100.0 + rng.normal(0.0, 1.0, 1000)
+    t = MINUTE * np.arange(values.size)
+    for at, jump, fires in ((150, 40.0, False), (250, 40.0, True), (250, 9.0, False),
+                            (700, 15.0, True)):
+        v = values.copy()
+        v[at] += jump
+        batch = AnomalyDetector(early).score_batch(t, v)
+        assert bool(batch.record[at]) is fires, (at, jump)
+        assert bool(batch.score[at] == 1.0) is fires or bool(batch.beyond[at])
+        if fires and at < early.learning_points:
+            assert batch.surprise[at] >= early.record_early_z
+    assert not AnomalyDetector(early).score_batch(t, values).record.any()
