@@ -25,11 +25,11 @@ from PySide6.QtGui import QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
-    QLabel,
     QVBoxLayout,
     QWidget,
 )
 
+from ..steady import SteadyText
 from ..timefmt import full_text, local_text
 from ..units import format_value
 
@@ -153,9 +153,10 @@ class SeriesChart(QWidget):
         self.unit = ""  # the series' unit, for readings (set by the panel)
         self.snapshot = False  # fed by score snapshots: drawn as steps (set by the panel)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.header = QLabel(series)
+        # Rewritten on every live frame: text that repaints itself and lays nothing out,
+        # so a longer reading never resizes the stack of charts (see ui/steady.py).
+        self.header = SteadyText(series)
         self.header.setAccessibleName(f"{series} reading")
-        self.header.setTextFormat(Qt.TextFormat.PlainText)
         # No context menu: made without one (its widgets cost a few ms per chart).
         self.plot_widget = StackPlotWidget(axisItems={"bottom": DateAxis()}, enableMenu=False)
         self.plot_widget.setAccessibleName(f"{series} plot")

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from commandcenter.domain.operators import Credentials, Role
 
 from ..session import Session
+from ..steady import SteadyText
 from ..timefmt import full_text, local_text
 from ..units import format_value
 from .alerts_panel import AlertsPanel
@@ -211,7 +212,7 @@ class HealthPanel(QWidget):
         self.live_box.setChecked(True)
         self.live_box.toggled.connect(self._live_toggled)
         bar.addWidget(self.live_box)
-        self.range_label = QLabel()
+        self.range_label = SteadyText()  # rewritten as the clock moves: lays nothing out
         self.range_label.setAccessibleName("Charted range")
         bar.addWidget(self.range_label, 1)
         self.sensitivity_button = labelled(QPushButton("Se&nsitivity..."),
