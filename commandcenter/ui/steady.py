@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QTextBrowser, QWidget
 
 PAD_X = 2  # pixels left and right of the text
 
@@ -86,3 +86,21 @@ class SteadyText(QWidget):
             painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
                                        | Qt.TextFlag.TextWordWrap), self._text)
         painter.end()
+
+
+def set_html(browser: QTextBrowser, html: str) -> bool:
+    """``browser.setHtml(html)`` unless it shows that HTML already; True if it was set.
+
+    A live re-read brings the same detail back twice a second: setting it again would
+    lay the document out three times (cleared, the scroll bar hidden, the viewport
+    widened; filled, the scroll bar shown, narrowed again) and scroll the reader back
+    to the top. Any other change to the text (a link followed, ``clear``) forgets the
+    HTML, so the next ``set_html`` sets it again."""
+    if browser.property("steady_html") == html:
+        return False
+    if not browser.property("steady_html_watched"):
+        browser.setProperty("steady_html_watched", True)
+        browser.textChanged.connect(lambda: browser.setProperty("steady_html", None))
+    browser.setHtml(html)  # textChanged: forgotten, then remembered below
+    browser.setProperty("steady_html", html)
+    return True

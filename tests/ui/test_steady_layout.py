@@ -9,10 +9,19 @@ from types import SimpleNamespace
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
+from commandcenter.ui.banners import StatusFields
 from commandcenter.ui.charts.series_chart import SeriesChart
-from commandcenter.ui.steady import SteadyText, steady_label
+from commandcenter.ui.steady import SteadyText, set_html, steady_label
 from commandcenter.ui.widgets.drill_bar import DrillBar
 
 LONG = "a reading far longer than the chart is wide " * 8
@@ -144,3 +153,43 @@ def test_steady_text_keeps_its_height_for_more_lines_and_a_fixed_label_its_size(
     assert text.height() >= 2 * text.fontMetrics().lineSpacing()
     assert text.text() == LONG and text.accessibleDescription() == LONG
     assert clock.width() >= clock.fontMetrics().horizontalAdvance("T+88h58m58s")
+
+
+def test_the_same_detail_html_again_keeps_the_reader_s_place(qtbot) -> None:  # type: ignore[no-untyped-def]
+    browser = QTextBrowser()
+    qtbot.addWidget(browser)
+    browser.resize(300, 200)
+    browser.show()
+    qtbot.waitExposed(browser)
+    html = "<h3>Linda Ortiz</h3>" + "<p>a long mention</p>" * 60
+    assert set_html(browser, html)
+    _settle()
+    bar = browser.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    seen = Events(bar, browser.viewport())
+    assert not set_html(browser, html)  # the live re-read's same detail
+    _settle()
+    assert bar.value() == bar.maximum() > 0 and seen.seen == []
+    browser.clear()  # anything else that changes the text: set_html sets it again
+    assert set_html(browser, html) and "Linda Ortiz" in browser.toPlainText()
+    assert set_html(browser, html.replace("Linda", "Tom")) and "Tom" in browser.toPlainText()
+
+
+def test_the_status_bar_clock_lays_out_neither_the_bar_nor_the_window(qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = QMainWindow()
+    window.setCentralWidget(QLabel("room"))
+    fields = StatusFields(window.statusBar(), "sqlite:///drill.db")
+    qtbot.addWidget(window)
+    window.resize(1000, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    detected = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
+    incident = SimpleNamespace(detected_at=detected)
+    fields.tick(incident, detected + timedelta(minutes=1))
+    _settle()
+    seen = Events(window, window.statusBar(), fields.database, fields.audit, fields.mode)
+    for minutes in (11, 111, 1111):
+        fields.tick(incident, detected + timedelta(minutes=minutes))
+        _settle()
+    assert fields.clock.text() == "T+18:31"
+    assert seen.seen == []
