@@ -175,7 +175,7 @@ def test_the_same_detail_html_again_keeps_the_reader_s_place(qtbot) -> None:  # 
     assert set_html(browser, html.replace("Linda", "Tom")) and "Tom" in browser.toPlainText()
 
 
-def test_the_status_bar_clock_lays_out_neither_the_bar_nor_the_window(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_status_bar_clock_and_audit_head_lay_out_neither_the_bar_nor_the_window(qtbot) -> None:  # type: ignore[no-untyped-def]
     window = QMainWindow()
     window.setCentralWidget(QLabel("room"))
     fields = StatusFields(window.statusBar(), "sqlite:///drill.db")
@@ -187,9 +187,12 @@ def test_the_status_bar_clock_lays_out_neither_the_bar_nor_the_window(qtbot) -> 
     incident = SimpleNamespace(detected_at=detected)
     fields.tick(incident, detected + timedelta(minutes=1))
     _settle()
-    seen = Events(window, window.statusBar(), fields.database, fields.audit, fields.mode)
+    seen = Events(window, window.statusBar(), fields.database, fields.mode)
     for minutes in (11, 111, 1111):
         fields.tick(incident, detected + timedelta(minutes=minutes))
+        head = "1" * minutes if minutes < 64 else "0f" * 32  # narrow, then wide hex digits
+        fields.show_audit_head(SimpleNamespace(hash=head, seq=minutes, signature="s",
+                                               key_id="k"))
         _settle()
-    assert fields.clock.text() == "T+18:31"
+    assert fields.clock.text() == "T+18:31" and fields.audit.text() == "Audit 0f0f0f0f0f0f"
     assert seen.seen == []
