@@ -254,3 +254,30 @@ def test_a_live_frame_moves_the_charts_on_screen_one_after_another(  # type: ign
     assert pending  # and no read may start before the last chart has moved
     qtbot.waitUntil(lambda: not panel._live_pending, timeout=WAIT_MS)
     assert [c.x_range()[1] for c in shown] == [end] * len(shown)
+
+
+def test_the_same_change_marks_re_read_leave_the_chart_alone(qapp) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from commandcenter.services.changes import ChartMark
+    from commandcenter.ui.charts.series_chart import set_change_marks
+    from tests.benchmarks.bench_chart import new_chart
+
+    chart = new_chart()
+    t = 1_000_000.0 + np.arange(100.0)
+    chart.set_data(t, np.ones(100))
+    at = datetime.fromtimestamp(t[50], UTC)
+    marks = [ChartMark(1, at, "#1 new cut-off · announced", True, None, None)]
+    lines = set_change_marks(chart, marks)
+    qapp.processEvents()
+    changed: list[int] = []
+    chart.plot_widget.scene().changed.connect(lambda *_: changed.append(1))
+    texts: list[str] = []
+    lines[0].label.setFormat = lambda text: texts.append(text)  # type: ignore[method-assign]
+    assert set_change_marks(chart, list(marks)) == lines  # the live re-read's same marks
+    qapp.processEvents()
+    assert changed == [] and texts == []
+    moved = [ChartMark(1, at, "#1 new cut-off · released without notice", False, None, None)]
+    set_change_marks(chart, moved)
+    assert texts == ["#1 new cut-off · released without notice"]
+    chart.close()

@@ -492,6 +492,11 @@ def set_change_marks(chart: SeriesChart, marks: Sequence[Any],
     labelled vertical line; lines are reused, never deleted. Clicking one calls
     ``on_click(mark)`` (the window opens its published explanation)."""
     lines: list[pg.InfiniteLine] = chart.__dict__.setdefault("change_lines", [])
+    if chart.__dict__.get("change_marks") == list(marks) and \
+            chart.__dict__.get("change_click") == on_click:
+        # The same changes re-read (every live re-read brings them): setting each label's
+        # text again re-laid it out and repainted every chart, on screen or not.
+        return lines[:len(marks)]
     while len(lines) < len(marks):
         # The label ends at its line: new changes sit at the right, by "now".
         line = pg.InfiniteLine(angle=90, movable=False, label="change",
