@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
+from .steady import steady_label
 from .timefmt import elapsed, localise, unbroken_text
 
 DRILL_STYLE = ("background: #6c3483; color: white; font-weight: bold; padding: 6px;"
@@ -93,6 +94,13 @@ class StatusFields:
             w.setAccessibleName(name)
             w.setContentsMargins(6, 0, 6, 0)
             bar.addPermanentWidget(w)
+        # Rewritten every second: as wide as its widest text, so the status bar is not laid
+        # out again (nor the window with it) each time (see ui/steady.py).
+        steady_label(self.clock, widest="T+8888:88")
+        # The audit head moves with every write (a drill writes all the time): the same.
+        metrics = self.audit.fontMetrics()
+        widest_hex = max("0123456789abcdef", key=metrics.horizontalAdvance)
+        steady_label(self.audit, widest="Audit " + widest_hex * 12)
         self.database.setToolTip(database)
         # "LIVE" only once the data is live: until then, what is being loaded.
         self.live = False

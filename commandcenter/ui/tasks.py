@@ -2,16 +2,23 @@
 
 Like Anki's taskman: a single-worker executor is the only writer, so use
 cases never race each other, and callbacks always run on the GUI thread.
+
+One callback per event-loop turn: a re-read of every panel finishes a dozen reads
+within a few ms, and Qt would run all their callbacks (each a model diff and set)
+back to back before it painted or ran a timer again, one stall of their sum. The
+others wait, in order, for the next turns (a zero-interval timer each), so painting and
+timers come in between.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +40,13 @@ class TaskManager(QObject):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cc-db")
         self._pending = 0
         self._closed = False
-        self._completed.connect(self._deliver)
+        self._waiting: deque[tuple[Future, Done | None, Failed | None]] = deque()
+        self._turn_used = False  # a callback ran in this event-loop turn
+        # A timer, not QTimer.singleShot(0, ...): that one is a posted event, and Qt runs
+        # the events posted meanwhile before it paints, so the turn would never end.
+        self._turn_timer = QTimer(self, singleShot=True, interval=0)
+        self._turn_timer.timeout.connect(self._next_turn)
+        self._completed.connect(self._arrived)
 
     def run(self, fn: Callable[[], Any], on_done: Done | None = None,
             on_error: Failed | None = None) -> None:
@@ -47,6 +60,23 @@ class TaskManager(QObject):
 
     def idle(self) -> bool:
         return self._pending == 0
+
+    def _arrived(self, payload: tuple[Future, Done | None, Failed | None]) -> None:
+        if self._turn_used or self._waiting:
+            self._waiting.append(payload)  # after the ones before it, a turn each
+            return
+        self._use_turn()
+        self._deliver(payload)
+
+    def _use_turn(self) -> None:
+        self._turn_used = True
+        self._turn_timer.start()
+
+    def _next_turn(self) -> None:
+        self._turn_used = False
+        if self._waiting:
+            self._use_turn()
+            self._deliver(self._waiting.popleft())
 
     def _deliver(self, payload: tuple[Future, Done | None, Failed | None]) -> None:
         future, on_done, on_error = payload

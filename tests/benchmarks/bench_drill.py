@@ -105,7 +105,7 @@ def window(folder: Path, minutes: int, *, health: bool = True) -> dict[str, Any]
             "p99_gap_ms": float(gaps[int(len(gaps) * 0.99)]) if gaps else float("nan"),
             "simulated_minutes": status.elapsed.total_seconds() / 60, "wall_s": wall,
             "injects_fired": status.injects_fired, "objectives_met": status.objectives_met,
-            "stalls_over_50ms": slow[:40]}
+            "gaps_over_50ms": len(slow), "stalls_over_50ms": slow[:40]}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -224,3 +224,60 @@ def test_date_tick_texts_are_made_once_per_tick(qapp, monkeypatch) -> None:  # t
     assert axis.tickStrings(values, 1.0, 60) == expected
     assert axis.tickStrings([*values[1:], values[-1] + 600], 1.0, 60)[:-1] == expected[1:]
     assert made == [6, 1]  # the window moved one tick on: one new text made
+
+
+@pytest.mark.usefixtures("fed")
+def test_a_live_frame_moves_the_charts_on_screen_one_after_another(  # type: ignore[no-untyped-def]
+        qtbot, window: MainWindow, clock: SimulatedClock) -> None:
+    """Each chart moved in a turn of its own, so one paint pass redraws one chart; the
+    next read waits until the last has moved, and every one reaches the live window."""
+    panel = panel_of(qtbot, window)
+    first, second = panel.charts["score_mean"], panel.charts["psi"]
+    for chart in panel.charts.values():
+        chart.setMinimumHeight(0)
+        chart.plot_widget.setMinimumHeight(60)
+    qtbot.waitUntil(lambda: len(panel.visible_charts()) >= 2, timeout=WAIT_MS)
+    shown = panel.visible_charts()
+    assert shown[:2] == [first, second]
+    panel.stop_live()  # the ticks are this test's own
+    qtbot.waitUntil(lambda: not panel._live_pending, timeout=WAIT_MS)
+    wait_idle(qtbot, window)
+    clock.advance(timedelta(minutes=10))
+    end = clock.now().timestamp()
+    when_first_moved: list[tuple[float, bool]] = []
+    first.view.sigXRangeChanged.connect(
+        lambda *_: when_first_moved.append((second.x_range()[1], panel._live_pending)))
+    panel.tick()
+    qtbot.waitUntil(lambda: bool(when_first_moved), timeout=WAIT_MS)
+    second_end, pending = when_first_moved[0]
+    assert second_end < end  # the second chart had not moved in the first one's turn
+    assert pending  # and no read may start before the last chart has moved
+    qtbot.waitUntil(lambda: not panel._live_pending, timeout=WAIT_MS)
+    assert [c.x_range()[1] for c in shown] == [end] * len(shown)
+
+
+def test_the_same_change_marks_re_read_leave_the_chart_alone(qapp) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from commandcenter.services.changes import ChartMark
+    from commandcenter.ui.charts.series_chart import set_change_marks
+    from tests.benchmarks.bench_chart import new_chart
+
+    chart = new_chart()
+    t = 1_000_000.0 + np.arange(100.0)
+    chart.set_data(t, np.ones(100))
+    at = datetime.fromtimestamp(t[50], UTC)
+    marks = [ChartMark(1, at, "#1 new cut-off · announced", True, None, None)]
+    lines = set_change_marks(chart, marks)
+    qapp.processEvents()
+    changed: list[int] = []
+    chart.plot_widget.scene().changed.connect(lambda *_: changed.append(1))
+    texts: list[str] = []
+    lines[0].label.setFormat = lambda text: texts.append(text)  # type: ignore[method-assign]
+    assert set_change_marks(chart, list(marks)) == lines  # the live re-read's same marks
+    qapp.processEvents()
+    assert changed == [] and texts == []
+    moved = [ChartMark(1, at, "#1 new cut-off · released without notice", False, None, None)]
+    set_change_marks(chart, moved)
+    assert texts == ["#1 new cut-off · released without notice"]
+    chart.close()

@@ -25,11 +25,11 @@ from PySide6.QtGui import QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
-    QLabel,
     QVBoxLayout,
     QWidget,
 )
 
+from ..steady import SteadyText
 from ..timefmt import full_text, local_text
 from ..units import format_value
 
@@ -153,9 +153,10 @@ class SeriesChart(QWidget):
         self.unit = ""  # the series' unit, for readings (set by the panel)
         self.snapshot = False  # fed by score snapshots: drawn as steps (set by the panel)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.header = QLabel(series)
+        # Rewritten on every live frame: text that repaints itself and lays nothing out,
+        # so a longer reading never resizes the stack of charts (see ui/steady.py).
+        self.header = SteadyText(series)
         self.header.setAccessibleName(f"{series} reading")
-        self.header.setTextFormat(Qt.TextFormat.PlainText)
         # No context menu: made without one (its widgets cost a few ms per chart).
         self.plot_widget = StackPlotWidget(axisItems={"bottom": DateAxis()}, enableMenu=False)
         self.plot_widget.setAccessibleName(f"{series} plot")
@@ -491,6 +492,11 @@ def set_change_marks(chart: SeriesChart, marks: Sequence[Any],
     labelled vertical line; lines are reused, never deleted. Clicking one calls
     ``on_click(mark)`` (the window opens its published explanation)."""
     lines: list[pg.InfiniteLine] = chart.__dict__.setdefault("change_lines", [])
+    if chart.__dict__.get("change_marks") == list(marks) and \
+            chart.__dict__.get("change_click") == on_click:
+        # The same changes re-read (every live re-read brings them): setting each label's
+        # text again re-laid it out and repainted every chart, on screen or not.
+        return lines[:len(marks)]
     while len(lines) < len(marks):
         # The label ends at its line: new changes sit at the right, by "now".
         line = pg.InfiniteLine(angle=90, movable=False, label="change",

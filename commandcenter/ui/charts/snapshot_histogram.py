@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from ..steady import SteadyText
 from ..timefmt import full_text, local_text
 from .histogram_data import BINS, SnapshotHistogram, histogram_of
 
@@ -26,10 +27,8 @@ class SnapshotHistogramChart(QWidget):
         super().__init__(parent)
         self.histogram: SnapshotHistogram | None = None
         self.setAccessibleName("Score distribution of the newest snapshot")
-        self.header = QLabel()
+        self.header = SteadyText(lines=2)  # a new snapshot's text lays nothing out again
         self.header.setAccessibleName("Score distribution reading")
-        self.header.setTextFormat(Qt.TextFormat.PlainText)
-        self.header.setWordWrap(True)
         self.plot_widget = pg.PlotWidget(enableMenu=False)  # made without its menu
         self.plot_widget.setAccessibleName("Score distribution plot")
         self.plot_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from commandcenter.domain.errors import CommandCenterError
 from commandcenter.drills.durations import format_offset
 
+from ..steady import SteadyText, steady_label
 from ..timefmt import full_text, local_text
 
 SPEEDS = (1, 2, 5, 10, 30, 60)
@@ -188,7 +190,7 @@ class DrillBar(QFrame):
         self.next = QPushButton("Next inject")
         self.next.setAccessibleName("Jump to the next inject")
         self.next.clicked.connect(controller.jump_to_next)
-        self.next_label = QLabel("next: -")
+        self.next_label = SteadyText("next: -")
         self.next_label.setAccessibleName("Next inject")
         self.fired = QLabel("injects 0/0")
         self.fired.setAccessibleName("Injects fired")
@@ -222,13 +224,12 @@ class DrillBar(QFrame):
         self.replay.setEnabled(False)
         self.replay.clicked.connect(self.open_replay)
         self.replay_window: Any = None
-        self.last = QLabel("")
+        self.last = SteadyText(lines=2)
         self.last.setAccessibleName("Last inject")
-        self.last.setWordWrap(True)
         row1 = QHBoxLayout()
-        for w in (tag, self.clock, self.play, self.speed, self.next, self.next_label):
+        for w in (tag, self.clock, self.play, self.speed, self.next):
             row1.addWidget(w)
-        row1.addStretch(1)
+        row1.addWidget(self.next_label, 1)  # takes the room there is (steady, below)
         row1.addWidget(self.fired)
         row1.addWidget(self.objectives)
         row2 = QHBoxLayout()
@@ -243,9 +244,28 @@ class DrillBar(QFrame):
         layout.addLayout(row1)
         layout.addLayout(row2)
         layout.addWidget(self.last)
+        self._steady_labels()
         controller.sig_status.connect(self.show_status)
-        controller.sig_fired.connect(lambda text: self.last.setText(f"Inject: {text}"))
-        controller.sig_error.connect(lambda text: self.last.setText(f"Refused: {text}"))
+        controller.sig_fired.connect(lambda text: self._show_last(f"Inject: {text}"))
+        controller.sig_error.connect(lambda text: self._show_last(f"Refused: {text}"))
+
+    def _steady_labels(self) -> None:
+        """The labels the statuses rewrite several times a second keep their size, so a
+        longer text never lays the window out again (see ``ui/steady.py``): the clock and
+        the counts are as wide as their widest text, the next inject takes the room
+        there is, the last inject two lines (the whole text in its tooltip)."""
+        for label in (self.clock, self.fired, self.objectives):
+            label.ensurePolished()  # the bar's style sheet sets the clock's font
+        longest = format_offset(timedelta(hours=88, minutes=58, seconds=58))
+        steady_label(self.clock, widest=f"{longest} / {longest}  "
+                     f"{local_text(datetime(2028, 12, 28, 23, 58, 58, tzinfo=UTC))} "
+                     f"(simulated)")
+        steady_label(self.fired, widest="injects fired 888/888")
+        steady_label(self.objectives, widest="objectives met 888/888")
+
+    def _show_last(self, text: str) -> None:
+        self.last.setText(text)
+        self.last.setToolTip(text)
 
     def _toggle(self) -> None:
         if self.controller.running:
@@ -271,13 +291,13 @@ class DrillBar(QFrame):
 
         info = self.controller.info
         if info is None or self.drill_ctx is None:
-            self.last.setText("Refused: the drill is not set up yet")
+            self._show_last("Refused: the drill is not set up yet")
             return
         try:
             dialog = edit_hot_wash(self, self.drill_ctx(), int(info["run"]), self._people,
                                    self._facilitator, self._title)
         except CommandCenterError as exc:
-            self.last.setText(f"Refused: {exc}")
+            self._show_last(f"Refused: {exc}")
             return
         dialog.accepted.connect(self._hot_wash_saved)
         self.hot_wash_dialog = dialog
@@ -293,7 +313,7 @@ class DrillBar(QFrame):
         try:
             window = open_replay(self.drill_ctx(), int(info["run"]))
         except CommandCenterError as exc:
-            self.last.setText(f"Refused: {exc}")
+            self._show_last(f"Refused: {exc}")
             return
         window.resize(1200, 760)
         self.replay_window = window
@@ -301,16 +321,18 @@ class DrillBar(QFrame):
 
     def _hot_wash_saved(self) -> None:
         folder = self.controller.folder
-        self.last.setText(f"Hot wash saved. It is in the after-action report: "
+        self._show_last(f"Hot wash saved. It is in the after-action report: "
                           f"commandcenter drill report {folder} --output report.pdf")
 
     def show_status(self, s: Any) -> None:
         self.clock.setText(f"{format_offset(s.elapsed)} / {format_offset(s.duration)}  "
                            f"{local_text(s.now)} (simulated)")
         self.clock.setToolTip(f"Simulated time: {full_text(s.now)}")
-        self.next_label.setText("next: " + (f"{format_offset(s.next_inject_at)} "
-                                            f"{s.next_inject}" if s.next_inject_at is not None
-                                            else "none"))
+        next_text = "next: " + (f"{format_offset(s.next_inject_at)} {s.next_inject}"
+                                if s.next_inject_at is not None else "none")
+        if next_text != self.next_label.text():
+            self.next_label.setText(next_text)
+            self.next_label.setToolTip(next_text)
         self.fired.setText(f"injects fired {s.injects_fired}/{s.injects_total}")
         self.objectives.setText(f"objectives met {s.objectives_met}/{s.objectives_total}")
         self.play.setText("Finished" if s.finished else

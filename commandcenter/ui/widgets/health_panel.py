@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from commandcenter.domain.operators import Credentials, Role
 
 from ..session import Session
+from ..steady import SteadyText
 from ..timefmt import full_text, local_text
 from ..units import format_value
 from .alerts_panel import AlertsPanel
@@ -65,6 +66,10 @@ LIVE_MS = 250
 LIVE_CHUNK = 20_000  # raw points per read on the live path (more come back as roll-ups)
 LIVE_MAX_PER_TICK = 200_000  # a bigger burst is caught up over the next ticks
 LIVE_MAX_PROBES = 40  # reads per series per tick before giving up on raw points
+# A live frame moves the charts on screen one after the other, this far apart, so each
+# paint pass redraws one chart (its axes re-made, its grid and curve drawn again), not all
+# of them at once: a few ms of the GUI thread at a time instead of 3-8 times that.
+STAGGER_MS = 40
 META_EVERY = 20  # live ticks between re-reads of series, alerts and incidents (5 s)
 # The charts below the fold wait for the first view's points this long at most.
 HOLD_BELOW_FOLD_MS = 2_000
@@ -214,7 +219,7 @@ class HealthPanel(QWidget):
         self.live_box.setChecked(True)
         self.live_box.toggled.connect(self._live_toggled)
         bar.addWidget(self.live_box)
-        self.range_label = QLabel()
+        self.range_label = SteadyText()  # rewritten as the clock moves: lays nothing out
         self.range_label.setAccessibleName("Charted range")
         bar.addWidget(self.range_label, 1)
         self.sensitivity_button = labelled(QPushButton("Se&nsitivity..."),
@@ -733,7 +738,14 @@ class HealthPanel(QWidget):
             reread, more = reread or d.reread, more or d.more
             if not d.reread:
                 fresh[name] = d
-        grew = self._follow_shown(self.visible_charts(), fresh)
+        visible = self.visible_charts()
+        if self.follow and len(visible) > 1 and not reread and not more:
+            # One chart now, the next ones STAGGER_MS apart (see STAGGER_MS); the next
+            # read waits for the last of them (_live_pending), so none is skipped.
+            self._live_pending = True
+            self._stagger(visible, fresh, self._generation, grew=False)
+        elif self._follow_shown(visible, fresh):
+            self.sig_charts_updated.emit()
         if reread:  # never a gap: the whole charted range again, roll-ups if need be
             self.load_range(*self.current_window())
         elif more:  # a burst past LIVE_MAX_PER_TICK: read on now, not a frame later
@@ -741,6 +753,25 @@ class HealthPanel(QWidget):
         if report is not None and (report.alerts or
                                    any(s.series not in self.charts for s in report.series)):
             self.reload()
+
+    def _stagger(self, charts: list[SeriesChart], data: dict[str, Any], generation: int,
+                 grew: bool) -> None:
+        """Move ``charts[0]`` to the live window (with its new points), then the rest,
+        one per STAGGER_MS. The live window is the tick's; a chart the user zoomed
+        meanwhile (following stopped) or a new range load takes its points only."""
+        chart, rest = charts[0], charts[1:]
+        if chart in self.charts.values():
+            if self.follow and generation == self._generation:
+                grew = self._follow_shown([chart], data) or grew
+            else:
+                d = data.get(chart.series)
+                if d is not None and chart.resolution == 0:
+                    grew = chart.append(d.ts, d.value) > 0 or grew
+        if rest:
+            QTimer.singleShot(STAGGER_MS, self,
+                              lambda: self._stagger(rest, data, generation, grew))
+            return
+        self._live_pending = False
         if grew:
             self.sig_charts_updated.emit()
 

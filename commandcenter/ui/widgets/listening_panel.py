@@ -37,6 +37,7 @@ from commandcenter.domain.operators import Action
 from ..models.mentions import MentionsTableModel, reach_text, state_text
 from ..models.table import RowRole
 from ..session import Session
+from ..steady import set_html
 from ..timefmt import html_stamp
 from .held_loads import HeldLoads
 from .timeline_panel import labelled
@@ -233,14 +234,14 @@ class ListeningPanel(HeldLoads, QWidget):
     def _show_current(self) -> None:
         m = self.current()
         if m is None:
-            self.detail.setHtml("<i>No mention selected.</i>" if self.session.incident
+            set_html(self.detail, "<i>No mention selected.</i>" if self.session.incident
                                 else "<i>Select an incident to see its mentions.</i>")
         else:
             data = (f"<p style='color:#c0392b'><b>Our data confirms:</b> "
                     f"{html.escape(m.data_check)}</p>" if m.confirmed else
                     f"<p><b>Our data:</b> {html.escape(m.data_check or 'no profile found')}</p>")
             link = (f" · <a href='{html.escape(m.link)}'>link</a>" if m.link else "")
-            self.detail.setHtml(
+            set_html(self.detail,
                 f"<h3>{html.escape(m.author)} · {html.escape(m.channel)} · reach "
                 f"{reach_text(m.reach)}</h3>"
                 f"<p>{html.escape(m.text)}</p>"

@@ -28,6 +28,7 @@ from commandcenter.domain.operators import Action
 from ..dialogs.approve import ApproveDialog
 from ..dialogs.passphrase import PassphraseDialog
 from ..session import Session
+from ..steady import set_html
 from ..timefmt import full_text, localise, unbroken_text
 from .timeline_panel import labelled
 
@@ -197,7 +198,7 @@ class ReviewPanel(QWidget):
     def _show_selected(self) -> None:
         m = self.selected()
         if m is None:
-            self.detail.setHtml("<i>Nothing waits for review.</i>")
+            set_html(self.detail, "<i>Nothing waits for review.</i>")
             self._update_buttons()
             return
         mid = m.id
@@ -218,7 +219,7 @@ class ReviewPanel(QWidget):
                          + revision_diff_html(prev[2], m.body) + "</p>")
         else:
             parts.append("<p><i>First revision: nothing to compare.</i></p>")
-        self.detail.setHtml("".join(parts))
+        set_html(self.detail, "".join(parts))
 
     def why_not_approve(self) -> str:
         """Why the signed-in operator cannot approve the selected message now, or ''."""

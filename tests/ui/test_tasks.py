@@ -1,0 +1,46 @@
+"""The worker's results reach the GUI thread one callback per event-loop turn, in order."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from commandcenter.ui.tasks import TaskManager
+
+
+def test_results_ready_together_are_handed_out_one_per_turn_in_order(qtbot) -> None:  # type: ignore[no-untyped-def]
+    tasks = TaskManager()
+    try:
+        got: list[int] = []
+        for i in range(4):
+            tasks.run(lambda i=i: i, got.append)
+        tasks._executor.submit(lambda: None).result()  # all four done: four results queued
+        QCoreApplication.sendPostedEvents()  # what Qt runs before it paints or ticks again
+        assert got == [0]
+        assert not tasks.idle()
+        qtbot.waitUntil(tasks.idle)
+        assert got == [0, 1, 2, 3]
+        tasks.run(lambda: 9, got.append)  # nothing waiting: delivered in its own turn
+        qtbot.waitUntil(tasks.idle)
+        assert got[-1] == 9
+    finally:
+        tasks.shutdown()
+
+
+def test_a_failure_waits_its_turn_like_a_result(qtbot) -> None:  # type: ignore[no-untyped-def]
+    tasks = TaskManager()
+    try:
+        seen: list[object] = []
+
+        def boom() -> None:
+            raise ValueError("refused")
+
+        tasks.run(lambda: 1, seen.append)
+        tasks.run(boom, seen.append, lambda exc: seen.append(str(exc)))
+        tasks.run(lambda: 3, seen.append)
+        tasks._executor.submit(lambda: None).result()
+        QCoreApplication.sendPostedEvents()
+        assert seen == [1]
+        qtbot.waitUntil(tasks.idle)
+        assert seen == [1, "refused", 3]
+    finally:
+        tasks.shutdown()
