@@ -59,7 +59,9 @@ class TaskManager(QObject):
         future.add_done_callback(lambda f: self._completed.emit((f, on_done, on_error)))
 
     def idle(self) -> bool:
-        return self._pending == 0
+        """No result waits for its callback; a shut-down manager (its window closed, the
+        worker's work finished) is idle too, whatever waited for a turn then."""
+        return self._closed or self._pending == 0
 
     def _arrived(self, payload: tuple[Future, Done | None, Failed | None]) -> None:
         if self._turn_used or self._waiting:

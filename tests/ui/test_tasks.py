@@ -44,3 +44,20 @@ def test_a_failure_waits_its_turn_like_a_result(qtbot) -> None:  # type: ignore[
         assert seen == [1, "refused", 3]
     finally:
         tasks.shutdown()
+
+
+def test_shut_down_with_results_waiting_is_idle_and_their_work_is_done(qtbot) -> None:  # type: ignore[no-untyped-def]
+    # The window closed (and was deleted) while results waited for their turns: whoever
+    # waits for the window to go idle must not wait for callbacks that can never run.
+    tasks = TaskManager()
+    done: list[int] = []
+    for i in range(3):
+        tasks.run(lambda i=i: done.append(i) or i, lambda _r: None)
+    tasks._executor.submit(lambda: None).result()
+    QCoreApplication.sendPostedEvents()  # the first result delivered, the others waiting
+    assert not tasks.idle()
+    tasks.shutdown()
+    assert tasks.idle()
+    assert done == [0, 1, 2]  # every task's work ran, in order
+    tasks.run(lambda: done.append(9), None)  # nothing new starts once shut down
+    assert tasks.idle() and done == [0, 1, 2]
