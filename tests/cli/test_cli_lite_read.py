@@ -174,7 +174,7 @@ def test_a_missing_file_is_made_as_before(tmp_path: Path, data_dir: Path, spy: S
 
 
 @pytest.mark.parametrize("as_json", [True, False])
-def test_a_file_in_a_missing_folder_fails_as_before(
+def test_a_file_in_a_missing_folder_fails_the_same_on_both_paths(
         tmp_path: Path, data_dir: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str], as_json: bool) -> None:
     runs = []
@@ -184,7 +184,7 @@ def test_a_file_in_a_missing_folder_fails_as_before(
             r = Cli(url, monkeypatch, capsys)(*LIST, as_json=as_json)
         runs.append(Result(r.code, r.out.replace(name, "X"), r.err.replace(name, "X")))
     assert runs[0] == runs[1]
-    assert runs[0].code == 1 and runs[0].err.startswith("error: unexpected OperationalError")
+    assert runs[0].code == 2 and runs[0].err.startswith("error: database-url: the folder ")
     assert spy.answered == [False]
 
 
