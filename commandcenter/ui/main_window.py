@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .actions import build_menus
 from .autosave import DraftAutosave
@@ -516,12 +523,31 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             dock.show()
         self.apply_default_sizes()
+        QTimer.singleShot(0, self.hide_stray_tab_bars)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._sized:  # sizes only take once the window has its real geometry
             self._sized = True
             self.apply_default_sizes()
+        QTimer.singleShot(0, self.hide_stray_tab_bars)  # once the layout has placed them
+
+    def hide_stray_tab_bars(self) -> None:
+        """Hide the tab bars that belong to no group of tabbed docks.
+
+        Qt 6.11 gives the second group of tabbed docks a second tab bar that no dock
+        uses, drawn where the group was first placed: over the review queue or the
+        timeline, catching clicks. A group's own bar lies along its current dock, as
+        wide as it; a bar whose current tab's dock is elsewhere (or hidden) is stray.
+        """
+        docks = {d.windowTitle(): d for d in self.docks.values() if not d.isFloating()}
+        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if not bar.isVisibleTo(self) or bar.count() == 0:
+                continue
+            dock = docks.get(bar.tabText(bar.currentIndex()))
+            if dock is None or not dock.isVisibleTo(self) or (dock.x(), dock.width()) != (
+                    bar.x(), bar.width()):
+                bar.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.composer.flush_autosave()

@@ -39,8 +39,10 @@ def test_drill_bar_controls(qtbot: QtBot, tmp_path: Path) -> None:
         qtbot.waitUntil(lambda: "injects fired" in bar.fired.text(), timeout=WAIT)
         # T+0: the injects due at the start have fired; nothing moves while paused.
         assert bar.fired.text() == "injects fired 5/15"
-        assert bar.clock.text().startswith(f"T+0m / T+6h00m  {local_text(START)} (simulated)")
-        assert bar.clock.toolTip() == f"Simulated time: {full_text(START)}"
+        assert bar.clock.text() == "T+0m / T+6h00m"
+        assert bar.sim_time.text() == f"{local_text(START)} (simulated)"
+        assert bar.clock.toolTip() == bar.sim_time.toolTip() == \
+            f"Simulated time: {full_text(START)}"
         assert "T+5m mention on facebook by Linda Ortiz" in bar.next_label.text()
         qtbot.wait(600)
         assert controller.status.elapsed.total_seconds() == 0
@@ -121,3 +123,18 @@ def test_hot_wash_from_the_drill_room_with_alt_h(qtbot: QtBot, tmp_path: Path) -
         controller.close()
         window.tasks.shutdown()
         services.close()
+
+
+def test_the_drill_bar_fits_between_the_side_docks_on_a_1600_pixel_screen(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    # The incident room's side docks take about 800 px: a bar wider than 800 px made the
+    # drill window wider than a 1920-px screen (the clock reserved room for T+88h).
+    bar, controller = open_drill_window(HALVED, ACTIONS, tmp_path / "run")
+    qtbot.addWidget(bar)
+    try:
+        qtbot.waitUntil(lambda: "injects fired" in bar.fired.text(), timeout=WAIT)
+        assert bar.minimumSizeHint().width() <= 800
+        for label in (bar.clock, bar.sim_time):  # the widest texts of a 6-hour drill fit
+            assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+    finally:
+        controller.close()

@@ -116,7 +116,7 @@ def test_the_drill_bar_statuses_lay_out_nothing_below_the_bar(qtbot) -> None:  #
     controller.sig_fired.emit("short")
     _settle()
     bar_size, clock_size = bar.size(), bar.clock.size()
-    seen = Events(window, bar, below, bar.clock, bar.play)
+    seen = Events(window, bar, below, bar.clock, bar.sim_time, bar.play)
     for minute in (1, 59, 61, 359):  # T+1m ... T+5h59m: the clock's text grows
         controller.sig_status.emit(_status(minute, "mention " + LONG[: minute % 200], minute // 30))
         _settle()

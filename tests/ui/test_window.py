@@ -169,3 +169,32 @@ def test_thousands_of_paints_do_not_crash(qtbot, window):  # type: ignore[no-unt
     window.repaint()
     QApplication.processEvents()
     assert window.isVisible()  # reaching here is the test: a bad wheel aborts the process
+
+
+def test_a_stray_tab_bar_is_hidden_and_each_group_keeps_its_own(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    # Qt 6.11 gives the second group of tabbed docks a second, unused tab bar, drawn
+    # where the group was first placed (over the review queue in `make run`'s window).
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTabBar
+
+    def shown() -> list[QTabBar]:
+        return [b for b in window.findChildren(QTabBar, options=Qt.FindChildOption
+                                               .FindDirectChildrenOnly) if b.isVisibleTo(window)]
+
+    own = shown()
+    groups = sorted(tuple(b.tabText(i).split(" (")[0] for i in range(b.count())) for b in own)
+    assert groups == [("Composer", "Commitments", "Change calendar"), ("Score health", "Listening")]
+    stray = QTabBar(window)  # what Qt leaves: the group's tabs, away from its docks
+    for title in ("Score health", "Listening"):
+        stray.addTab(title)
+    stray.setGeometry(0, window.height() - 100, 600, 26)
+    stray.show()
+    window.hide_stray_tab_bars()
+    assert shown() == own  # the stray one hidden, each group's own bar kept
+    titles = {d.windowTitle(): d for d in window.docks.values()}
+    for bar in own:
+        dock = titles[bar.tabText(bar.currentIndex())]
+        assert (dock.x(), dock.width()) == (bar.x(), bar.width())
+    window.reset_layout()  # View > Reset layout: the check runs again, the groups keep theirs
+    qtbot.wait(50)
+    assert len(shown()) == 2

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -162,8 +162,10 @@ class DrillBar(QFrame):
 
     def __init__(self, controller: DrillController, people: list[str],
                  injects: list[tuple[int, str]], parent: QWidget | None = None, *,
-                 facilitator: str = "", title: str = "") -> None:
+                 facilitator: str = "", title: str = "",
+                 duration: timedelta | None = None) -> None:
         super().__init__(parent)
+        self._duration = duration  # the scenario's: the clock's widest text follows it
         self.controller = controller
         self._injects = injects
         self._people, self._facilitator, self._title = people, facilitator, title
@@ -178,6 +180,8 @@ class DrillBar(QFrame):
         self.clock = QLabel("T+0m")
         self.clock.setObjectName("clock")
         self.clock.setAccessibleName("Simulated clock")
+        self.sim_time = QLabel("")
+        self.sim_time.setAccessibleName("Simulated date and time")
         self.play = QPushButton("Resume")
         self.play.setAccessibleName("Pause or resume the drill")
         self.play.clicked.connect(self._toggle)
@@ -198,7 +202,7 @@ class DrillBar(QFrame):
         self.objectives.setAccessibleName("Objectives met")
         self.inject_combo = QComboBox()
         self.inject_combo.setAccessibleName("Inject to fire by hand")
-        self.inject_combo.setMinimumContentsLength(28)
+        self.inject_combo.setMinimumContentsLength(20)
         self.fire = QPushButton("Fire now")
         self.fire.setAccessibleName("Fire the chosen inject now")
         self.fire.clicked.connect(self._fire)
@@ -230,8 +234,6 @@ class DrillBar(QFrame):
         for w in (tag, self.clock, self.play, self.speed, self.next):
             row1.addWidget(w)
         row1.addWidget(self.next_label, 1)  # takes the room there is (steady, below)
-        row1.addWidget(self.fired)
-        row1.addWidget(self.objectives)
         row2 = QHBoxLayout()
         for w in (self.inject_combo, self.fire, self.author):
             row2.addWidget(w)
@@ -241,9 +243,15 @@ class DrillBar(QFrame):
         row2.addWidget(self.replay)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
+        # Three short rows, not two long ones: the bar fits between the side docks on a
+        # 1600-pixel screen (tests/ui/test_drill_bar.py).
+        row3 = QHBoxLayout()
+        for w in (self.sim_time, self.fired, self.objectives):
+            row3.addWidget(w, 0, Qt.AlignmentFlag.AlignTop)
+        row3.addWidget(self.last, 1, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(row1)
         layout.addLayout(row2)
-        layout.addWidget(self.last)
+        layout.addLayout(row3)
         self._steady_labels()
         controller.sig_status.connect(self.show_status)
         controller.sig_fired.connect(lambda text: self._show_last(f"Inject: {text}"))
@@ -254,12 +262,14 @@ class DrillBar(QFrame):
         longer text never lays the window out again (see ``ui/steady.py``): the clock and
         the counts are as wide as their widest text, the next inject takes the room
         there is, the last inject two lines (the whole text in its tooltip)."""
-        for label in (self.clock, self.fired, self.objectives):
+        for label in (self.clock, self.sim_time, self.fired, self.objectives):
             label.ensurePolished()  # the bar's style sheet sets the clock's font
-        longest = format_offset(timedelta(hours=88, minutes=58, seconds=58))
-        steady_label(self.clock, widest=f"{longest} / {longest}  "
-                     f"{local_text(datetime(2028, 12, 28, 23, 58, 58, tzinfo=UTC))} "
-                     f"(simulated)")
+        end = self._duration or timedelta(hours=88)
+        hours = "8" * len(str(int(end.total_seconds() // 3600)))
+        steady_label(self.clock, widest=f"T+{hours}h58m58s / {format_offset(end)}"
+                     if self._duration else f"T+{hours}h58m58s / T+{hours}h58m58s")
+        widest_time = local_text(datetime(2028, 12, 28, 23, 58, 58, tzinfo=UTC))
+        steady_label(self.sim_time, widest=f"{widest_time} (simulated)")
         steady_label(self.fired, widest="injects fired 888/888")
         steady_label(self.objectives, widest="objectives met 888/888")
 
@@ -325,9 +335,10 @@ class DrillBar(QFrame):
                           f"commandcenter drill report {folder} --output report.pdf")
 
     def show_status(self, s: Any) -> None:
-        self.clock.setText(f"{format_offset(s.elapsed)} / {format_offset(s.duration)}  "
-                           f"{local_text(s.now)} (simulated)")
-        self.clock.setToolTip(f"Simulated time: {full_text(s.now)}")
+        self.clock.setText(f"{format_offset(s.elapsed)} / {format_offset(s.duration)}")
+        self.sim_time.setText(f"{local_text(s.now)} (simulated)")
+        for label in (self.clock, self.sim_time):
+            label.setToolTip(f"Simulated time: {full_text(s.now)}")
         next_text = "next: " + (f"{format_offset(s.next_inject_at)} {s.next_inject}"
                                 if s.next_inject_at is not None else "none")
         if next_text != self.next_label.text():
@@ -380,7 +391,7 @@ def build_bar(scenario: Any, controller: DrillController) -> DrillBar:
     people = [p.name for p in sorted(scenario.people, key=lambda p: (
         p.role is None or p.role.value not in ("observer", "facilitator"), p.name))]
     return DrillBar(controller, people, injects, facilitator=scenario.facilitator,
-                    title=scenario.name)
+                    title=scenario.name, duration=scenario.duration)
 
 
 def open_drill_window(scenario_path: Path, actions_path: Path | None, folder: Path
