@@ -444,10 +444,13 @@ class MentionService:
     def _insert_spilled(self, uow: UnitOfWork, incident_id: int, spill: IO[bytes],
                         big: bool = False) -> None:
         """The spilled batches into the database (see :meth:`_bulk` for ``big``)."""
+        sqlite = uow.session.connection().dialect.name == "sqlite"
         with self._bulk(uow, big):
             while size := int.from_bytes(spill.read(8), "little"):
-                columns = marshal.loads(spill.read(size))
-                self._insert(uow, incident_id, "import", list(zip(*columns, strict=True)))
+                columns = list(marshal.loads(spill.read(size)))
+                if sqlite:  # the flags as 0 and 1, see _insert
+                    columns[9:11] = list(map(int, columns[9])), list(map(int, columns[10]))
+                self._insert(uow, incident_id, "import", zip(*columns, strict=True))
 
     @staticmethod
     @contextmanager
@@ -481,7 +484,7 @@ class MentionService:
 
     @staticmethod
     def _insert(uow: UnitOfWork, incident_id: int, source: str,
-                batch: list[tuple[object, ...]]) -> None:
+                batch: Iterable[tuple[object, ...]]) -> None:
         """executemany of ``ROW_COLUMNS`` tuples; the columns every row of a batch shares
         are written into the statement, not bound a million times. An (incident,
         instant, dedupe) clash is skipped, not stored."""
@@ -492,7 +495,19 @@ class MentionService:
         sql = (f"INSERT INTO mentions ({', '.join(ROW_COLUMNS + SHARED_COLUMNS)}) VALUES "
                f"({', '.join([mark] * len(ROW_COLUMNS) + [str(v) for v in shared])}) "
                "ON CONFLICT (incident_id, at_ts, dedupe) DO NOTHING")
-        conn.exec_driver_sql(sql, batch)
+        if conn.dialect.name != "sqlite":
+            conn.exec_driver_sql(sql, list(batch))
+            return
+        # SQLite: the driver's own executemany on the transaction's connection, which
+        # takes the rows as they come (an iterator is enough) without SQLAlchemy's
+        # handling of each. Its binding is quickest for exact ints, floats, str and None:
+        # a bool (an int subclass) is bound only after a look for an adapter, so a bulk
+        # import binds its flags as 0 and 1 (stored the same: SQLite has no bool).
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            cursor.executemany(sql, batch)
+        finally:
+            cursor.close()
 
     # --- reading -----------------------------------------------------------
     def list(self, incident_id: int, state: str | MentionState | None = None, *,
