@@ -134,6 +134,20 @@ def _batches(path: Path, size: int) -> Iterator[Columns]:
         yield tuple(map(list, zip(*rows, strict=True)))[1:]  # type: ignore[misc]
 
 
+def _read_back(spill: IO[bytes]) -> Iterator[list[list[object]]]:
+    """The batches written to ``spill`` by ``MentionService._spill``, one at a time."""
+    while size := int.from_bytes(spill.read(8), "little"):
+        yield list(marshal.loads(spill.read(size)))
+
+
+def _taken(batches: list[list[list[object]]]) -> Iterator[list[list[object]]]:
+    """The batches in their order, each let go of by the list as it is handed out (freed
+    once it is stored)."""
+    batches.reverse()
+    while batches:
+        yield batches.pop()
+
+
 def _send(out: BinaryIO, message: tuple[str, object]) -> None:
     blob = marshal.dumps(message)
     out.write(len(blob).to_bytes(8, "little"))
@@ -212,12 +226,15 @@ class MentionService:
             if pending:
                 confirmed += self._spill(spill, pending, snapshots, facts, counts)
             spill.seek(0)
-            return self._store_spilled(inc_id, path, actor, spill, count, confirmed, counts)
+            return self._store_spilled(inc_id, path, actor, _read_back(spill), count,
+                                       confirmed, counts)
 
-    def _store_spilled(self, inc_id: int, path: Path, actor: str | None, spill: IO[bytes],
-                       count: int, confirmed: int, counts: Tally) -> ImportReport:
-        """The spilled batches of a file read whole without a bad line, stored in one
-        transaction: the write lock is held for the inserts alone, not for the read."""
+    def _store_spilled(self, inc_id: int, path: Path, actor: str | None,
+                       batches: Iterable[list[list[object]]], count: int, confirmed: int,
+                       counts: Tally) -> ImportReport:
+        """The ranked batches (insert columns) of a file read whole without a bad line,
+        stored in one transaction: the write lock is held for the inserts alone, not for
+        the read."""
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:  # the role as it is now, not when the read began
             who = IMPORT_ACTOR
@@ -226,10 +243,8 @@ class MentionService:
                 require(op, Action.WRITE_TIMELINE)
                 who = op.name
             inc = self._open_incident(uow, inc_id)
-            before = self._count(uow, inc.id)
             last_id = uow.session.execute(select(func.max(MentionRow.id))).scalar() or 0
-            self._insert_spilled(uow, inc.id, spill, big=last_id < count)
-            stored = self._count(uow, inc.id) - before
+            stored = self._insert_spilled(uow, inc.id, batches, big=last_id < count)
             if stored != count:  # duplicates: tally what was stored, not what was read
                 counts = tally_stored_since(uow, inc.id, last_id)
             add_new(uow, inc.id, counts)
@@ -259,39 +274,38 @@ class MentionService:
             finally:
                 os._exit(code)
         os.close(write)
-        with tempfile.TemporaryFile() as spill:
-            try:
-                with os.fdopen(read, "rb", buffering=1 << 20) as feed:
-                    kind, payload = self._rank_fed(feed, spill)
-                    while kind in ("rows", "bad"):  # refused: the rest of the bad lines
-                        kind, payload = _receive(feed)
-            finally:
-                os.waitpid(pid, 0)
-            if kind == "error":
-                raise pickle.loads(payload)  # type: ignore[arg-type]
-            if kind != "end":
-                raise RuntimeError("mention import: the reading process stopped without a "
-                                   "word")
-            count, confirmed, counts, named, bad_count = payload  # type: ignore[misc]
-            bad = BadLines(path.name)
-            bad.named, bad.count = named, bad_count
-            bad.raise_if_any(count)
-            spill.seek(0)
-            return self._store_spilled(inc_id, path, actor, spill, count, confirmed, counts)
+        ranked: list[list[list[object]]] = []
+        try:
+            with os.fdopen(read, "rb", buffering=1 << 20) as feed:
+                kind, payload = self._rank_fed(feed, ranked)
+                while kind in ("rows", "bad"):  # refused: the rest of the bad lines
+                    kind, payload = _receive(feed)
+        finally:
+            os.waitpid(pid, 0)
+        if kind == "error":
+            raise pickle.loads(payload)  # type: ignore[arg-type]
+        if kind != "end":
+            raise RuntimeError("mention import: the reading process stopped without a "
+                               "word")
+        count, confirmed, counts, named, bad_count = payload  # type: ignore[misc]
+        bad = BadLines(path.name)
+        bad.named, bad.count = named, bad_count
+        bad.raise_if_any(count)
+        return self._store_spilled(inc_id, path, actor, _taken(ranked), count, confirmed,
+                                   counts)
 
     @staticmethod
-    def _rank_fed(feed: BinaryIO, spill: IO[bytes]) -> tuple[str, object]:
-        """Rank each batch read from ``feed`` and spill its insert columns, until a
+    def _rank_fed(feed: BinaryIO, ranked: list[list[list[object]]]) -> tuple[str, object]:
+        """Rank each batch read from ``feed`` and keep its insert columns in ``ranked``
+        (in memory: a million rows as columns of the objects already read), until a
         message other than rows comes: ("end", (rows, confirmed, tallies, [], 0)) for a
         file read through without a bad line (the confirmed and tallies counted here),
         else that message."""
         kept: tuple[list[str], list[str], list[int], list[bool]] = ([], [], [], [])
         while (message := _receive(feed))[0] == "rows":
             *columns, fells, check_texts = message[1]  # type: ignore[misc]
-            ranked, flags = MentionService._ranked(tuple(columns), fells, check_texts)
-            blob = marshal.dumps(ranked)
-            spill.write(len(blob).to_bytes(8, "little"))
-            spill.write(blob)
+            batch, flags = MentionService._ranked(tuple(columns), fells, check_texts)
+            ranked.append(list(batch))  # type: ignore[arg-type]
             for into, column in zip(kept, (*columns[:3], flags), strict=True):
                 into.extend(column)  # type: ignore[attr-defined]
         kind, payload = message
@@ -441,16 +455,22 @@ class MentionService:
         spill.write(blob)
         return confirmed
 
-    def _insert_spilled(self, uow: UnitOfWork, incident_id: int, spill: IO[bytes],
-                        big: bool = False) -> None:
-        """The spilled batches into the database (see :meth:`_bulk` for ``big``)."""
+    def _insert_spilled(self, uow: UnitOfWork, incident_id: int,
+                        batches: Iterable[list[list[object]]], big: bool = False) -> int:
+        """The ranked batches into the database (see :meth:`_bulk` for ``big``); how many
+        rows were stored (not skipped as duplicates)."""
         sqlite = uow.session.connection().dialect.name == "sqlite"
+        before = 0 if sqlite else self._count(uow, incident_id)
+        stored = 0
         with self._bulk(uow, big):
-            while size := int.from_bytes(spill.read(8), "little"):
-                columns = list(marshal.loads(spill.read(size)))
+            for columns in batches:
                 if sqlite:  # the flags as 0 and 1, see _insert
                     columns[9:11] = list(map(int, columns[9])), list(map(int, columns[10]))
-                self._insert(uow, incident_id, "import", zip(*columns, strict=True))
+                stored += self._insert(uow, incident_id, "import",
+                                       zip(*columns, strict=True))
+        # SQLite counts the rows each insert changed (a skipped clash changes none); a
+        # driver's count over an executemany is not to be relied on everywhere.
+        return stored if sqlite else self._count(uow, incident_id) - before
 
     @staticmethod
     @contextmanager
@@ -484,10 +504,11 @@ class MentionService:
 
     @staticmethod
     def _insert(uow: UnitOfWork, incident_id: int, source: str,
-                batch: Iterable[tuple[object, ...]]) -> None:
+                batch: Iterable[tuple[object, ...]]) -> int:
         """executemany of ``ROW_COLUMNS`` tuples; the columns every row of a batch shares
         are written into the statement, not bound a million times. An (incident,
-        instant, dedupe) clash is skipped, not stored."""
+        instant, dedupe) clash is skipped, not stored. On SQLite, how many rows were
+        stored; elsewhere -1."""
         assert source in SOURCES
         conn = uow.session.connection()
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -497,7 +518,7 @@ class MentionService:
                "ON CONFLICT (incident_id, at_ts, dedupe) DO NOTHING")
         if conn.dialect.name != "sqlite":
             conn.exec_driver_sql(sql, list(batch))
-            return
+            return -1  # not counted here (see _insert_spilled)
         # SQLite: the driver's own executemany on the transaction's connection, which
         # takes the rows as they come (an iterator is enough) without SQLAlchemy's
         # handling of each. Its binding is quickest for exact ints, floats, str and None:
@@ -506,6 +527,7 @@ class MentionService:
         cursor = conn.connection.driver_connection.cursor()
         try:
             cursor.executemany(sql, batch)
+            return cursor.rowcount  # the rows changed, over every row of the batch
         finally:
             cursor.close()
 
