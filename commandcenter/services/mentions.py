@@ -203,8 +203,9 @@ class MentionService:
                 require(acting(uow, actor), Action.WRITE_TIMELINE)
             inc_id = self._open_incident(uow, incident_id).id
             snapshots = recent_snapshots(uow)
+            flags_as_ints = uow.session.get_bind().dialect.name == "sqlite"  # see _insert
         if _pipelined(path):
-            return self._import_pipelined(inc_id, path, actor, snapshots)
+            return self._import_pipelined(inc_id, path, actor, snapshots, flags_as_ints)
         bad = BadLines(path.name)
         facts = Facts()
         counts: Tally = {}
@@ -259,7 +260,8 @@ class MentionService:
         return ImportReport(inc_id, count, stored, count - stored, confirmed, path.name)
 
     def _import_pipelined(self, inc_id: int, path: Path, actor: str | None,
-                          snapshots: list[Snapshot]) -> ImportReport:
+                          snapshots: list[Snapshot], flags_as_ints: bool = False
+                          ) -> ImportReport:
         """A big file on two cores: a forked child reads and checks it and runs the data
         check (:meth:`_produce`), sending each batch down a pipe, while this process
         ranks the batches as they come (:meth:`_ranked`) and spills them to a temporary
@@ -281,7 +283,7 @@ class MentionService:
         ranked: list[list[list[object]]] = []
         try:
             with os.fdopen(read, "rb", buffering=1 << 20) as feed:
-                kind, payload = self._rank_fed(feed, ranked)
+                kind, payload = self._rank_fed(feed, ranked, flags_as_ints)
                 while kind in ("rows", "bad"):  # refused: the rest of the bad lines
                     kind, payload = _receive(feed)
         finally:
@@ -299,9 +301,12 @@ class MentionService:
                                    counts)
 
     @staticmethod
-    def _rank_fed(feed: BinaryIO, ranked: list[list[list[object]]]) -> tuple[str, object]:
+    def _rank_fed(feed: BinaryIO, ranked: list[list[list[object]]],
+                  flags_as_ints: bool = False) -> tuple[str, object]:
         """Rank each batch read from ``feed`` and keep its insert columns in ``ranked``
-        (in memory: a million rows as columns of the objects already read), until a
+        (in memory: a million rows as columns of the objects already read; with
+        ``flags_as_ints``, its own-score and confirmed flags as 0 and 1 already, here
+        while the child still reads rather than in the store), until a
         message other than rows comes: ("end", (rows, confirmed, tallies, [], 0)) for a
         file read through without a bad line (the confirmed and tallies counted here),
         else that message."""
@@ -309,7 +314,10 @@ class MentionService:
         while (message := _receive(feed))[0] == "rows":
             *columns, fells, check_texts = message[1]  # type: ignore[misc]
             batch, flags = MentionService._ranked(tuple(columns), fells, check_texts)
-            ranked.append(list(batch))  # type: ignore[arg-type]
+            kept_batch = list(batch)
+            if flags_as_ints:
+                kept_batch[9:11] = list(map(int, batch[9])), list(map(int, batch[10]))
+            ranked.append(kept_batch)  # type: ignore[arg-type]
             for into, column in zip(kept, (*columns[:3], flags), strict=True):
                 into.extend(column)  # type: ignore[attr-defined]
         kind, payload = message
@@ -467,7 +475,7 @@ class MentionService:
         before = 0 if sqlite else self._count(uow, incident_id)
         stored = 0
         for columns in batches:
-            if sqlite:  # the flags as 0 and 1, see _insert
+            if sqlite and columns[9] and type(columns[9][0]) is bool:  # as 0 and 1: _insert
                 columns[9:11] = list(map(int, columns[9])), list(map(int, columns[10]))
             stored += self._insert(uow, incident_id, "import", zip(*columns, strict=True))
         # SQLite counts the rows each insert changed (a skipped clash changes none); a
