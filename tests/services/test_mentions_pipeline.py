@@ -132,11 +132,11 @@ def test_a_failed_insert_keeps_nothing_and_leaves_no_child(
     path = write(tmp_path, [f"x,@a{i},{i},why ({i}),{stamp(i)},," for i in range(5000)])
     calls = []
 
-    def broken(*args: object) -> None:
+    def broken(*args: object) -> int:
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        original(*args)
+        return original(*args)  # type: ignore[arg-type]
 
     original = mention_service.MentionService._insert
     monkeypatch.setattr(mention_service.MentionService, "_insert", staticmethod(broken))
