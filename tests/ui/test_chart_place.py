@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from commandcenter.ui.charts.series_chart import SeriesChart
+from tests.ui.chart_stack import chart_stack
 from tests.ui.test_health_panel import fed  # noqa: F401  (the fixture)
 
 
@@ -23,22 +24,8 @@ def _wheel(widget: QWidget, ctrl: bool, up: bool = False) -> None:
 
 
 def test_the_wheel_scrolls_the_stack_and_ctrl_wheel_zooms(qtbot) -> None:  # type: ignore[no-untyped-def]
-    stack = QWidget()
-    layout = QVBoxLayout(stack)
-    charts = [SeriesChart(f"s{i}") for i in range(4)]
-    t = np.arange(0.0, 3600.0, 60.0) + 1_772_440_200.0
-    for c in charts:
-        c.plot_widget.setMinimumHeight(300)
-        c.set_data(t, np.sin(t / 600.0))
-        c.set_x_range(float(t[0]), float(t[-1]))
-        layout.addWidget(c)
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setWidget(stack)
-    qtbot.addWidget(scroll)
-    scroll.resize(600, 400)
-    scroll.show()
-    qtbot.waitExposed(scroll)
+    scroll, _stack, charts = chart_stack(qtbot, [f"s{i}" for i in range(4)], 600, 400,
+                                         min_height=300)
     chart = charts[0]
     before = chart.x_range()
     _wheel(chart.plot_widget.viewport(), ctrl=False)

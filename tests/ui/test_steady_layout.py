@@ -7,22 +7,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-import numpy as np
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
-    QScrollArea,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from commandcenter.ui.banners import StatusFields
-from commandcenter.ui.charts.series_chart import SeriesChart
 from commandcenter.ui.steady import SteadyText, set_html, steady_label
 from commandcenter.ui.widgets.drill_bar import DrillBar
+from tests.ui.chart_stack import chart_stack
 
 LONG = "a reading far longer than the chart is wide " * 8
 
@@ -51,21 +49,7 @@ def _settle() -> None:
 
 
 def test_a_longer_chart_reading_resizes_no_chart_and_shows_no_scroll_bar(qtbot) -> None:  # type: ignore[no-untyped-def]
-    stack = QWidget()
-    layout = QVBoxLayout(stack)
-    charts = [SeriesChart(f"score_p{i}") for i in range(3)]
-    t = np.arange(0.0, 3600.0, 60.0) + 1_772_440_200.0
-    for c in charts:
-        c.set_data(t, np.sin(t / 600.0))
-        c.set_x_range(float(t[0]), float(t[-1]))
-        layout.addWidget(c)
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setWidget(stack)
-    qtbot.addWidget(scroll)
-    scroll.resize(420, 900)
-    scroll.show()
-    qtbot.waitExposed(scroll)
+    scroll, stack, charts = chart_stack(qtbot, [f"score_p{i}" for i in range(3)], 420, 900)
     _settle()
     sizes = [c.size() for c in charts]
     seen = Events(scroll, stack, *charts, *(c.plot_widget for c in charts))
