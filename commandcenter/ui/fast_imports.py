@@ -15,11 +15,28 @@ for it directly), in which case the others still see the default names, where
 an "ignore" record would have let them see the switched ones.
 
 If a PySide6 release drops or renames the hook, this does nothing.
+
+It also spares pyqtgraph's Qt shim a copy of every Qt name. ``pyqtgraph.Qt``
+mirrors ``PySide6.QtCore``, ``QtGui`` and ``QtWidgets`` into modules of its own
+by reading every name of each (``_copy_attrs``: 721 names). PySide6 creates
+its classes and enums lazily, on first use, so that copy made all of them at
+once: about 90 ms, a third of pyqtgraph's import, for the few dozen pyqtgraph
+uses. Here, while ``pyqtgraph.Qt`` runs, the copy sees no names, and each
+mirror module looks names up in its PySide6 module when asked (a module
+``__getattr__``, PEP 562): the same objects, made when first used. If a
+pyqtgraph release stops copying that way, this changes nothing.
 """
 
 from __future__ import annotations
 
+import builtins
+import functools
+import importlib.machinery
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
 
 import PySide6.QtCore  # noqa: F401  (installs the import hook this replaces)
 
@@ -38,3 +55,81 @@ def skip_feature_scan() -> bool:
 
 
 SKIPPED = skip_feature_scan()
+
+
+SHIM = "pyqtgraph.Qt"
+MIRRORED = ("QtCore", "QtGui", "QtWidgets")
+
+
+def _mirror_lazily(source: ModuleType) -> bool:
+    """Let pyqtgraph's mirror of ``source`` look its names up there; True if it could."""
+    mirror = sys.modules.get(f"{SHIM}.{source.__name__.rpartition('.')[2]}")
+    if mirror is None or "__getattr__" in vars(mirror):
+        return False
+    mirror.__getattr__ = functools.partial(getattr, source)  # type: ignore[attr-defined]
+    mirror.__dir__ = functools.partial(dir, source)  # type: ignore[attr-defined]
+    return True
+
+
+@contextmanager
+def _lazy_copy() -> Iterator[None]:
+    """While the shim runs: ``dir()`` of a mirrored PySide6 module made lazy and empty."""
+    real_dir = builtins.dir
+    mirrored = {sys.modules.get(f"PySide6.{name}") for name in MIRRORED} - {None}
+
+    def shim_dir(*args: Any) -> list[str]:
+        if not args:  # dir() of the caller's names, as the builtin gives them
+            return sorted(sys._getframe(1).f_locals)
+        if len(args) == 1 and args[0] in mirrored and _mirror_lazily(args[0]):
+            return []
+        return real_dir(*args)
+
+    builtins.dir = shim_dir
+    try:
+        yield
+    finally:
+        builtins.dir = real_dir
+
+
+class _ShimLoader:
+    """The shim's own loader, run inside ``_lazy_copy``."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.loader, name)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self.loader.create_module(spec)  # type: ignore[no-any-return]
+
+    def exec_module(self, module: ModuleType) -> None:
+        with _lazy_copy():
+            self.loader.exec_module(module)
+
+
+class _ShimFinder:
+    """Finds ``pyqtgraph.Qt`` once, the usual way, and hands it the loader above."""
+
+    @classmethod
+    def find_spec(cls, name: str, path: Any = None,
+                  target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if name != SHIM:
+            return None
+        sys.meta_path[:] = [f for f in sys.meta_path if f is not cls]
+        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ShimLoader(spec.loader)  # type: ignore[assignment]
+        return spec
+
+
+def lazy_pyqtgraph_shim() -> bool:
+    """Before pyqtgraph is imported: its Qt shim will mirror Qt lazily. False if too late."""
+    if SHIM in sys.modules:
+        return False
+    if _ShimFinder not in sys.meta_path:
+        sys.meta_path.insert(0, _ShimFinder)  # type: ignore[arg-type]
+    return True
+
+
+LAZY_SHIM = lazy_pyqtgraph_shim()

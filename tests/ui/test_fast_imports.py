@@ -45,3 +45,31 @@ def test_imports_after_qt_skip_the_scan_and_keep_the_default_names(tmp_path: Pat
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                          text=True, check=True, timeout=120).stdout.split()
     assert out == ["True", "plain", "snake", "plain", "[]"]
+
+
+def test_pyqtgraph_mirrors_qt_lazily_with_the_same_objects() -> None:
+    script = textwrap.dedent("""
+        import builtins
+        real_dir = builtins.dir
+        import commandcenter.ui.fast_imports as fast
+        import PySide6.QtCore, PySide6.QtGui, PySide6.QtWidgets
+        import pyqtgraph as pg
+        from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
+        from pyqtgraph.graphicsItems.DateAxisItem import QDateTime
+        app = QtWidgets.QApplication([])
+        w = pg.PlotWidget()
+        w.plot([1.0, 2.0, 3.0])
+        w.resize(200, 100)
+        print(fast.LAZY_SHIM,
+              "QDial" in vars(QtWidgets),  # not copied at import ...
+              QtWidgets.QDial is PySide6.QtWidgets.QDial,  # ... found when asked
+              QtCore.Qt.AlignmentFlag is PySide6.QtCore.Qt.AlignmentFlag,
+              QtGui.QColor is PySide6.QtGui.QColor, QDateTime is PySide6.QtCore.QDateTime,
+              hasattr(QtCore, "NoSuchQtName"), "QPointF" in dir(QtCore),
+              builtins.dir is real_dir, not w.grab().isNull())
+    """)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, check=True, timeout=120).stdout.split()
+    assert out == ["True", "False", "True", "True", "True", "True", "False", "True", "True",
+                   "True"]
