@@ -46,6 +46,8 @@ HOLD_AT_MOST_MS = 10_000
 # After a start on the start-up reader's answers, LIVE waits for the re-read this long
 # at most.
 RE_READ_AT_MOST_MS = 3_000
+# The heap is settled (ui/heap.py) this long after LIVE shows, once the screen is painted.
+SETTLE_HEAP_AFTER_MS = 500
 
 
 def window_settings() -> QSettings:
@@ -443,7 +445,9 @@ class MainWindow(QMainWindow):
             self.status.set_live()
             from .heap import settle_heap
 
-            settle_heap()  # loaded: full collections no longer re-scan start-up's objects
+            # Loaded: full collections no longer re-scan start-up's objects. Its full
+            # collection (60-80 ms) waits until the loaded window has been painted.
+            QTimer.singleShot(SETTLE_HEAP_AFTER_MS, settle_heap)
 
     def focus_panel(self, dock: QDockWidget | None, target: QWidget) -> None:
         if dock is not None:
