@@ -77,6 +77,30 @@ def test_charts_are_built_one_per_event_loop_turn(qtbot, fed, window: MainWindow
     panel_of(qtbot, window)  # and their points arrive
 
 
+def test_first_view_charts_are_drawn_once_with_their_points(qtbot, fed) -> None:  # type: ignore[no-untyped-def]
+    """Built one per turn, each new chart re-laid out and repainted the ones before it."""
+    window = MainWindow(fed)
+    qtbot.addWidget(window)
+    panel = window.health
+    seen: list[tuple[int, bool, bool]] = []
+    timer = QTimer(interval=0)
+    timer.timeout.connect(lambda: seen.append(
+        (len(panel.charts), panel.first_view, panel.chart_box.updatesEnabled())))
+    timer.start()
+    window.show()
+    window.start(sign_in=False)
+    qtbot.waitUntil(lambda: panel.first_view, timeout=WAIT_MS)
+    qtbot.wait(1)
+    timer.stop()
+    building = [s for s in seen if s[0] and not s[1]]
+    assert building  # charts existed, waiting for their points, for a turn or more
+    assert not any(enabled for _n, _first, enabled in building)
+    assert panel.chart_box.updatesEnabled() and seen[-1][2]
+    panel_of(qtbot, window)
+    wait_idle(qtbot, window)
+    window.close()
+
+
 def test_charts_are_built_for_speed_and_local_time(qtbot, fed, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     chart = panel_of(qtbot, window).charts["psi"]
     curves = [i for i in chart.plot_item.listDataItems() if isinstance(i, pg.PlotDataItem)]

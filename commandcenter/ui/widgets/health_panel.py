@@ -339,6 +339,11 @@ class HealthPanel(QWidget):
         if not new:
             return False
         self.empty_label.hide()
+        if not self.first_view and not self.charts:
+            # The first view's charts are drawn once, with their points: built one per
+            # event-loop turn, each new one re-laid out and repainted those before it.
+            self.chart_box.setUpdatesEnabled(False)
+            QTimer.singleShot(HOLD_BELOW_FOLD_MS, self, self._draw_charts)
         if not self._to_build:
             QTimer.singleShot(0, self, self._build_next)
         self._to_build.extend(new)
@@ -416,8 +421,14 @@ class HealthPanel(QWidget):
     def _first_view_shown(self) -> None:
         if not self.first_view:
             self.first_view = True
+            self._draw_charts()
             self.sig_first_view.emit()
             self._build_below_fold()
+
+    def _draw_charts(self) -> None:
+        """Charts drawn again: the first view has its points (or they are late)."""
+        if not self.chart_box.updatesEnabled():
+            self.chart_box.setUpdatesEnabled(True)
 
     def _build_below_fold(self) -> None:
         """The charts below the fold, once the first view is drawn (or its read is late):
