@@ -262,3 +262,30 @@ def test_runnable_tasks_are_read_from_the_kernel() -> None:
     assert busy is None or busy >= 0
     if sys.platform.startswith("linux"):
         assert busy is not None
+
+
+def test_the_answers_come_back_without_the_database_layer(
+        charted: Services, clock: SimulatedClock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The window unpickles the reader's answers before it has imported SQLAlchemy;
+    a class of theirs defined beside the queries imported it there, on the worker,
+    holding the GIL for 0.3 s while the first screen waited."""
+    import pickle
+
+    charted.changes.add("Decay tuning", clock.now() + timedelta(days=3), "Alex Moreau")
+    t = clock.now().timestamp() - 60.0 * np.arange(600, 0, -1) + 60.0
+    values = 50 + np.sin(np.arange(600) / 10.0)
+    values[450:] -= 25  # a score drop: an anomaly alert
+    charted.health.ingest_arrays({"score_p90": (t, values)}, source="feed")
+    body = answers(charted, clock)
+    found = {k[:2]: pickle.loads(b) for k, b in body["answers"].items()}
+    assert found[("changes", "chart_marks")][1] and found[("health", "alerts")][1]
+    (tmp_path / "answers.pkl").write_bytes(pickle.dumps(body))
+    code = ("import pickle, sys\n"
+            f"body = pickle.loads(open({str(tmp_path / 'answers.pkl')!r}, 'rb').read())\n"
+            "values = [pickle.loads(b) for b in body['answers'].values()]\n"
+            "points = [pickle.loads(b) for _lo, _hi, b in body['points'].values()]\n"
+            "print(len(values), len(points), sorted(m for m in sys.modules\n"
+            "      if m.split('.')[0] in ('sqlalchemy', 'PySide6')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.strip().split(maxsplit=2)
+    assert out == [str(len(body["answers"])), str(len(body["points"])), "[]"]
