@@ -289,3 +289,21 @@ def test_the_answers_come_back_without_the_database_layer(
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120).stdout.strip().split(maxsplit=2)
     assert out == [str(len(body["answers"])), str(len(body["points"])), "[]"]
+
+
+def test_charts_below_the_fold_wait_for_the_first_screen(qtbot, charted: Services) -> None:  # type: ignore[no-untyped-def]
+    """Built while the timeline's read waited for its turn, they delayed the first screen."""
+    window = MainWindow(charted)
+    qtbot.addWidget(window)
+    window.resize(1600, 1000)
+    at_first_view: list[int] = []
+    at_first_screen: list[int] = []
+    window.health.sig_first_view.connect(lambda: at_first_view.append(len(window.health.charts)))
+    window.sig_first_screen.connect(lambda: at_first_screen.append(len(window.health.charts)))
+    window.show()
+    window.start(sign_in=False)
+    qtbot.waitUntil(lambda: window.first_screen and window.tasks.idle()
+                    and not window.health.charts_pending(), timeout=IDLE_MS)
+    assert at_first_view == at_first_screen and 0 < at_first_screen[0] < len(SERIES)
+    assert set(window.health.charts) == set(SERIES)  # then the rest
+    window.close()

@@ -177,6 +177,9 @@ class HealthPanel(QWidget):
         self._unread: list[str] = []  # built charts whose points nobody asked for yet
         self._first_asked = False  # the charts in view have been asked for their points
         self._below_fold_due = False  # ... and those below the fold may now be built
+        # Set by a window whose other panels also load first: the charts below the fold
+        # then wait for its first screen (release_below_fold), not just for this view.
+        self.hold_below_fold = False
         self.first_view = False  # ... and drawn them (or there is no series at all)
         self._pending_histogram: Any = None  # read before its chart existed
         self._x_window = (0.0, 0.0)  # the x range last set on the charts
@@ -423,6 +426,13 @@ class HealthPanel(QWidget):
             self.first_view = True
             self._draw_charts()
             self.sig_first_view.emit()
+            if not self.hold_below_fold:
+                self._build_below_fold()
+
+    def release_below_fold(self) -> None:
+        """The window's first screen is shown: the charts below the fold may be built."""
+        self.hold_below_fold = False
+        if self.first_view:
             self._build_below_fold()
 
     def _draw_charts(self) -> None:
