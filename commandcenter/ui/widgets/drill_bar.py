@@ -237,18 +237,19 @@ class DrillBar(QFrame):
         row2 = QHBoxLayout()
         for w in (self.inject_combo, self.fire, self.author):
             row2.addWidget(w)
-        row2.addWidget(self.note, 1)
+        row2.addWidget(self.note, 1)  # the free width of the row: notes are sentences
         row2.addWidget(self.add_note)
-        row2.addWidget(self.hot_wash)
-        row2.addWidget(self.replay)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         # Three short rows, not two long ones: the bar fits between the side docks on a
-        # 1600-pixel screen (tests/ui/test_drill_bar.py).
+        # 1600-pixel screen (tests/ui/test_drill_bar.py). The session's buttons end the
+        # status row, so that the observer note is not squeezed to a few words there.
         row3 = QHBoxLayout()
         for w in (self.sim_time, self.fired, self.objectives):
             row3.addWidget(w, 0, Qt.AlignmentFlag.AlignTop)
         row3.addWidget(self.last, 1, Qt.AlignmentFlag.AlignTop)
+        for w in (self.hot_wash, self.replay):
+            row3.addWidget(w, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(row1)
         layout.addLayout(row2)
         layout.addLayout(row3)
