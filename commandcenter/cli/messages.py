@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
-from .common import Handler, Registry, passphrase, signed_in
+from .common import Handler, Registry, UsageError, passphrase, signed_in
+
+# As few as 12 hex digits (48 bits) are accepted so that a person can read and type them;
+# the full 64 pin the text against anyone able to search for a colliding prefix.
+MIN_HASH_PREFIX = 12
+_HEX = re.compile(r"[0-9a-f]+")
 
 
 def _print_message(m: Any) -> None:
@@ -39,8 +45,32 @@ def _message_simple(verb: str) -> Handler:
     return run
 
 
+def _expected_hash(value: str) -> str:
+    """``--expect-hash``: the content hash, or a prefix of it, as ``message show`` prints it."""
+    digest = value.strip().lower()
+    if not (MIN_HASH_PREFIX <= len(digest) <= 64 and _HEX.fullmatch(digest)):
+        raise UsageError(f"usage: --expect-hash: {value!r} is not a content hash: give at "
+                         f"least {MIN_HASH_PREFIX} of its hex digits, as 'message show' "
+                         "prints it")
+    return digest
+
+
 def _message_approve(a: argparse.Namespace, svc: Any) -> Any:
-    m = svc.messages.approve(a.id, a.as_, passphrase())
+    expected = None
+    if a.expect_hash is not None:
+        from commandcenter.domain.errors import PolicyRefused
+
+        pinned = _expected_hash(a.expect_hash)
+        current = svc.messages.get(a.id).content_hash
+        if not current.startswith(pinned):
+            raise PolicyRefused(f"approve: the text changed since it was shown to you "
+                                f"(you read content hash {pinned}, it is now "
+                                f"{current[:len(pinned)]}); read it again with "
+                                f"'message show {a.id}'")
+        # The service compares the whole hash inside the approval's transaction, so an
+        # edit after this read is refused there too.
+        expected = current
+    m = svc.messages.approve(a.id, a.as_, passphrase(), expected_hash=expected)
     _print_message(m)
     return m
 
@@ -61,6 +91,7 @@ def _message_list(a: argparse.Namespace, svc: Any) -> Any:
 def _message_show(a: argparse.Namespace, svc: Any) -> Any:
     m = svc.messages.get(a.id)
     _print_message(m)
+    print(f"content hash: {m.content_hash}")
     return m
 
 
@@ -88,6 +119,10 @@ def register(r: Registry) -> None:
         as_(sp)
     sp = cmd(msg, "approve", _message_approve, "approve as the communications chain's owner")
     sp.add_argument("id", type=int)
+    sp.add_argument("--expect-hash", metavar="HASH",
+                    help="refuse (exit 3) unless the text still has this content hash "
+                         f"(the full hash or its first {MIN_HASH_PREFIX}+ hex digits, as "
+                         "'message show' prints it)")
     as_(sp)
     sp = cmd(msg, "reject", _message_reject, "reject with a reason")
     sp.add_argument("id", type=int)

@@ -16,14 +16,14 @@ Two ways out, both measured by ``tests/ui/test_steady_layout.py``:
   ``setText`` only repaints it (the drill bar's clock and counts).
 - :class:`SteadyText`: a line (or ``lines`` lines, word-wrapped) of text drawn by the
   widget itself, as high as its lines and as wide as its layout makes it; ``setText``
-  repaints it and asks no layout anything. Text past its width is elided (cut, for
-  wrapped text past its lines), so what it shows in full belongs in its tooltip.
+  repaints it and asks no layout anything. Text past its width (or, wrapped, past its
+  last line) is elided, so what it shows in full belongs in its tooltip.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QTextLayout, QTextOption
 from PySide6.QtWidgets import QLabel, QSizePolicy, QTextBrowser, QWidget
 
 PAD_X = 2  # pixels left and right of the text
@@ -83,9 +83,33 @@ class SteadyText(QWidget):
             painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft
                                        | Qt.AlignmentFlag.AlignVCenter), text)
         else:
-            painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-                                       | Qt.TextFlag.TextWordWrap), self._text)
+            flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            painter.drawText(rect, flags, "\n".join(self._wrapped(rect.width())))
         painter.end()
+
+    def _wrapped(self, width: int) -> list[str]:
+        """The text word-wrapped to ``width``, on at most its lines; the last one elided
+        when more is left (a third line's top half under two was drawn before)."""
+        layout = QTextLayout(self._text, self.font())
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layout.setTextOption(option)
+        out: list[str] = []
+        layout.beginLayout()
+        while len(out) < self._lines:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            start = line.textStart()
+            if len(out) == self._lines - 1:  # the last line shown: the rest, elided
+                out.append(self.fontMetrics().elidedText(
+                    self._text[start:].replace("\n", " "), Qt.TextElideMode.ElideRight,
+                    width))
+            else:
+                out.append(self._text[start:start + line.textLength()].rstrip())
+        layout.endLayout()
+        return out
 
 
 def set_html(browser: QTextBrowser, html: str) -> bool:

@@ -1,6 +1,7 @@
 """Chart speed: the real ``SeriesChart`` (pyqtgraph) on this machine, offscreen.
 
-    python -m tests.benchmarks.bench_chart [--big-points N] [--stream-seconds S] [--json OUT]
+    python -m tests.benchmarks.bench_chart [--big-points N] [--stream-seconds S] [--stream-only]
+                                           [--json OUT]
 
 1. Append to a 1,000,000-point series and repaint, x range following the last
    hour (as the live chart does) and the whole series. Goal: under 8 ms a frame.
@@ -322,8 +323,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stream-seconds", type=float, default=10.0)
     parser.add_argument("--stream-rate", type=int, default=10_000)
     parser.add_argument("--json", type=Path, help="write the report here")
+    parser.add_argument("--stream-only", action="store_true",
+                        help="3. alone, in this process (run_all's stream_stall: one run each)")
     args = parser.parse_args(argv)
     app()
+    if args.stream_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            stream = bench_stream(args.stream_seconds, args.stream_rate, args.points,
+                                  Path(tmp))
+        return emit({"stream": stream}, args.json)
     with tempfile.TemporaryDirectory() as tmp:
         append = bench_append(args.points, args.frames, per_frame=100)
         stream = bench_stream(args.stream_seconds, args.stream_rate, args.points, Path(tmp))

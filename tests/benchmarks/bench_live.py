@@ -220,7 +220,8 @@ class IngestRig:
 def _without_server(what: str, unit: str, exc: Exception) -> dict[str, Any]:
     """No PostgreSQL server here: the figure is reported as not measured, with why."""
     return {"what": f"{what} (not measured: {exc})", "unit": unit,
-            "product": lambda: float("nan"), "runs": 1, "notes": {"skipped": str(exc)}}
+            "product": lambda: float("nan"), "runs": 1, "runs_why": "not measured",
+            "notes": {"skipped": str(exc)}}
 
 
 def latency_figure(backend: str) -> Any:
@@ -237,7 +238,8 @@ def latency_figure(backend: str) -> Any:
                 "baseline_what": ("bare psycopg LISTEN in select()" if backend == "postgresql"
                                   else "tight PRAGMA data_version loop"),
                 "product": rig.one, "baseline": lambda: floor_latency(backend, rig.url),
-                "goal": ("<", LATENCY_GOALS[backend]), "runs": max(args.runs, 15)}
+                "goal": ("<", LATENCY_GOALS[backend]), "runs": max(args.runs, 15),
+                "runs_why": "at least 15: a commit falls anywhere between two polls"}
 
     return make
 
@@ -255,6 +257,7 @@ def ingest_postgresql(folder: Path, args: Any) -> dict[str, Any]:
                     "(process start to exit)", "unit": "points/s",
             "baseline_what": "the same command into SQLite", "product": rig.postgresql,
             "baseline": rig.sqlite, "higher_is_better": True, "runs": args.ingest_runs,
+            "runs_why": "--ingest-runs (each run ingests the whole CSV)",
             "notes": {"rows": rows}}
 
 

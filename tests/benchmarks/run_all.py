@@ -39,6 +39,7 @@ class Figure:
     ratio_goal: float | None = None  # product / baseline must be <= this
     higher_is_better: bool = False
     notes: dict[str, Any] = field(default_factory=dict)
+    runs_why: str | None = None  # why the figure ran other than --runs times
 
     def median(self, values: list[float]) -> float | None:
         return statistics.median(values) if values else None
@@ -55,6 +56,7 @@ class Figure:
         if self.ratio_goal is not None and ratio is not None:
             checks["ratio"] = ratio <= self.ratio_goal
         return {"what": self.what, "unit": self.unit, "median": p, "runs": self.product,
+                "run_count": len(self.product), "runs_why": self.runs_why,
                 "baseline": self.baseline_what, "baseline_median": b,
                 "baseline_runs": self.baseline, "ratio": ratio,
                 "goal": f"{self.goal[0]} {self.goal[1]:g} {self.unit}" if self.goal else None,
@@ -73,8 +75,18 @@ def interleave(runs: int, product: Callable[[], float], baseline: Callable[[], f
     return p, b
 
 
+def runs_of(spec: dict[str, Any], asked: int) -> tuple[int, str | None]:
+    """How many runs a figure makes (its own "runs", else --runs) and, when that is not
+    --runs, why (its "runs_why"): never silently other than asked."""
+    runs, why = spec.pop("runs", asked), spec.pop("runs_why", None)
+    if runs == asked:
+        return runs, None
+    return runs, why or "set by the figure"
+
+
 def table(report: dict[str, Any]) -> str:
-    rows = [("figure", "median", "baseline", "ratio", "target", "pass")]
+    rows = [("figure", "median", "baseline", "ratio", "runs", "target", "pass")]
+    footnotes = []
     for name, f in report["figures"].items():
         med = "-" if f["median"] is None else f"{f['median']:.4g} {f['unit']}"
         base = "-" if f["baseline_median"] is None else f"{f['baseline_median']:.4g}"
@@ -82,11 +94,16 @@ def table(report: dict[str, Any]) -> str:
         goals = ", ".join(g for g in (f["goal"], f["ratio_goal"] and f"ratio {f['ratio_goal']}")
                           if g)
         ok = {True: "PASS", False: "FAIL", None: "-"}[f["pass"]]
-        rows.append((name, med, base, ratio, goals or "-", ok))
+        runs = str(f["run_count"])
+        if f["runs_why"]:
+            runs += "*"
+            footnotes.append(f"* {name}: {f['run_count']} run(s), not --runs "
+                             f"{report['runs_asked']}: {f['runs_why']}")
+        rows.append((name, med, base, ratio, runs, goals or "-", ok))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return "\n".join(lines + footnotes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,13 +127,16 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(f"measuring {name} ...", file=sys.stderr, flush=True)
             spec = make(folder / name, args)
-            product, baseline = interleave(spec.pop("runs", args.runs), spec.pop("product"),
+            runs, why = runs_of(spec, args.runs)
+            product, baseline = interleave(runs, spec.pop("product"),
                                            spec.pop("baseline", None))
             out[name] = Figure(name=name, product=[round(x, 6) for x in product],
-                               baseline=[round(x, 6) for x in baseline], **spec)
+                               baseline=[round(x, 6) for x in baseline], runs_why=why,
+                               **spec)
     report = {
         "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
                     "cpus": os.cpu_count(), "load_avg_after": os.getloadavg()},
+        "runs_asked": args.runs,
         "figures": {name: f.as_dict() for name, f in out.items()},
     }
     report["table"] = table(report).splitlines()

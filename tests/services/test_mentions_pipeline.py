@@ -8,7 +8,10 @@ small, so that batches have been sent before a bad line comes."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -146,3 +149,67 @@ def test_a_failed_insert_keeps_nothing_and_leaves_no_child(
         os.waitpid(forks[0], 0)  # the import waited for its child already
     assert count(people, MentionRow) == 0
     assert _rank_index(people) == index
+
+
+class _TallyThread(threading.Thread):
+    """The import's tally thread, telling whether the import waited for it."""
+
+    made: list[_TallyThread] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.joined = False
+        _TallyThread.made.append(self)
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        self.joined = not self.is_alive()
+
+
+@pytest.mark.parametrize("tallies_fail", [False, True])
+def test_a_failed_store_waits_for_the_tally_thread_and_stores_nothing(
+        people: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        forks: list[int], tallies_fail: bool) -> None:
+    """The tallies are counted in a thread while the rows go in; when the inserts fail
+    half-way (two batches in, the third refused) the import still joins that thread
+    before it raises, raises the store's error, and keeps neither rows nor tallies."""
+    inc = open_incident(people)
+    path = write(tmp_path, [f"x,@a{i},{i},why ({i}),{stamp(i)},," for i in range(40)])
+    store_failed = threading.Event()
+    finished: list[bool] = []
+    real_tally = mention_service.tally_columns
+
+    def slow_tally(*columns: Any) -> Any:
+        # Still counting when the store fails: done only after it did.
+        assert store_failed.wait(120), "the store never failed"  # a hang guard
+        result = real_tally(*columns)
+        finished.append(True)
+        if tallies_fail:
+            raise ValueError("tallies broke too")
+        return result
+
+    calls: list[int] = []
+    original = mention_service.MentionService._insert
+
+    def broken(*args: object) -> int:
+        calls.append(1)
+        if len(calls) == 3:
+            store_failed.set()
+            raise RuntimeError("disk full")
+        return original(*args)  # type: ignore[arg-type]
+
+    _TallyThread.made = []
+    monkeypatch.setattr(mention_service, "threading", SimpleNamespace(
+        Thread=_TallyThread, active_count=threading.active_count))
+    monkeypatch.setattr(mention_service, "tally_columns", slow_tally)
+    monkeypatch.setattr(mention_service.MentionService, "_insert", staticmethod(broken))
+    with pytest.raises(RuntimeError, match="disk full"):
+        people.mentions.import_file(inc, path, BOB)
+    (thread,) = _TallyThread.made
+    assert thread.name == "mention-tallies"
+    assert thread.joined and not thread.is_alive()  # waited for, not left counting
+    assert finished == [True]  # it ran to its end before the import gave up
+    assert len(calls) == 3  # two batches were in the transaction when the third failed
+    assert count(people, MentionRow) == 0
+    assert _authors(people, inc) == []
+    assert sum(people.mentions.counts(inc).values()) == 0

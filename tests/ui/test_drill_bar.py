@@ -138,3 +138,29 @@ def test_the_drill_bar_fits_between_the_side_docks_on_a_1600_pixel_screen(
             assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
     finally:
         controller.close()
+
+
+def test_the_observer_note_takes_the_free_width_of_a_1600_pixel_drill_window(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    window, controller, services = open_drill_room(HALVED, None, tmp_path / "run")
+    qtbot.addWidget(window)
+    try:
+        window.resize(1600, 900)
+        window.show()
+        qtbot.waitExposed(window)
+        bar = window.drill_bar
+        qtbot.waitUntil(lambda: bar.note.width() > bar.note.sizeHint().width(), timeout=WAIT)
+        # Between the side docks (about 850 px here) the note was squeezed to 171 px,
+        # a few words of its placeholder, among six other controls.
+        assert bar.width() <= window.centralWidget().width()
+        assert bar.minimumSizeHint().width() <= 800
+        assert bar.note.width() >= 400
+        row = [bar.author, bar.note, bar.add_note, bar.hot_wash, bar.replay]
+        assert all(w.geometry().center().y() == bar.note.geometry().center().y()
+                   for w in row)
+        assert bar.note.width() == max(w.width() for w in row)  # the row's free width
+        assert bar.last.width() >= 375  # and not by squeezing the last inject instead
+    finally:
+        controller.close()
+        window.tasks.shutdown()
+        services.close()

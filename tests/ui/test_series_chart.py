@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF
 
 from commandcenter.ui.charts import series_chart
 from commandcenter.ui.charts.series_chart import SeriesChart
@@ -67,3 +68,44 @@ def test_curve_gets_the_range_and_a_margin(chart: SeriesChart) -> None:
     chart.set_x_range(-10, -5)  # nothing in range: still no error
     chart.set_x_range(0, n)  # everything
     assert chart.curve.getOriginalDataset()[0].size == n + 1
+
+
+def line_x(line) -> float:  # type: ignore[no-untyped-def]
+    return float(line.mapToScene(QPointF(0.0, 0.0)).x())
+
+
+def _label_inside_view(line) -> bool:  # type: ignore[no-untyped-def]
+    text = line.label.mapRectToScene(line.label.boundingRect())
+    area = line.label.getViewBox().sceneBoundingRect()
+    return area.left() <= text.left() and text.right() <= area.right()
+
+
+def test_a_change_label_near_the_left_edge_stays_inside_the_view(qtbot, chart: SeriesChart  # type: ignore[no-untyped-def]
+                                                                 ) -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    t0 = 1_780_000_000.0
+    t = t0 + 60.0 * np.arange(240)
+    chart.set_data(t, np.sin(np.arange(240) / 10.0))
+    chart.set_x_range(t[0], t[-1])
+    mark = SimpleNamespace(at=datetime.fromtimestamp(t0 + 60 * 8, UTC), announced=False,
+                           label="#2 Decay tuning, advance notice 14 days · NOT ANNOUNCED",
+                           explanation_link=None)
+    (line,) = series_chart.set_change_marks(chart, [mark])
+    chart.show()
+    qtbot.waitExposed(chart)
+    qtbot.wait(1)  # the view's transform is applied on the next event loop turn
+    assert _label_inside_view(line)  # eight minutes from the left edge: after the line
+    text = line.label.mapRectToScene(line.label.boundingRect())
+    assert text.left() >= line_x(line) - 1
+    for lo, hi in ((t0 - 6 * 3600, t[-1]),  # panned: the line in the middle, label before it
+                   (t0 + 60 * 7, t0 + 60 * 60),  # zoomed in, the line by the left edge
+                   (t0 + 60 * 7.5, t[-1] + 7200)):  # zoomed out, at the edge again
+        chart.set_x_range(lo, hi)
+        qtbot.wait(1)  # the view's transform is applied on the next event loop turn
+        assert _label_inside_view(line), (lo, hi)
+    chart.set_x_range(t0 - 6 * 3600, t[-1])
+    qtbot.wait(1)
+    text = line.label.mapRectToScene(line.label.boundingRect())
+    assert text.right() <= line_x(line) + 1  # before it

@@ -180,3 +180,16 @@ def test_the_status_bar_clock_and_audit_head_lay_out_neither_the_bar_nor_the_win
         _settle()
     assert fields.clock.text() == "T+18:31" and fields.audit.text() == "Audit 0f0f0f0f0f0f"
     assert seen.seen == []
+
+
+def test_wrapped_steady_text_shows_its_lines_whole_and_elides_the_rest(qtbot) -> None:  # type: ignore[no-untyped-def]
+    text = SteadyText("Inject: T+1h00m roster: Maya Okafor boards a flight, unreachable "
+                      "until T+4h; the communications chain passes to Daniel Reyes", lines=2)
+    qtbot.addWidget(text)
+    text.resize(200, text.height())
+    shown = text._wrapped(200)
+    assert len(shown) == 2  # a third line used to show its top half under the two
+    assert shown[1].endswith("…")
+    assert all(text.fontMetrics().horizontalAdvance(line) <= 200 for line in shown)
+    assert " ".join(shown).startswith("Inject: T+1h00m roster:")
+    assert text._wrapped(2000) == [text.text()]  # room enough: the whole text, one line

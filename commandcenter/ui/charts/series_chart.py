@@ -486,6 +486,36 @@ CHANGE_PEN = {True: pg.mkPen("#1f618d", width=1, style=Qt.PenStyle.DashLine),
               False: pg.mkPen("#c0392b", width=1, style=Qt.PenStyle.DashLine)}
 
 
+class ChangeLabel(pg.InfLineLabel):
+    """A change line's label, on whichever side of the line it fits inside the view.
+
+    It ends at its line (new changes sit at the right, by "now"); a change near the left
+    edge has its label start at the line instead, so it is never cut to "t notice". Placed
+    again whenever the view moves, zooms or resizes (pyqtgraph calls updatePosition).
+    """
+
+    LEFT, RIGHT = (1, 0), (0, 0)  # anchors: the text's right or left edge at the line
+
+    def updatePosition(self) -> None:  # pyqtgraph calls it on every view change
+        side = self._side()
+        self.anchors = [side, side]  # pyqtgraph picks one of the two by the view's centre
+        super().updatePosition()
+
+    def _side(self) -> tuple[int, int]:
+        view = self.getViewBox()
+        if view is None or not self.line.isVisible():
+            return self.LEFT
+        area = view.sceneBoundingRect()
+        x = self.line.mapToScene(QPointF(0.0, 0.0)).x()
+        width = self.textItem.boundingRect().width()
+        room_left, room_right = x - area.left(), area.right() - x
+        if room_right < 0:  # a line past the right edge: its label off the view with it
+            return self.RIGHT
+        if width <= room_left or room_left >= room_right:  # past the left edge too
+            return self.LEFT
+        return self.RIGHT
+
+
 def set_change_marks(chart: SeriesChart, marks: Sequence[Any],
                      on_click: Callable[[Any], None] | None = None) -> list[pg.InfiniteLine]:
     """Draw each change (``.at``, ``.label``, ``.announced``, ``.explanation_link``) as a
@@ -498,11 +528,9 @@ def set_change_marks(chart: SeriesChart, marks: Sequence[Any],
         # text again re-laid it out and repainted every chart, on screen or not.
         return lines[:len(marks)]
     while len(lines) < len(marks):
-        # The label ends at its line: new changes sit at the right, by "now".
-        line = pg.InfiniteLine(angle=90, movable=False, label="change",
-                               labelOpts={"position": 0.92, "color": "#1b2631",
-                                          "fill": (255, 255, 255, 210),
-                                          "anchors": [(1, 0), (1, 0)]})
+        line = pg.InfiniteLine(angle=90, movable=False)
+        line.label = ChangeLabel(line, text="change", position=0.92, color="#1b2631",
+                                 fill=(255, 255, 255, 210))
         line.setZValue(15)
         line.sigClicked.connect(lambda ln, _ev=None: _clicked(chart, ln))
         chart.plot_item.addItem(line, ignoreBounds=True)

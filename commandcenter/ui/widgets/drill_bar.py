@@ -234,24 +234,28 @@ class DrillBar(QFrame):
         for w in (tag, self.clock, self.play, self.speed, self.next):
             row1.addWidget(w)
         row1.addWidget(self.next_label, 1)  # takes the room there is (steady, below)
+        # Short rows, not long ones: the bar fits between the side docks on a 1600-pixel
+        # screen (tests/ui/test_drill_bar.py). Each stretching text has a row of its own
+        # kind: what the last inject did beside firing one, the observer note beside its
+        # author and the session's buttons (a note is sentences; with seven controls
+        # around it, it was squeezed to a few words), then the counts.
         row2 = QHBoxLayout()
-        for w in (self.inject_combo, self.fire, self.author):
-            row2.addWidget(w)
-        row2.addWidget(self.note, 1)
-        row2.addWidget(self.add_note)
-        row2.addWidget(self.hot_wash)
-        row2.addWidget(self.replay)
+        for w in (self.inject_combo, self.fire):
+            row2.addWidget(w, 0, Qt.AlignmentFlag.AlignTop)
+        row2.addWidget(self.last, 1, Qt.AlignmentFlag.AlignTop)
+        row3 = QHBoxLayout()
+        row3.addWidget(self.author)
+        row3.addWidget(self.note, 1)  # the free width of the row
+        for w in (self.add_note, self.hot_wash, self.replay):
+            row3.addWidget(w)
+        row4 = QHBoxLayout()
+        for w in (self.sim_time, self.fired, self.objectives):
+            row4.addWidget(w)
+        row4.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
-        # Three short rows, not two long ones: the bar fits between the side docks on a
-        # 1600-pixel screen (tests/ui/test_drill_bar.py).
-        row3 = QHBoxLayout()
-        for w in (self.sim_time, self.fired, self.objectives):
-            row3.addWidget(w, 0, Qt.AlignmentFlag.AlignTop)
-        row3.addWidget(self.last, 1, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(row1)
-        layout.addLayout(row2)
-        layout.addLayout(row3)
+        for row in (row1, row2, row3, row4):
+            layout.addLayout(row)
         self._steady_labels()
         controller.sig_status.connect(self.show_status)
         controller.sig_fired.connect(lambda text: self._show_last(f"Inject: {text}"))
