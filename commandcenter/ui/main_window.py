@@ -287,6 +287,7 @@ class MainWindow(QMainWindow):
         # Built while the timeline's read waited for its turn, they delayed the first
         # screen by about 0.1 s (the demo: five charts below the fold).
         self.health.hold_below_fold = True
+        self.tasks.burst = True  # until the first screen (ui/tasks.py)
         QTimer.singleShot(HOLD_AT_MOST_MS, self, self._release_hidden_panels)
         self.tasks.sig_delivered.connect(self._check_first_screen)
         self.health.sig_first_view.connect(self._check_first_screen)
@@ -342,6 +343,7 @@ class MainWindow(QMainWindow):
         for panel in (self.listening, self.commitments_panel, self.changes_panel):
             panel.release_loads()
         self.health.release_below_fold()
+        self.tasks.burst = False  # the first screen came, or never will: paced from now on
         if self.isVisible() and not self.pager.timer.isActive():
             self.pager.start()
 
@@ -356,6 +358,7 @@ class MainWindow(QMainWindow):
                 and self.timeline.model.loaded(shown) and self.health.first_view):
             return
         self.first_screen = True
+        self.tasks.burst = False
         self.tasks.sig_delivered.disconnect(self._check_first_screen)
         self._tick()
         # Told before the panels out of sight read: a start on the start-up reader's

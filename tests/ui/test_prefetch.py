@@ -302,8 +302,10 @@ def test_charts_below_the_fold_wait_for_the_first_screen(qtbot, charted: Service
     window.sig_first_screen.connect(lambda: at_first_screen.append(len(window.health.charts)))
     window.show()
     window.start(sign_in=False)
+    assert window.tasks.burst  # the first screen's reads: callbacks as they arrive
     qtbot.waitUntil(lambda: window.first_screen and window.tasks.idle()
                     and not window.health.charts_pending(), timeout=IDLE_MS)
     assert at_first_view == at_first_screen and 0 < at_first_screen[0] < len(SERIES)
+    assert not window.tasks.burst  # callbacks one per turn once the first screen is shown
     assert set(window.health.charts) == set(SERIES)  # then the rest
     window.close()

@@ -1,4 +1,5 @@
-"""The worker's results reach the GUI thread one callback per event-loop turn, in order."""
+"""The worker's results reach the GUI thread one callback per event-loop turn, in order
+(or, in a burst, as they arrive)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,28 @@ def test_results_ready_together_are_handed_out_one_per_turn_in_order(qtbot) -> N
         tasks.run(lambda: 9, got.append)  # nothing waiting: delivered in its own turn
         qtbot.waitUntil(tasks.idle)
         assert got[-1] == 9
+    finally:
+        tasks.shutdown()
+
+
+def test_in_a_burst_results_are_handed_out_as_they_arrive(qtbot) -> None:  # type: ignore[no-untyped-def]
+    # A window before its first screen: no turn between one read's callback and the next.
+    tasks = TaskManager()
+    try:
+        got: list[int] = []
+        tasks.burst = True
+        for i in range(4):
+            tasks.run(lambda i=i: i, got.append)
+        tasks._executor.submit(lambda: None).result()
+        QCoreApplication.sendPostedEvents()
+        assert got == [0, 1, 2, 3] and tasks.idle()
+        tasks.burst = False  # paced again
+        for i in range(4, 6):
+            tasks.run(lambda i=i: i, got.append)
+        tasks._executor.submit(lambda: None).result()
+        QCoreApplication.sendPostedEvents()
+        assert got == [0, 1, 2, 3, 4]
+        qtbot.waitUntil(tasks.idle)
     finally:
         tasks.shutdown()
 
