@@ -75,19 +75,33 @@ def _health_sensitivity(a: argparse.Namespace, svc: Any) -> Any:
     return r
 
 
+def _firing(x: Any) -> str:
+    return f"FIRING #{x.id} {x.detector} ({x.level}) since {format_utc(x.onset_at)}"
+
+
 def _health_status(a: argparse.Namespace, svc: Any) -> Any:
+    svc.commitments.sweep()  # a promise that fell due since anyone looked alerts now
     svc.health.run_detectors()  # staleness is judged now, so the answer is current
     rows = svc.health.status()
     for s in rows:
         last = "no points" if s.last_at is None else (
             f"last {s.last_value:.6g} at {format_utc(s.last_at)}, "
             f"{s.freshness_s:.0f} s ago")
-        firing = "; ".join(f"FIRING #{x.id} {x.detector} ({x.level}) since "
-                           f"{format_utc(x.onset_at)}" for x in s.firing)
+        firing = "; ".join(_firing(x) for x in s.firing)
         tuned = "" if s.sensitivity == "normal" else f" [sensitivity {s.sensitivity}]"
         print(f"{s.series}{tuned}: {last}" + (f"; {firing}" if firing else ""))
         for x in s.firing:
             print(f"  #{x.id}: {x.evidence}")
+    # Alerts on no series (an overdue commitment's): after the series, as they are.
+    others = svc.health.other_alerts()
+    if others:
+        print("other alerts (no series):")
+    for x in others:
+        incident = "" if x.incident_id is None else f", incident {x.incident_id}"
+        print(f"{_firing(x)}{incident}")
+        print(f"  #{x.id}: {x.evidence}")
+    if a.with_other_alerts:  # --json: an object; without the option, the list as ever
+        return {"series": rows, "other_alerts": others}
     return rows
 
 
@@ -119,4 +133,9 @@ def register(r: Registry) -> None:
     sp.add_argument("series")
     sp.add_argument("level", help="off | low | normal | high")
     r.as_(sp)
-    cmd(health, "status", _health_status, "series, last point, freshness, firing alerts")
+    sp = cmd(health, "status", _health_status,
+             "series, last point, freshness, firing alerts (and those on no series)")
+    sp.add_argument("--with-other-alerts", action="store_true",
+                    help="with --json: an object, the series under 'series' and the firing "
+                         "alerts on no series (overdue commitments) under 'other_alerts' "
+                         "(default: the list of series, as before)")

@@ -405,6 +405,15 @@ class HealthService:
                     row.sensitivity or Sensitivity.NORMAL.value))
         return out
 
+    def other_alerts(self) -> list[AlertView]:
+        """Firing alerts that belong to no series (an overdue commitment's), oldest
+        onset first as in :meth:`status`; each named by its detector."""
+        with self.ctx.uow() as uow:
+            rows = uow.session.execute(select(AlertRow).where(
+                AlertRow.series_id.is_(None), AlertRow.state == "firing")
+                .order_by(AlertRow.onset_at, AlertRow.id)).scalars().all()
+            return [alert_view(a, a.detector) for a in rows]
+
     def snapshot_scores(self) -> SnapshotScores | None:
         """The newest score snapshot and its reference (last healthy) snapshot, or None."""
         with self.ctx.uow() as uow:

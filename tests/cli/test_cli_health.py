@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from commandcenter.app import Services
-from tests.services.support import ALICE, DAVE
+from commandcenter.services.health_views import AlertView
+from tests.services.support import ALICE, BOB, DAVE, open_incident
 
 from .conftest import Cli
 
@@ -91,3 +93,72 @@ def test_a_metric_file_with_a_bad_line_is_refused_whole(cli: Cli, company: Servi
     assert r.code == 0, r.err
     assert "line 3: value: 'forty' is not a number (skipped)" in r.err
     assert "score_mean: 2 points added" in r.out
+
+
+def overdue_commitment(company: Services, text: str = "Next update") -> int:
+    """A commitment recorded an hour ahead, then moved an hour into the past: due, unswept."""
+    from sqlalchemy import update
+
+    from commandcenter.persistence.commitment_models import CommitmentRow
+
+    inc = open_incident(company)
+    c = company.commitments.add(inc, text, datetime.now(UTC) + timedelta(hours=1), BOB)
+    with company.ctx.uow() as uow:
+        uow.session.execute(update(CommitmentRow).where(CommitmentRow.id == c.id)
+                            .values(due_at=datetime.now(UTC) - timedelta(hours=1)))
+        uow.commit()
+    return inc
+
+
+def test_status_lists_an_overdue_commitments_alert_after_the_series(
+        cli: Cli, company: Services) -> None:
+    feed(company)
+    inc = overdue_commitment(company)
+    r = cli("health", "status")
+    assert r.code == 0, r.err
+    lines = r.out.splitlines()
+    assert lines[0].startswith("batch_freshness: last 12")
+    assert lines[1] == "other alerts (no series):"
+    assert lines[2].startswith("FIRING #") and " commitment (critical) since " in lines[2]
+    assert lines[2].endswith(f", incident {inc}")
+    alert_id = lines[2].split()[1]
+    assert lines[3].startswith(f"  {alert_id}: Commitment #")  # the alert's evidence
+    assert f" by {BOB} fell due " in lines[3] and lines[3].endswith(" UTC unkept: Next update")
+    assert len(lines) == 4
+
+
+def test_status_json_keeps_its_list_and_adds_other_alerts_on_request(
+        cli: Cli, company: Services) -> None:
+    feed(company)
+    overdue_commitment(company)
+    plain = cli("health", "status", as_json=True)
+    assert plain.code == 0, plain.err
+    rows = plain.json()  # the list of series, exactly as before the option existed
+    assert isinstance(rows, list) and [s["series"] for s in rows] == ["batch_freshness"]
+    assert set(rows[0]) == {"series", "unit", "source", "last_at", "last_value",
+                            "freshness_s", "firing", "sensitivity"}
+    r = cli("health", "status", "--with-other-alerts", as_json=True)
+    assert r.code == 0, r.err
+    doc = r.json()
+    assert set(doc) == {"series", "other_alerts"}
+    def steady(series: list) -> list:  # freshness_s moves on with the clock
+        return [{k: v for k, v in s.items() if k != "freshness_s"} for s in series]
+
+    assert steady(doc["series"]) == steady(rows)
+    (alert,) = doc["other_alerts"]
+    assert (alert["detector"], alert["series"], alert["state"], alert["level"]) == (
+        "commitment", "commitment", "firing", "critical")
+    assert alert["evidence"].endswith("unkept: Next update")
+    assert set(alert) == {f.name for f in dataclasses.fields(AlertView)}  # as in 'firing'
+
+
+def test_a_kept_commitment_leaves_no_other_alert(cli: Cli, company: Services) -> None:
+    overdue_commitment(company)
+    r = cli("health", "status", "--with-other-alerts", as_json=True)
+    assert len(r.json()["other_alerts"]) == 1
+    assert r.json()["series"] == []  # no metric series at all: the alert still shows
+    cid = company.commitments.list(overdue=True)[0].id
+    company.commitments.keep(cid, BOB)
+    r = cli("health", "status", "--with-other-alerts", as_json=True)
+    assert r.json() == {"series": [], "other_alerts": []}
+    assert cli("health", "status").out == ""

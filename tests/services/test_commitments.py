@@ -143,3 +143,20 @@ def test_a_drills_overdue_commitment_is_marked_drill(people: Services,
     assert c.drill
     (alert,) = [a for a in svc.health.alerts() if a.detector == "commitment"]
     assert alert.evidence.startswith("DRILL: ") and alert.incident_id == drill
+
+
+def test_an_overdue_commitments_alert_is_among_the_other_alerts_not_a_series(
+        people: Services, clock: SimulatedClock) -> None:
+    svc = people
+    inc = open_incident(svc)
+    c = svc.commitments.add(inc, "an update", START + timedelta(minutes=10), BOB)
+    assert svc.health.other_alerts() == []
+    clock.advance(timedelta(minutes=20))
+    svc.commitments.sweep()
+    (alert,) = svc.health.other_alerts()
+    assert (alert.detector, alert.series, alert.state, alert.incident_id) == (
+        "commitment", "commitment", "firing", inc)
+    assert alert.onset_at == START + timedelta(minutes=10)
+    assert all(not s.firing for s in svc.health.status())  # no series carries it
+    svc.commitments.keep(c.id, BOB)
+    assert svc.health.other_alerts() == []  # resolved: no longer firing
