@@ -29,6 +29,10 @@ __all__ = ["FileFollowSource", "HttpJsonSource", "PrometheusSource", "SnapshotFi
 
 NETWORK_ERRORS = (OSError, ValueError, http.client.HTTPException)
 HEAD_BYTES = 256  # the start of a followed file, to notice it was rewritten
+# The longest line a followed file may have. A longer one (a binary file, a writer that
+# never ends its line) is named once and skipped up to its next newline: the follower
+# holds at most this much of an unfinished line, however long the line grows.
+MAX_LINE_BYTES = 64 << 10
 
 
 @dataclass(slots=True)
@@ -88,6 +92,10 @@ class FileFollowSource(PollingSource):
     first); truncation is the size falling below the read position, or the
     first bytes changing (a file rewritten past its old size between two
     polls). Either way the new content starts with its own header.
+
+    A line longer than :data:`MAX_LINE_BYTES` is counted as skipped once, with a
+    reason naming the file and the line, and dropped up to its next newline;
+    following goes on with the line after it.
     """
 
     def __init__(self, path: Path | str, *, series: str | None = None, interval: float = 0.5,
@@ -101,9 +109,15 @@ class FileFollowSource(PollingSource):
         self._fh: IO[bytes] | None = None
         self._ident: tuple[int, int] = (0, 0)
         self._partial = b""
+        self._overlong = False  # inside a line already skipped as too long: drop to its end
         self._head = b""
         self._line = 0
         self._parser = LineParser()
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held of a line whose newline has not arrived (at most MAX_LINE_BYTES)."""
+        return len(self._partial)
 
     def close(self) -> None:
         if self._fh is not None:
@@ -142,10 +156,15 @@ class FileFollowSource(PollingSource):
         self._fh, self._ident = fh, (st.st_dev, st.st_ino)
         self._restart()
         if first and not self.from_start:
-            header = fh.readline()  # the header still decides the format
-            self._feed([header])
+            header = fh.readline(MAX_LINE_BYTES + 1)  # the header still decides the format
+            if len(header) > MAX_LINE_BYTES and not header.endswith(b"\n"):
+                self._too_long()
+            else:
+                self._feed([header.removesuffix(b"\n")])
             fh.seek(0, os.SEEK_END)
             self.position = fh.tell()
+            if self._overlong and os.pread(fh.fileno(), 1, self.position - 1) == b"\n":
+                self._overlong = False  # that line ended in the history skipped
 
     def _head_changed(self) -> bool:
         """A file truncated and refilled past the old size shows a different start."""
@@ -158,32 +177,63 @@ class FileFollowSource(PollingSource):
         self._head = b""
         self.position = 0
         self._partial = b""
+        self._overlong = False
         self._line = 0
         self._parser.reset()
 
     def _read(self, *, final: bool = False) -> list[Point]:
+        """What was appended since the last read, chunk by chunk: a chunk's whole lines
+        are parsed as it arrives, so no more than a chunk and one unfinished line
+        (at most MAX_LINE_BYTES) is held, however much the file grew."""
         assert self._fh is not None
-        pieces: list[bytes] = []
+        out: list[Point] = []
+        read_any = False
         while True:
             data = self._fh.read(self.chunk)
             if not data:
                 break
             self.position += len(data)
-            pieces.append(data)
-        if len(self._head) < HEAD_BYTES and pieces:
-            self._head = os.pread(self._fh.fileno(), HEAD_BYTES, 0)
-        buffer = self._partial + b"".join(pieces)
-        lines = buffer.split(b"\n")
-        self._partial = b"" if final else lines.pop()
-        return self._feed(lines)
+            if not read_any and len(self._head) < HEAD_BYTES:
+                self._head = os.pread(self._fh.fileno(), HEAD_BYTES, 0)
+            read_any = True
+            if self._overlong:  # the rest of a line already skipped: up to its newline
+                end = data.find(b"\n")
+                if end < 0:
+                    continue
+                data, self._overlong = data[end + 1:], False
+            lines = (self._partial + data).split(b"\n")
+            self._partial = lines.pop()
+            out += self._feed(lines)
+            if len(self._partial) > MAX_LINE_BYTES:
+                self._partial = b""
+                self._too_long()
+        if final:
+            if self._partial and not self._overlong:
+                out += self._feed([self._partial])
+            self._partial, self._overlong = b"", False
+        return out
+
+    def _too_long(self) -> None:
+        """The next line outgrew the cap before its newline: named, then dropped to its end."""
+        self._line += 1
+        self._overlong = True
+        self.stats.skip(self._line, self._too_long_reason(self._line))
+
+    def _too_long_reason(self, line: int) -> str:
+        return (f"{self.path}: line {line}: longer than {MAX_LINE_BYTES} bytes, the most "
+                "a metrics line may have (a binary file?); skipped up to its newline")
 
     def _feed(self, lines: list[bytes]) -> list[Point]:
         start = self._line
         self._line += len(lines)
         result = ParseResult()
-        self._parser.feed(
-            ((start + i + 1, raw.decode("utf-8", "replace")) for i, raw in enumerate(lines)),
-            result)
+        fit = []
+        for i, raw in enumerate(lines, start=start + 1):
+            if len(raw) > MAX_LINE_BYTES:  # a long line that arrived whole: as if in parts
+                self.stats.skip(i, self._too_long_reason(i))
+            else:
+                fit.append((i, raw.decode("utf-8", "replace")))
+        self._parser.feed(iter(fit), result)
         for line, reason in result.errors:
             self.stats.skip(line, reason)
         points = [p if p.series else Point(p.ts, p.value, self.series) for p in result.points]

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from commandcenter.ingest.parsing import Point
-from commandcenter.ingest.sources import FileFollowSource
+from commandcenter.ingest.sources import MAX_LINE_BYTES, FileFollowSource
 
 
 def write(path: Path, text: str, mode: str = "a") -> None:
@@ -121,3 +121,70 @@ def test_truncation_to_a_shorter_file(tmp_path: Path) -> None:
     assert source.poll() == [Point(9.0, 90.0, "s")]
     write(path, "10,100\n")
     assert source.poll() == [Point(10.0, 100.0, "s")]
+
+
+def test_a_line_without_end_is_capped_named_once_and_skipped_to_its_newline(
+        tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    write(path, "timestamp,value\n1,10\n", "w")
+    source = FileFollowSource(path, series="s")
+    assert [p.ts for p in source.poll()] == [1.0]
+    part = "x" * (40 << 10)
+    write(path, "2,2" + part)  # line 3 begins: still under the cap, held
+    assert source.poll() == [] and source.stats.skipped == 0
+    assert source.buffered == 3 + len(part)
+    write(path, part)  # past the cap, still no newline: named now, not held
+    assert source.poll() == []
+    assert source.buffered == 0
+    (line, reason), = source.stats.skipped_lines
+    assert line == 3
+    assert reason.startswith(f"{path}: line 3: longer than {MAX_LINE_BYTES} bytes")
+    assert "skipped up to its newline" in reason
+    for _ in range(4):  # the line goes on: dropped as it comes, named no more
+        write(path, part)
+        assert source.poll() == [] and source.buffered == 0
+    write(path, "0,still the long line\n4,40\n5,")  # its newline: following resumes
+    assert source.poll() == [Point(4.0, 40.0, "s")]
+    write(path, "50\nbad\n")
+    assert source.poll() == [Point(5.0, 50.0, "s")]
+    assert source.stats.skipped == 2
+    assert [n for n, _ in source.stats.skipped_lines] == [3, 6]  # numbering kept
+    assert source.stats.errors == 0 and source.stats.points == 3
+
+
+def test_a_long_line_that_arrives_whole_is_skipped_the_same_way(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    write(path, "timestamp,value\n1,10\n2," + "9" * MAX_LINE_BYTES + "\n3,30\n", "w")
+    source = FileFollowSource(path, series="s")
+    assert [p.ts for p in source.poll()] == [1.0, 3.0]
+    (line, reason), = source.stats.skipped_lines
+    assert line == 3 and reason.startswith(f"{path}: line 3: longer than")
+    write(path, "4," + "9" * (MAX_LINE_BYTES - 2) + "\n")  # exactly the cap: a line
+    assert source.poll() == [] and source.stats.skipped == 2  # parsed: 9...9 is too big
+    assert "longer than" not in source.stats.skipped_lines[-1][1]
+
+
+def test_a_binary_file_never_holds_more_than_the_cap(tmp_path: Path) -> None:
+    path = tmp_path / "blob.bin"
+    block = bytes(range(1, 256)).replace(b"\n", b"") * 64  # no newline anywhere
+    path.write_bytes(b"")
+    source = FileFollowSource(path, series="s", chunk=4096)
+    held = []
+    for _ in range(40):  # about 640 KiB, ten times the cap, written in parts
+        with path.open("ab") as fh:
+            fh.write(block)
+        assert source.poll() == []
+        held.append(source.buffered)
+    assert max(held) <= MAX_LINE_BYTES
+    assert source.stats.skipped == 1 and source.stats.skipped_lines[0][0] == 1
+    assert source.position == path.stat().st_size  # read all, kept none of it
+
+
+def test_from_the_end_with_an_endless_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    write(path, "y" * (MAX_LINE_BYTES + 10), "w")
+    source = FileFollowSource(path, series="s", from_start=False)
+    assert source.poll() == [] and source.stats.skipped == 1
+    assert source.stats.skipped_lines[0] == (1, source._too_long_reason(1))
+    write(path, "y\ntimestamp,value\n3,30\n")  # the rest of line 1, then a good file
+    assert source.poll() == [Point(3.0, 30.0, "s")]
