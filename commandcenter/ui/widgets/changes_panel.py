@@ -33,7 +33,7 @@ from ..dialogs.when import date_time_edit, from_qt
 from ..models.table import RowsModel
 from ..session import Session
 from ..timefmt import full_text, local_text, unbroken_text
-from .commitments_panel import FindGoesToFilter
+from .filter_bar import FilterBar, text_filter
 from .held_loads import HeldLoads
 from .timeline_panel import labelled, row_table
 
@@ -135,17 +135,12 @@ class ChangesPanel(HeldLoads, QWidget):
         self.warning.setStyleSheet("QLabel { background: #fdedec; color: #922b21; "
                                    "padding: 4px; border: 1px solid #e6b0aa; }")
         self.warning.hide()
-        self.filter_edit = labelled(QLineEdit(), "Filter changes",
-                                    "Show changes whose title or effect contains this (Ctrl+F)")
-        self.filter_edit.setPlaceholderText("Filter…")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(lambda _t: self._apply_filter())
+        self.filter_edit = text_filter("Filter changes", "Show changes whose title or effect "
+                                       "contains this (Ctrl+F)")
         self.kind_combo = labelled(QComboBox(), "Change filter")
         self.kind_combo.addItems(FILTERS)
-        self.kind_combo.currentIndexChanged.connect(lambda _i: self._apply_filter())
-        bar = QHBoxLayout()
-        bar.addWidget(self.filter_edit, 1)
-        bar.addWidget(self.kind_combo)
+        bar = FilterBar(self, self.filter_edit, self.kind_combo,
+                        changed=lambda: self._apply_filter())
         self.table = row_table(self.model, "Change calendar",
                                "Planned scoring changes by effective time; Enter opens the "
                                "published explanation", (36, 190, 120, 120, 130, 80))
@@ -171,13 +166,12 @@ class ChangesPanel(HeldLoads, QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.warning)
-        layout.addLayout(bar)
+        layout.addLayout(bar.layout)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.detail)
         layout.addLayout(buttons)
-        self.find_key = FindGoesToFilter(self.filter_edit, self)
-        for w in (self.table, self.kind_combo):
-            w.installEventFilter(self.find_key)
+        self.find_key = bar.find_key
+        bar.route_find(self.table, self.kind_combo)
         self._update_controls()
 
     # --- loading ------------------------------------------------------------------

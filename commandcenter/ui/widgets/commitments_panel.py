@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,6 +35,7 @@ from ..dialogs.when import date_time_edit, from_qt
 from ..models.table import RowsModel
 from ..session import Session
 from ..timefmt import full_text, local_text
+from .filter_bar import FilterBar, text_filter
 from .held_loads import HeldLoads
 from .timeline_panel import labelled, row_table
 
@@ -86,29 +87,6 @@ def matches(c: Any, text: str, state: str, now: datetime) -> bool:
     return not needle or needle in f"{c.text} {c.owner} {c.incident_title}".casefold()
 
 
-class FindGoesToFilter(QObject):
-    """Ctrl+F (StandardKey.Find) inside a panel goes to the panel's own filter.
-
-    The window's Find action (the timeline filter) would otherwise take it: the
-    event is claimed at ShortcutOverride, then handled as a key press here.
-    """
-
-    def __init__(self, target: QLineEdit, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.target = target
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and isinstance(
-                event, QKeyEvent) and event.matches(QKeySequence.StandardKey.Find):
-            event.accept()
-            if kind == QEvent.Type.KeyPress:
-                self.target.setFocus(Qt.FocusReason.ShortcutFocusReason)
-                self.target.selectAll()
-            return True
-        return False
-
-
 class CommitmentDialog(QDialog):
     """A commitment's promise and due time, prefilled from a suggestion when there is one."""
 
@@ -155,21 +133,14 @@ class CommitmentsPanel(HeldLoads, QWidget):
         session.sig_operator_changed.connect(lambda _op: self._update_controls())
 
     def _build(self) -> None:
-        self.filter_edit = labelled(QLineEdit(), "Filter commitments",
-                                    "Show commitments whose promise, owner or incident "
-                                    "contains this text (Ctrl+F)")
-        self.filter_edit.setPlaceholderText("Filter…")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(lambda _t: self._apply_filter())
+        self.filter_edit = text_filter("Filter commitments",
+                                       "Show commitments whose promise, owner or incident "
+                                       "contains this text (Ctrl+F)")
         self.state_combo = labelled(QComboBox(), "Commitment state filter")
         self.state_combo.addItems(FILTERS)
-        self.state_combo.currentIndexChanged.connect(lambda _i: self._apply_filter())
         self.scope_box = labelled(QCheckBox("This &incident only"), "Only the selected incident")
-        self.scope_box.toggled.connect(lambda _on: self._apply_filter())
-        bar = QHBoxLayout()
-        bar.addWidget(self.filter_edit, 1)
-        bar.addWidget(self.state_combo)
-        bar.addWidget(self.scope_box)
+        bar = FilterBar(self, self.filter_edit, self.state_combo, self.scope_box,
+                        changed=lambda: self._apply_filter())
         self.table = row_table(self.model, "Commitments",
                                "Soonest due first; Enter keeps the selected commitment",
                                (36, 76, 120, 110, 150))
@@ -208,16 +179,15 @@ class CommitmentsPanel(HeldLoads, QWidget):
         offer_buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
+        layout.addLayout(bar.layout)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
         layout.addLayout(buttons)
         layout.addWidget(self.offer_label)
         layout.addWidget(self.offer_list)
         layout.addLayout(offer_buttons)
-        self.find_key = FindGoesToFilter(self.filter_edit, self)
-        for w in (self.table, self.offer_list, self.state_combo, self.scope_box):
-            w.installEventFilter(self.find_key)
+        self.find_key = bar.find_key
+        bar.route_find(self.table, self.offer_list, self.state_combo, self.scope_box)
         self._update_controls()
 
     # --- loading ------------------------------------------------------------------
@@ -402,4 +372,4 @@ class CommitmentsPanel(HeldLoads, QWidget):
                            success=f"Commitment #{c.id} kept")
 
 
-__all__ = ["CommitmentDialog", "CommitmentsPanel", "FindGoesToFilter"]
+__all__ = ["CommitmentDialog", "CommitmentsPanel"]

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QListWidget,
     QPushButton,
     QSplitter,
@@ -39,6 +38,7 @@ from ..models.table import RowRole
 from ..session import Session
 from ..steady import set_html
 from ..timefmt import html_stamp
+from .filter_bar import text_filter
 from .held_loads import HeldLoads
 from .timeline_panel import labelled
 
@@ -81,10 +81,9 @@ class ListeningPanel(HeldLoads, QWidget):
         for text, key in FILTERS:
             self.filter_combo.addItem(text, key)
         self.filter_combo.currentIndexChanged.connect(lambda _i: self.reload())
-        self.search = labelled(QLineEdit(), "Search mentions",
-                               "Only mentions whose text or author contains this")
-        self.search.setPlaceholderText("Search text or author…")
-        self.search.setClearButtonEnabled(True)
+        self.search = text_filter("Search mentions",
+                                  "Only mentions whose text or author contains this",
+                                  "Search text or author…")
         self.search.returnPressed.connect(self.reload)
         self.counts_label = labelled(QLabel(), "Mention counts")
         top = QHBoxLayout()
