@@ -8,7 +8,6 @@ becomes its published explanation, linked from the charts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -26,6 +25,7 @@ from commandcenter.persistence.outbox import Outbox
 from commandcenter.persistence.uow import UnitOfWork
 
 from .context import ServiceContext, acting
+from .views import ChartMark, chart_mark  # ChartMark: where callers import it from
 
 
 def change_view(row: ScoringChangeRow, now: datetime) -> ChangeView:
@@ -37,18 +37,6 @@ def change_view(row: ScoringChangeRow, now: datetime) -> ChangeView:
         warning_at(row.title, row.effective_at, row.notice_days, row.announced_at,
                    row.released_at, now),
         (row.effective_at - now).total_seconds() / 86400)
-
-
-@dataclass(frozen=True, slots=True)
-class ChartMark:
-    """What a score chart draws for a change: a labelled vertical line."""
-
-    change_id: int
-    at: datetime
-    label: str
-    announced: bool
-    explanation_message_id: int | None
-    explanation_link: str | None  # the published explanation's file in the outbox, if any
 
 
 def record_publication(uow: UnitOfWork, message: MessageRow, incident: IncidentRow,
@@ -167,12 +155,9 @@ class ChangeService:
                     link = (str(Outbox(self.ctx.outbox_dir).path_for(pub.destination,
                                                                      pub.file_name))
                             if pub else None)
-                v = change_view(row, now)
-                state = ("announced" if v.announced else "released without notice"
-                         if row.released_at else "NOT ANNOUNCED")
-                out.append(ChartMark(row.id, row.released_at or row.effective_at,
-                                     f"#{row.id} {row.title} · {state}", v.announced,
-                                     row.explanation_message_id, link))
+                out.append(chart_mark(row.id, row.title, row.effective_at,
+                                      change_view(row, now).announced, row.released_at,
+                                      row.explanation_message_id, link))
             return out
 
     @staticmethod

@@ -2,7 +2,7 @@
 ``domain.incidents.IncidentView``): frozen dataclasses
 with no SQLAlchemy behind them, so the start-up reader's answers (ui/prefetch.py)
 unpickle in the window without importing the database layer. Their services
-(incidents.py, roster.py, audit.py) re-export them."""
+(incidents.py, roster.py, audit.py, changes.py) re-export them."""
 
 from __future__ import annotations
 
@@ -44,3 +44,25 @@ class SignedHead:
     def line(self) -> str:
         return (f"audit head: record {self.seq}, {self.hash} "
                 f"(signed {self.signature[:16]}..., audit key {self.key_id})")
+
+
+@dataclass(frozen=True, slots=True)
+class ChartMark:
+    """What a score chart draws for a change: a labelled vertical line."""
+
+    change_id: int
+    at: datetime
+    label: str
+    announced: bool
+    explanation_message_id: int | None
+    explanation_link: str | None  # the published explanation's file in the outbox, if any
+
+
+def chart_mark(change_id: int, title: str, effective_at: datetime, announced: bool,
+               released_at: datetime | None, explanation_message_id: int | None,
+               link: str | None) -> ChartMark:
+    """A change's mark: at its release if released, else at its effective time."""
+    state = ("announced" if announced else "released without notice"
+             if released_at else "NOT ANNOUNCED")
+    return ChartMark(change_id, released_at or effective_at, f"#{change_id} {title} · {state}",
+                     announced, explanation_message_id, link)
