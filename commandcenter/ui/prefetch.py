@@ -4,11 +4,25 @@ Importing SQLAlchemy and building the services costs about 0.35 s of CPU, and
 pyqtgraph and the window about as much again; in one interpreter the GIL runs
 them one after the other while the second core idles. So ``commandcenter gui``,
 before PySide6 is imported and while it has no thread, forks a child
-(:func:`start`). The child imports the services, reads what the first screen
-shows (:func:`first_screen_reads`: the incident list, the chosen incident and
-its first timeline page, the health series, alerts and the points of the last
-hour, the roster, the review queue, the audit head, the sign-in names), sends the
-answers back over a pipe as one pickle and ends with ``os._exit``.
+(:func:`start`). The child reads what the first screen shows
+(:func:`first_screen_reads`: the incident list, the chosen incident and its first
+timeline page, the health series, alerts and the points of the last hour, the
+roster, the review queue, the audit head, the sign-in names), sends the answers
+back over a pipe as one pickle and ends with ``os._exit``.
+
+It reads them the lite way where it can (:func:`_read_lite`): on the standard
+library's sqlite3, through services/read_only.py's ``FirstScreenServices`` and
+persistence/lite_screen.py, which build the very objects the services return
+without importing SQLAlchemy or NumPy (arrays travel as bytes and become arrays
+as the window unpickles them; the snapshot histogram's scores are read from their
+files there too). That is all or nothing for a start: where the lite reader
+declines the database (lite_read.py's rules: not at the migrations' head it
+knows, the audit log unkeyed, a publication waiting for the outbox) or meets
+anything it cannot answer exactly as the services would (``Unsuitable``, a
+sqlite3 error, any exception but the services' own expected ones), the child
+imports the services and makes every read on them, as it did before; the answer
+says which (``Prefetch.reader``). ``COMMANDCENTER_PREFETCH_LITE=0`` makes it read
+on the services always, to compare.
 
 The parent builds and paints the window meanwhile. Its panels' first reads go,
 as always, to the worker thread through ``LazyServices`` (ui/app.py); before the
