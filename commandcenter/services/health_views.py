@@ -1,7 +1,7 @@
 """What the score-health use cases return: frozen dataclasses, never ORM rows.
 
 NumPy is imported where an array is made, not here: the start-up reader's lite path
-(ui/prefetch.py, persistence/lite_screen.py) builds these views without it, its arrays
+(ui/prefetch.py, services/read_only.py) builds these views without it, its arrays
 packed as bytes that :func:`array_from` turns into arrays as the window unpickles them.
 """
 
