@@ -22,6 +22,7 @@ ORM's tables.
 from __future__ import annotations
 
 import json
+import math
 from array import array
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from commandcenter.domain.chains import Delegation
 from commandcenter.domain.commitments import commitment_figures
 from commandcenter.domain.errors import NotFound
 from commandcenter.domain.incidents import IncidentView
+from commandcenter.domain.messages import MessageState
 from commandcenter.domain.operators import OperatorView, Role
 from commandcenter.domain.roster import AvailabilityStatus, AvailabilityWindow, Contact
 from commandcenter.domain.timeline import EntryKind, TimelineEntry
@@ -42,15 +44,18 @@ from .lite_read import (
     LiteReader,
     Unsuitable,
     _bool,
+    _incident,
     _int,
     _maybe_int,
     _maybe_str,
     _maybe_time,
+    _message,
     _stored,
     _str,
     _time,
     open_reader,
 )
+from .outbox import Outbox
 
 CONTACT_COLUMNS = ("id", "name", "title", "email", "phone", "handle", "timezone")
 TIMELINE_COLUMNS = ("id", "incident_id", "seq", "occurred_at", "recorded_at", "kind", "actor",
@@ -185,8 +190,6 @@ class ScreenReader(LiteReader):
     # -- incidents ---------------------------------------------------------------
     def incident(self, incident_id: int) -> IncidentView:
         """As IncidentService.get: the view and its commitments' figures."""
-        from .lite_read import _incident
-
         with self._rows(_INCIDENT, (incident_id,)) as rows:
             if not rows:
                 raise NotFound(f"incident: no incident {incident_id}")
@@ -233,11 +236,6 @@ class ScreenReader(LiteReader):
     # -- messages ------------------------------------------------------------------
     def review_queue(self, outbox_dir: Path) -> list[MessageView]:
         """As MessageService.review_queue: in review or approved, oldest change first."""
-        from commandcenter.domain.messages import MessageState
-
-        from .lite_read import _message
-        from .outbox import Outbox
-
         outbox = Outbox(outbox_dir)
         waiting = (MessageState.IN_REVIEW.value, MessageState.APPROVED.value)
         with self._rows(_REVIEW_QUEUE, waiting) as rows:
@@ -448,8 +446,6 @@ def _packed(rows: list[tuple[object, ...]], width: int) -> Columns:
 
 def _bucket(start: float, resolution: int) -> float:
     """metrics_store.read_rollup's first bucket: ``np.floor(start / r) * r``, exactly."""
-    import math
-
     return float(math.floor(start / resolution)) * resolution
 
 
