@@ -189,10 +189,15 @@ def busy(svc: Services, clock: SimulatedClock) -> None:
                                 note="flight", by=signed(CAROL))
     svc.roster.set_availability(CAROL, AvailabilityStatus.TRAVELLING, now + 5 * HOUR,
                                 now + 6 * HOUR, reachable=True, by=signed(CAROL))
-    svc.roster.set_availability(BOB, AvailabilityStatus.OFF_SHIFT, now - 2 * HOUR,
+    # An override: back for an hour inside the trip (the later-starting window wins).
+    svc.roster.set_availability(CAROL, AvailabilityStatus.AVAILABLE, now + HOUR,
                                 now + 2 * HOUR, by=ADMIN)
-    svc.roster.delegate("communications", BOB, now + HOUR, now + 8 * HOUR, reason="leave",
-                        by=ADMIN)
+    svc.roster.set_availability(BOB, AvailabilityStatus.OFF_SHIFT, now - 3 * HOUR,
+                                now - 2 * HOUR, by=ADMIN)
+    svc.roster.delegate("communications", BOB, now + 3 * HOUR, now + 8 * HOUR,
+                        reason="leave", by=ADMIN)
+    svc.roster.delegate("incident command", BOB, now - timedelta(minutes=10), now + 8 * HOUR,
+                        reason="asleep", by=ADMIN)
     # Health: a fine series over two hours (roll-ups for the chart), coarse ones.
     t = now.timestamp()
     fine = t - 0.5 * np.arange(14400, 0, -1, dtype=np.float64)
@@ -271,6 +276,9 @@ def test_the_busy_database_exercises_what_it_claims(company: Services,
     owners = {o.chain: o for o in got[("roster", "owners")]}
     assert owners["communications"].owner.name == ALICE  # Carol away: skipped
     assert owners["communications"].skipped
+    assert owners["communications"].next_change is not None
+    assert owners["incident command"].owner.name == BOB  # delegated
+    assert owners["incident command"].delegation is not None
     alerts = got[("health", "alerts")]
     assert {a.state for a in alerts} == {"firing", "resolved"}
     assert any(a.detector == a.series == "commitment" for a in alerts)  # of no series
@@ -361,6 +369,19 @@ def test_the_lite_reader_can_be_turned_off_to_compare(company: Services,
                                                       clock: SimulatedClock) -> None:
     got = _child_read(company.settings, f"import os; os.environ[{prefetch.LITE_ENV!r}] = '0'")
     assert got["reader"] == f"full ({prefetch.LITE_ENV}=0)"
+
+
+def test_a_missing_table_is_unsuitable_for_the_lite_reader(company: Services,
+                                                           clock: SimulatedClock) -> None:
+    busy(company, clock)
+    _raw(company, "DROP TABLE message_revisions")
+    lite_services = open_first_screen(company.settings, clock)
+    assert lite_services is not None
+    try:
+        with pytest.raises(Unsuitable, match="no such table"):
+            prefetch.first_screen_reads(lite_services, clock.now(), lite=True)
+    finally:
+        lite_services.close()
 
 
 def test_answers_unpickle_as_the_services_types(company: Services,
