@@ -33,7 +33,7 @@ from typing import BinaryIO
 import numpy as np
 
 from commandcenter.domain.errors import InvalidInput
-from commandcenter.domain.snapshot_health import ScoreBins
+from commandcenter.domain.snapshot_health import ScoreBins, ScoreSnapshot
 
 from .snapshot_files import SnapshotChunk
 
@@ -327,3 +327,48 @@ class _RunReader:
         for fh in self._files:
             fh.close()
 
+
+
+SHOWN_SCORES = 2_000_000  # the window's histogram gets an even sample past this many
+
+
+def stored_at(path: str | None) -> StoredSnapshot | None:
+    """The stored snapshot folder at ``path``; None for none, a legacy file, or a lost one."""
+    if not path or not Path(path).is_dir():
+        return None
+    try:
+        return StoredSnapshot(path)
+    except (OSError, ValueError):
+        return None  # lost or damaged: compare with nothing rather than refuse the batch
+
+
+def sorted_rows_at(path: str | None) -> Iterator[tuple[np.ndarray, np.ndarray]] | None:
+    """A stored snapshot's rows ascending by id, or None when it has none (or lost them)."""
+    if not path:
+        return None
+    if Path(path).is_dir():
+        stored = stored_at(path)
+        return None if stored is None else stored.chunks()
+    try:  # snapshots stored before streaming: one compressed .npz
+        with np.load(path) as data:
+            return ScoreSnapshot(data["profile_id"], data["score"]).by_id().chunks()
+    except (OSError, KeyError, ValueError):
+        return None  # lost or damaged: compare with nothing rather than refuse the batch
+
+
+def shown_scores(path: str | None) -> np.ndarray | None:
+    """A stored snapshot's finite scores as float64 for the window's histogram: past
+    ``SHOWN_SCORES`` profiles an even sample (every k-th profile by id); None when it
+    has none (or lost them)."""
+    if not path:
+        return None
+    step = 1
+    stored = stored_at(path)
+    if stored is not None:
+        step = max(1, -(-stored.count // SHOWN_SCORES))
+    rows = sorted_rows_at(path)
+    if rows is None:
+        return None
+    parts = [scores[::step] if step > 1 else scores for _, scores in rows]
+    scores = np.concatenate(parts) if parts else np.empty(0, np.float64)
+    return np.ascontiguousarray(scores[np.isfinite(scores)], dtype=np.float64)

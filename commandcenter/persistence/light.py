@@ -1,13 +1,17 @@
 """What the persistence layer knows without importing SQLAlchemy or Alembic.
 
-The busy timeout and the migrations' head revision are shared by the engine
-(engine.py, app.py) and the read-only path (lite_read.py), which must agree.
+The busy timeout, the migrations' head revision and the roll-up resolutions are
+shared by the engine (engine.py, app.py, metrics_models.py) and the read-only path
+(lite_read.py, lite_screen.py), which must agree.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+# The metrics' roll-up resolutions in seconds (metrics_models.py re-exports them).
+ROLLUP_RESOLUTIONS: tuple[int, ...] = (60, 3600, 86400)
 
 # How long a statement waits for another connection's lock before giving up.
 BUSY_TIMEOUT_MS = 10_000

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from commandcenter.domain.commitments import Commitment, CommitmentState
 from commandcenter.domain.errors import InvalidInput, NotFound
@@ -85,8 +85,8 @@ _MESSAGES = (
     " LEFT OUTER JOIN approvals AS ap ON ap.id = (SELECT max(x.id) FROM approvals AS x"
     "  WHERE x.message_id = m.id AND x.revision = m.revision AND x.voided_at IS NULL)"
     " LEFT OUTER JOIN contacts AS ac ON ac.id = ap.approver_id"
-    " LEFT OUTER JOIN publications AS p ON p.message_id = m.id"
-    " WHERE m.incident_id = ? ORDER BY m.id")
+    " LEFT OUTER JOIN publications AS p ON p.message_id = m.id")
+_INCIDENT_MESSAGES = _MESSAGES + " WHERE m.incident_id = ? ORDER BY m.id"
 # What CommitmentService.sweep would break (and write about) if it ran now.
 _DUE_UNKEPT = "SELECT 1 FROM commitments WHERE state = ? AND due_at <= ? LIMIT 1"
 _REVISION = "SELECT version_num FROM alembic_version"
@@ -97,6 +97,9 @@ _UNDELIVERED = "SELECT 1 FROM publications WHERE delivered_at IS NULL LIMIT 1"
 _STORED_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
 # sqlite:///relative or sqlite:////absolute, no driver options, no URL escapes.
 _SQLITE_FILE = re.compile(r"sqlite(?:\+pysqlite)?:///([^?#%]+)")
+
+
+R = TypeVar("R", bound="LiteReader")
 
 
 class Unsuitable(Exception):
@@ -111,18 +114,20 @@ def sqlite_file(url: str) -> Path | None:
     return Path(m.group(1))
 
 
-def open_reader(database_url: str, audit_key_path: Path) -> LiteReader | None:
+def open_reader(database_url: str, audit_key_path: Path,
+                kind: type[R] | None = None) -> R | LiteReader | None:
     """A reader on the database, or None where the full path must run (see the module).
+    ``kind``: a subclass of LiteReader to open (lite_screen.py's ScreenReader).
 
     Whatever goes wrong here, the full path meets it again and reports it as it does.
     """
     try:
-        return _open(database_url, audit_key_path)
+        return _open(database_url, audit_key_path, kind or LiteReader)
     except (OSError, ValueError, InvalidInput, sqlite3.Error):
         return None
 
 
-def _open(database_url: str, audit_key_path: Path) -> LiteReader | None:
+def _open(database_url: str, audit_key_path: Path, kind: type[R]) -> R | None:
     path = sqlite_file(database_url)
     if path is None or not path.is_file() or read_existing(audit_key_path) is None:
         return None
@@ -131,7 +136,7 @@ def _open(database_url: str, audit_key_path: Path) -> LiteReader | None:
         return None
     conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True,
                            timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    reader = LiteReader(conn)
+    reader = kind(conn)
     try:
         # One read transaction: the checks and the reads see the same snapshot.
         conn.execute("BEGIN")
@@ -201,7 +206,7 @@ class LiteReader:
             if not found:
                 raise NotFound(f"incident: no incident {incident_id}")
             drill = _bool(found[0][0])
-        with self._rows(_MESSAGES, (incident_id,)) as rows:
+        with self._rows(_INCIDENT_MESSAGES, (incident_id,)) as rows:
             return [_message(r, drill, outbox) for r in rows]
 
     @contextmanager

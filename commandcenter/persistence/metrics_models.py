@@ -21,9 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .light import ROLLUP_RESOLUTIONS
 from .models import Base, UTCDateTime
 
-ROLLUP_RESOLUTIONS: tuple[int, ...] = (60, 3600, 86400)
+__all__ = ["ROLLUP_RESOLUTIONS", "AlertRow", "MetricPointRow", "MetricRollupRow",
+           "MetricSeriesRow", "SnapshotRow"]
 
 
 class MetricSeriesRow(Base):

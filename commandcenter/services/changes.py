@@ -25,7 +25,7 @@ from commandcenter.persistence.outbox import Outbox
 from commandcenter.persistence.uow import UnitOfWork
 
 from .context import ServiceContext, acting
-from .views import ChartMark
+from .views import ChartMark, chart_mark  # ChartMark: where callers import it from
 
 
 def change_view(row: ScoringChangeRow, now: datetime) -> ChangeView:
@@ -155,12 +155,9 @@ class ChangeService:
                     link = (str(Outbox(self.ctx.outbox_dir).path_for(pub.destination,
                                                                      pub.file_name))
                             if pub else None)
-                v = change_view(row, now)
-                state = ("announced" if v.announced else "released without notice"
-                         if row.released_at else "NOT ANNOUNCED")
-                out.append(ChartMark(row.id, row.released_at or row.effective_at,
-                                     f"#{row.id} {row.title} · {state}", v.announced,
-                                     row.explanation_message_id, link))
+                out.append(chart_mark(row.id, row.title, row.effective_at,
+                                      change_view(row, now).announced, row.released_at,
+                                      row.explanation_message_id, link))
             return out
 
     @staticmethod

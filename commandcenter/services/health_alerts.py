@@ -41,7 +41,7 @@ from commandcenter.persistence.metrics_store import (
 )
 from commandcenter.persistence.uow import UnitOfWork
 
-from .health_views import SNAPSHOT_SOURCE, instant
+from .health_views import REFERENCE_AGE, SNAPSHOT_SOURCE, instant
 
 ANOMALY, SNAPSHOT, STALENESS = "anomaly", "snapshot_health", "staleness"
 WARNING, CRITICAL = "warning", "critical"
@@ -56,7 +56,7 @@ class HealthSettings:
     anomaly_clear_after: int = 40
     anomaly_clear_level: float = 0.1
     warmup_points: int = 12_000  # replayed into a fresh detector before new points
-    reference_age: timedelta = timedelta(days=7)  # PSI/KS reference: a healthy batch this old
+    reference_age: timedelta = REFERENCE_AGE  # PSI/KS reference: a healthy batch this old
     psi_warn: float = 0.1
     psi_alert: float = 0.25
     drop_share_warn: float = 0.02  # share of profiles that lost more than 20%

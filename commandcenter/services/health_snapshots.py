@@ -37,16 +37,28 @@ from commandcenter.domain.snapshot_health import (
     score_problem,
 )
 from commandcenter.ingest.snapshot_files import SnapshotChunk
-from commandcenter.ingest.snapshot_store import SortedWriter, StoredSnapshot, save_bins
+from commandcenter.ingest.snapshot_store import (
+    SortedWriter,
+    StoredSnapshot,
+    save_bins,
+    sorted_rows_at,
+    stored_at,
+)
 from commandcenter.persistence.metrics_models import MetricSeriesRow, SnapshotRow
 from commandcenter.persistence.metrics_store import ensure_series, store_points
 from commandcenter.persistence.uow import UnitOfWork
 
 from .health_alerts import HealthSettings, apply_snapshot_verdict, judge_snapshot
-from .health_views import SNAPSHOT_SOURCE, AlertView, SnapshotReport, SnapshotScores, alert_view
+from .health_views import (
+    SNAPSHOT_SOURCE,
+    AlertView,
+    SnapshotReport,
+    SnapshotScores,
+    alert_view,
+    snapshot_scores_view,
+)
 
 UNITS = {"profile_count": "profiles", "invalid_count": "profiles", "psi": "", "ks": ""}
-SHOWN_SCORES = 2_000_000  # the window's histogram gets an even sample past this many
 T = TypeVar("T")
 Chunks = Iterator[tuple[np.ndarray, np.ndarray]]
 
@@ -56,27 +68,12 @@ def snapshot_dir(outbox_dir: Path) -> Path:
 
 
 def _stored(row: SnapshotRow | None) -> StoredSnapshot | None:
-    if row is None or not row.path or not Path(row.path).is_dir():
-        return None
-    try:
-        return StoredSnapshot(row.path)
-    except (OSError, ValueError):
-        return None  # lost or damaged: compare with nothing rather than refuse the batch
+    return stored_at(row.path if row is not None else None)
 
 
 def _sorted_rows(row: SnapshotRow | None) -> Chunks | None:
     """A stored snapshot's rows ascending by id, or None when it has none (or lost them)."""
-    if row is None or not row.path:
-        return None
-    path = Path(row.path)
-    if path.is_dir():
-        stored = _stored(row)
-        return None if stored is None else stored.chunks()
-    try:  # snapshots stored before streaming: one compressed .npz
-        with np.load(path) as data:
-            return ScoreSnapshot(data["profile_id"], data["score"]).by_id().chunks()
-    except (OSError, KeyError, ValueError):
-        return None  # lost or damaged: compare with nothing rather than refuse the batch
+    return sorted_rows_at(row.path if row is not None else None)
 
 
 def _bins(row: SnapshotRow | None) -> ScoreBins | None:
@@ -317,31 +314,13 @@ def latest_scores(uow: UnitOfWork, settings: HealthSettings) -> SnapshotScores |
     newest = uow.session.execute(
         select(SnapshotRow).order_by(SnapshotRow.taken_at.desc(), SnapshotRow.id.desc())
         .limit(1)).scalar_one_or_none()
-    current = _shown_scores(newest)
-    if newest is None or current is None:
+    if newest is None or not newest.path:
         return None
     reference_row = reference_for(uow, newest.taken_at, settings.reference_age)
-    reference = _shown_scores(reference_row)
-    if reference is None or reference_row is None:
-        return SnapshotScores(newest.id, newest.taken_at, newest.healthy, current,
-                              None, None, np.empty(0, np.float64))
-    return SnapshotScores(newest.id, newest.taken_at, newest.healthy, current,
-                          reference_row.id, reference_row.taken_at, reference)
-
-
-def _shown_scores(row: SnapshotRow | None) -> np.ndarray | None:
-    if row is None or not row.path:
-        return None
-    step = 1
-    stored = _stored(row)
-    if stored is not None:
-        step = max(1, -(-stored.count // SHOWN_SCORES))
-    rows = _sorted_rows(row)
-    if rows is None:
-        return None
-    parts = [scores[::step] if step > 1 else scores for _, scores in rows]
-    scores = np.concatenate(parts) if parts else np.empty(0, np.float64)
-    return np.ascontiguousarray(scores[np.isfinite(scores)], dtype=np.float64)
+    return snapshot_scores_view(
+        newest.id, newest.taken_at, newest.healthy, newest.path,
+        None if reference_row is None else (reference_row.id, reference_row.taken_at,
+                                            reference_row.path))
 
 
 def _series_name(uow: UnitOfWork, series_id: int) -> str:

@@ -1,22 +1,42 @@
-"""What the score-health use cases return: frozen dataclasses, never ORM rows."""
+"""What the score-health use cases return: frozen dataclasses, never ORM rows.
+
+NumPy is imported where an array is made, not here: the start-up reader's lite path
+(ui/prefetch.py, services/read_only.py) builds these views without it, its arrays
+packed as bytes that :func:`array_from` turns into arrays as the window unpickles them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 if TYPE_CHECKING:
+    import numpy as np
+
     from commandcenter.persistence.metrics_models import AlertRow
 
 
 SNAPSHOT_SOURCE = "snapshot"  # the source of series derived from score snapshots
+# PSI/KS reference: a healthy batch this old (HealthSettings.reference_age's default).
+REFERENCE_AGE = timedelta(days=7)
 
 
 def instant(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+def array_from(data: bytes, dtype: str) -> np.ndarray:
+    """A writable array of ``data``'s machine values (``dtype``: "float64", "int64")."""
+    import numpy as np
+
+    return np.frombuffer(data, dtype=dtype).copy()
+
+
+def _no_counts() -> np.ndarray:
+    import numpy as np
+
+    return np.empty(0, dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +140,7 @@ class SeriesData:
     value: np.ndarray  # the point, or the bucket mean
     min: np.ndarray
     max: np.ndarray
-    count: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    count: np.ndarray = field(default_factory=_no_counts)
 
     def __len__(self) -> int:
         return int(self.ts.size)
@@ -135,3 +155,23 @@ class SensitivityView:
     alert_level: float | None  # the anomaly score an alert fires at; None: no alerts
     previous: str
     changed_by: str
+
+
+def snapshot_scores_view(snapshot_id: int, taken_at: datetime, healthy: bool,
+                         path: str | None, reference: tuple[int, datetime, str | None] | None
+                         ) -> SnapshotScores | None:
+    """The newest snapshot's scores beside its reference's (id, taken_at, path), read from
+    their stored files; None when the newest has none (or lost them)."""
+    import numpy as np
+
+    from commandcenter.ingest.snapshot_store import shown_scores
+
+    current = shown_scores(path)
+    if current is None:
+        return None
+    scores = None if reference is None else shown_scores(reference[2])
+    if scores is None or reference is None:
+        return SnapshotScores(snapshot_id, taken_at, healthy, current, None, None,
+                              np.empty(0, np.float64))
+    return SnapshotScores(snapshot_id, taken_at, healthy, current, reference[0],
+                          reference[1], scores)

@@ -56,3 +56,13 @@ class ChartMark:
     announced: bool
     explanation_message_id: int | None
     explanation_link: str | None  # the published explanation's file in the outbox, if any
+
+
+def chart_mark(change_id: int, title: str, effective_at: datetime, announced: bool,
+               released_at: datetime | None, explanation_message_id: int | None,
+               link: str | None) -> ChartMark:
+    """A change's mark: at its release if released, else at its effective time."""
+    state = ("announced" if announced else "released without notice"
+             if released_at else "NOT ANNOUNCED")
+    return ChartMark(change_id, released_at or effective_at, f"#{change_id} {title} · {state}",
+                     announced, explanation_message_id, link)

@@ -4,11 +4,25 @@ Importing SQLAlchemy and building the services costs about 0.35 s of CPU, and
 pyqtgraph and the window about as much again; in one interpreter the GIL runs
 them one after the other while the second core idles. So ``commandcenter gui``,
 before PySide6 is imported and while it has no thread, forks a child
-(:func:`start`). The child imports the services, reads what the first screen
-shows (:func:`first_screen_reads`: the incident list, the chosen incident and
-its first timeline page, the health series, alerts and the points of the last
-hour, the roster, the review queue, the audit head, the sign-in names), sends the
-answers back over a pipe as one pickle and ends with ``os._exit``.
+(:func:`start`). The child reads what the first screen shows
+(:func:`first_screen_reads`: the incident list, the chosen incident and its first
+timeline page, the health series, alerts and the points of the last hour, the
+roster, the review queue, the audit head, the sign-in names), sends the answers
+back over a pipe as one pickle and ends with ``os._exit``.
+
+It reads them the lite way where it can (:func:`_read_lite`): on the standard
+library's sqlite3, through services/read_only.py's ``FirstScreenServices`` and
+persistence/lite_screen.py, which build the very objects the services return
+without importing SQLAlchemy or NumPy (arrays travel as bytes and become arrays
+as the window unpickles them; the snapshot histogram's scores are read from their
+files there too). That is all or nothing for a start: where the lite reader
+declines the database (lite_read.py's rules: not at the migrations' head it
+knows, the audit log unkeyed, a publication waiting for the outbox) or meets
+anything it cannot answer exactly as the services would (``Unsuitable``, a
+sqlite3 error, any exception but the services' own expected ones), the child
+imports the services and makes every read on them, as it did before; the answer
+says which (``Prefetch.reader``). ``COMMANDCENTER_PREFETCH_LITE=0`` makes it read
+on the services always, to compare.
 
 The parent builds and paints the window meanwhile. Its panels' first reads go,
 as always, to the worker thread through ``LazyServices`` (ui/app.py); before the
@@ -48,12 +62,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from commandcenter.app import Services
     from commandcenter.config import Settings
+    from commandcenter.services.read_only import FirstScreenServices
 
 log = logging.getLogger(__name__)
 
 # "0": never fork; "1": fork whenever it is safe, busy machine or not; unset: when safe
 # and two cores are free (:func:`runnable_elsewhere`).
 ENV = "COMMANDCENTER_PREFETCH"
+# "0": the child reads on the full services even where the lite reader could (to compare).
+LITE_ENV = "COMMANDCENTER_PREFETCH_LITE"
 TIMEOUT_S = 5.0  # the child's answer, at the latest, counted from the fork
 # The child yields to the window when they compete for a core: with the kernel's
 # autogroups (one CPU share per session) a child at the window's priority halved the
@@ -117,16 +134,30 @@ def runnable_elsewhere() -> int | None:
 
 # --- the child -----------------------------------------------------------------------
 class _Recorder:
-    """Calls the services and keeps each answer (or exception), pickled, by its key."""
+    """Calls the services and keeps each answer (or exception), pickled, by its key.
 
-    def __init__(self, services: Services) -> None:
+    ``lite``: the services are services/read_only.py's FirstScreenServices. Then only an
+    expected failure (a CommandCenterError, as the full services raise it) is kept as
+    the answer; anything else (``Unsuitable``, a sqlite3 error) ends the lite read, and
+    the whole start-up read is made again on the full services. Its answers are not
+    unpickled here: their arrays become NumPy arrays as they unpickle, in the window.
+    """
+
+    def __init__(self, services: Services | FirstScreenServices, *, lite: bool = False
+                 ) -> None:
         self.services = services
+        self.lite = lite
         self.answers: dict[Key, bytes] = {}
 
     def call(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
         try:
             value = getattr(getattr(self.services, service), method)(*args, **kwargs)
         except Exception as exc:  # the panel would get it too (``roster.owner``'s NotFound)
+            if self.lite:
+                from commandcenter.domain.errors import CommandCenterError
+
+                if not isinstance(exc, CommandCenterError):
+                    raise
             self._keep(key(service, method, args, kwargs), ("raise", exc))
             return None
         self._keep(key(service, method, args, kwargs), ("value", value))
@@ -135,19 +166,24 @@ class _Recorder:
     def _keep(self, k: Key, outcome: tuple[str, Any]) -> None:
         try:
             blob = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
-            pickle.loads(blob)  # an exception that cannot come back is not kept
+            if not self.lite:
+                pickle.loads(blob)  # an exception that cannot come back is not kept
         except Exception:
+            if self.lite:
+                raise
             log.debug("not kept: %s", k, exc_info=True)
             return
         self.answers[k] = blob
 
 
-def first_screen_reads(services: Services, now: datetime) -> dict[str, Any]:
-    """What the first screen's panels read, as they ask it."""
+def first_screen_reads(services: Services | FirstScreenServices, now: datetime, *,
+                       lite: bool = False) -> dict[str, Any]:
+    """What the first screen's panels read, as they ask it (``lite``: on
+    FirstScreenServices, see :class:`_Recorder`)."""
     from commandcenter.domain.chains import COMMUNICATIONS
     from commandcenter.domain.timeline import EntryKind
 
-    rec = _Recorder(services)
+    rec = _Recorder(services, lite=lite)
     incidents = rec.call("incidents", "list") or []
     status = rec.call("health", "status") or []
     rec.call("health", "alerts", resolved_limit=RESOLVED_SHOWN)
@@ -224,8 +260,6 @@ class _Decline(Exception):
 
 
 def _read(settings: Settings, demo_folder: Path | None) -> dict[str, Any]:
-    from commandcenter.app import NotReadyForReading, build_reader
-
     if demo_folder is not None:
         from .demo_copy import copy_template, fresh_template
 
@@ -233,14 +267,44 @@ def _read(settings: Settings, demo_folder: Path | None) -> dict[str, Any]:
         if template is None:  # the first demo start: prepared with progress, as always
             raise _Decline("the demo database is not prepared yet")
         copy_template(template, demo_folder)
+    lite, why = _read_lite(settings)
+    if lite is not None:
+        return lite
+    from commandcenter.app import NotReadyForReading, build_reader
+
     try:
         services = build_reader(settings)
     except NotReadyForReading as exc:
         raise _Decline(str(exc)) from None
     try:
-        return first_screen_reads(services, datetime.now(UTC))
+        body = first_screen_reads(services, datetime.now(UTC))
     finally:
         services.close()
+    body["reader"] = f"full ({why})"
+    return body
+
+
+def _read_lite(settings: Settings) -> tuple[dict[str, Any] | None, str]:
+    """The first screen read on sqlite3 alone (services/read_only.py FirstScreenServices),
+    or (None, why not): all or nothing, so a start reads either way, never both mixed."""
+    if os.environ.get(LITE_ENV, "") == "0":
+        return None, f"{LITE_ENV}=0"
+    from commandcenter.services.read_only import open_first_screen
+
+    try:
+        services = open_first_screen(settings)
+    except Exception as exc:
+        return None, f"the lite reader failed to open ({type(exc).__name__}: {exc})"
+    if services is None:
+        return None, "the lite reader declined the database"
+    try:
+        body = first_screen_reads(services, datetime.now(UTC), lite=True)
+    except Exception as exc:
+        return None, f"the lite reader gave up ({type(exc).__name__}: {exc})"
+    finally:
+        services.close()
+    body["reader"] = "lite"
+    return body, ""
 
 
 # --- the parent ----------------------------------------------------------------------
@@ -262,6 +326,7 @@ class Prefetch:
         self.failure: str | None = None  # why its answers are not used
         self.retired = False
         self.took: tuple[float, float] | None = None  # the child's (wall, CPU) seconds
+        self.reader: str | None = None  # "lite", or "full (why not lite)"
         self.hits: list[Key] = []
         self.misses: list[Key] = []
 
@@ -303,8 +368,9 @@ class Prefetch:
             self._answers, self._points = body["answers"], body["points"]
             self.ok = True
             self.took = body.get("took")
-            log.debug("start-up reader: %d answers in %.3f s (%.3f s CPU)",
-                      len(self._answers), *body.get("took", (0.0, 0.0)))
+            self.reader = body.get("reader")
+            log.debug("start-up reader: %d answers in %.3f s (%.3f s CPU), %s",
+                      len(self._answers), *body.get("took", (0.0, 0.0)), self.reader)
         elif status == "declined":
             self.failure = body
             log.info("start-up reader: %s; reading the usual way", body)

@@ -127,6 +127,26 @@ def one_run(url: str, folder: Path, i: int) -> dict[str, float]:
             **{f"{k}_s": v - t0 for k, v in data.items() if k != "painted"}}
 
 
+def reader_run(url: str, folder: Path, *, lite: bool) -> dict[str, Any]:
+    """The start-up reader alone (ui/prefetch.py), forked from a fresh interpreter as
+    ``gui`` forks it: its own (wall, CPU) seconds and which reader answered (``lite``
+    False: ``COMMANDCENTER_PREFETCH_LITE=0``, the full services, to compare)."""
+    script = (
+        "import json, os, sys\n"
+        "from commandcenter.config import load_settings\n"
+        "from commandcenter.ui import prefetch\n"
+        f"settings = load_settings({url!r})\n"
+        "pf = prefetch.start(settings)\n"
+        "assert pf is not None and pf.wait(), pf and pf.failure\n"
+        "print(json.dumps({'wall': pf.took[0], 'cpu': pf.took[1], 'reader': pf.reader}))\n")
+    env = warm_install(child_env(folder, folder / "x"), folder)
+    env["COMMANDCENTER_PREFETCH"] = "1"
+    env["COMMANDCENTER_PREFETCH_LITE"] = "1" if lite else "0"
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=60, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def bare_qt_run(folder: Path) -> float:
     """PySide6 + pyqtgraph, nothing else: the floor on this machine."""
     script = (
@@ -149,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--json", type=Path, help="write the report here")
     parser.add_argument("--keep", type=Path, help="build (or reuse) the fixture in this folder")
+    parser.add_argument("--reader-runs", type=int, default=5,
+                        help="runs of the start-up reader alone, lite and full interleaved")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
@@ -160,6 +182,12 @@ def main(argv: list[str] | None = None) -> int:
         one_run(url, folder, -1)  # warm the page cache and any first-run migration
         runs = [one_run(url, folder, i) for i in range(args.runs)]
         bare = [bare_qt_run(folder) for _ in range(3)]
+        readers: dict[str, list[dict[str, Any]]] = {"lite": [], "full": []}
+        if args.reader_runs:
+            reader_run(url, folder, lite=True)  # compiles the lite path's modules
+        for _ in range(args.reader_runs):  # interleaved
+            readers["lite"].append(reader_run(url, folder, lite=True))
+            readers["full"].append(reader_run(url, folder, lite=False))
     painted = [r["to_painted_s"] for r in runs]
     median = statistics.median(painted)
     report: dict[str, Any] = {
@@ -171,6 +199,13 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [{k: round(v, 3) for k, v in r.items()} for r in runs],
         "bare_pyside6_pyqtgraph_s": round(statistics.median(bare), 3),
         "median_to_painted_s": round(median, 3),
+        "median_painted_with_data_s": round(statistics.median(
+            r.get("painted_with_data_s", r["to_painted_s"]) for r in runs), 3),
+        "reader_child": {name: {
+            "median_wall_s": round(statistics.median(x["wall"] for x in rs), 3),
+            "median_cpu_s": round(statistics.median(x["cpu"] for x in rs), 3),
+            "reader": sorted({x["reader"].split(" ")[0] for x in rs})}
+            for name, rs in readers.items() if rs},
         "best_to_painted_s": round(min(painted), 3),
         "goals": {"startup_to_painted_s": {"goal": GOAL_S, "measured": round(median, 3),
                                            "met": median < GOAL_S}},

@@ -21,7 +21,12 @@ from commandcenter.config import Settings
 from commandcenter.domain.clock import SimulatedClock
 from commandcenter.domain.commitments import Commitment
 from commandcenter.domain.incidents import incident_view
-from commandcenter.persistence import lite_read
+from commandcenter.persistence import (  # noqa: F401 (their tables, for the ORM's)
+    commitment_models,
+    lite_read,
+    lite_screen,
+    metrics_models,
+)
 from commandcenter.persistence.engine import BUSY_TIMEOUT_MS
 from commandcenter.persistence.light import script_head
 from commandcenter.persistence.lite_read import (
@@ -62,11 +67,19 @@ def _raw(svc: Services, sql: str, *params: object) -> None:
         conn.close()
 
 
-def test_every_column_it_reads_is_a_column_of_the_orm_table() -> None:
-    for table, columns in READS.items():
+@pytest.mark.parametrize("reads", [READS, lite_screen.READS], ids=["lite_read", "lite_screen"])
+def test_every_column_it_reads_is_a_column_of_the_orm_table(
+        reads: dict[str, tuple[str, ...]]) -> None:
+    for table, columns in reads.items():
         orm = Base.metadata.tables[table]
         missing = [c for c in columns if c not in orm.c]
         assert missing == [], table
+
+
+def test_the_screen_reader_reads_every_column_of_availability_windows_as_the_orm() -> None:
+    # Selecting the same columns keeps the plan, and so a contact's windows' order.
+    orm = Base.metadata.tables["availability_windows"]
+    assert tuple(c.name for c in orm.c) == lite_screen.WINDOW_COLUMNS
 
 
 def test_it_reads_the_columns_incident_view_takes_in_its_order() -> None:

@@ -139,6 +139,29 @@ def test_the_reader_shows_the_same_first_screen_as_the_usual_start(
     window.close()
 
 
+def test_the_lite_reader_s_answers_show_the_same_first_screen(
+        qtbot, qapp, charted: Services, clock: SimulatedClock) -> None:  # type: ignore[no-untyped-def]
+    """The child's lite path (services/read_only.py): its answers' arrays are bytes until
+    the window unpickles them; the window shows what the usual start shows."""
+    from commandcenter.services.read_only import open_first_screen
+
+    plain, usual = start_plain(qtbot, charted)
+    plain.close()
+    lite = open_first_screen(charted.settings, clock)
+    assert lite is not None
+    try:
+        body = reader.first_screen_reads(lite, clock.now(), lite=True)
+    finally:
+        lite.close()
+    prefetch = piped("ok", body)
+    window, _lazy, seen = start_prefetched(qtbot, charted, prefetch)
+    seen.pop("live")
+    assert seen.pop("built") is False
+    assert prefetch.misses == []
+    assert seen == usual and "score_mean" in usual["points"]
+    window.close()
+
+
 def test_a_change_committed_after_the_read_is_shown_after_the_re_read(
         qtbot, qapp, charted: Services, clock: SimulatedClock,  # type: ignore[no-untyped-def]
         monkeypatch: pytest.MonkeyPatch) -> None:

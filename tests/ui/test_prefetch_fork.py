@@ -60,7 +60,8 @@ def check(self, real_check):
                 "forked": pf is not None, "ok": bool(pf and pf.ok),
                 "hits": len(pf.hits) if pf else 0,
                 "misses": [repr(k) for k in pf.misses] if pf else [],
-                "child": pf.pid if pf else None}
+                "child": pf.pid if pf else None,
+                "reader": pf.reader if pf else None}
         with open(out, "w") as fh:
             json.dump(seen, fh)
         from PySide6.QtWidgets import QApplication
@@ -118,13 +119,15 @@ def run_gui(services: Services, tmp_path: Path, name: str, **env: str) -> dict[s
     return seen
 
 
-def test_the_forked_reader_shows_the_same_first_screen(on_disk: Services,
-                                                       tmp_path: Path) -> None:
+@pytest.mark.parametrize("lite", ["1", "0"], ids=["lite", "on the services"])
+def test_the_forked_reader_shows_the_same_first_screen(on_disk: Services, tmp_path: Path,
+                                                       lite: str) -> None:
     usual = run_gui(on_disk, tmp_path, "usual", **{reader.ENV: "0"})
-    forked = run_gui(on_disk, tmp_path, "forked")
+    forked = run_gui(on_disk, tmp_path, "forked", **{reader.LITE_ENV: lite})
 
     assert not usual["forked"] and usual["built"]
     assert forked["forked"] and forked["ok"] and forked["hits"] > 0
+    assert forked["reader"].split(" ")[0] == ("lite" if lite == "1" else "full")
     assert forked["misses"] == [] and forked["built"] is False  # all from the reader
     assert forked["child"] is None  # reaped once its answer came
     for what in ("incidents", "incident", "timeline", "points"):
