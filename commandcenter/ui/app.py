@@ -78,6 +78,9 @@ class LazyServices:
         answers while the services are not built and it has this one, else for real."""
         prefetch = self.prefetch
         if self._services is None and prefetch is not None:
+            # The answers unpickled (NumPy imported for the points) after the first
+            # paint: the lite reader's come before it, and would compete for the GIL.
+            self._wait_for_paint()
             found, value = prefetch.answer(service, method, args, kwargs)
             if found:
                 return value
@@ -86,8 +89,7 @@ class LazyServices:
     def get(self) -> Services:
         if self._services is not None:
             return self._services
-        if self._gate is not None and threading.current_thread() is not threading.main_thread():
-            self._gate.wait(PAINT_GATE_S)
+        self._wait_for_paint()
         with self._lock:
             if self._services is None:
                 if self._error is not None:
@@ -98,6 +100,11 @@ class LazyServices:
                     self._error = exc
                     raise
             return self._services
+
+    def _wait_for_paint(self) -> None:
+        """On the worker: until the window's first paint (at most PAINT_GATE_S)."""
+        if self._gate is not None and threading.current_thread() is not threading.main_thread():
+            self._gate.wait(PAINT_GATE_S)
 
     def __getattr__(self, name: str) -> Any:
         if (self._services is None and name in SERVICE_NAMES

@@ -332,3 +332,20 @@ def test_charts_below_the_fold_wait_for_the_first_screen(qtbot, charted: Service
     assert not window.tasks.burst  # callbacks one per turn once the first screen is shown
     assert set(window.health.charts) == set(SERIES)  # then the rest
     window.close()
+
+
+def test_the_worker_takes_the_answers_after_the_first_paint(charted: Services,
+                                                            clock: SimulatedClock) -> None:
+    """The lite reader answers before the window has painted; unpickled then (NumPy
+    imported for the points), they would share the GIL with that paint."""
+    gate = threading.Event()
+    lazy = LazyServices(charted.settings, lambda: charted, gate,
+                        piped("ok", answers(charted, clock)))
+    got: list[Any] = []
+    worker = threading.Thread(target=lambda: got.append(lazy.incidents.list()))
+    worker.start()
+    worker.join(0.2)
+    assert worker.is_alive() and got == []  # waits for the paint
+    gate.set()
+    worker.join()
+    assert got and got[0] == charted.incidents.list() and not lazy.built
