@@ -4,12 +4,19 @@ The idea is Numenta's (HTM's anomaly likelihood, Ahmad et al. 2017): a raw
 surprise score in [0, 1] is averaged over the last few points, and that short
 average is compared with a normal distribution fitted to the same averages
 over a long past. The tail probability says how rare the recent behaviour
-is; a score of ``log(1 - likelihood) / log(1e-10)`` makes it a number in
+is. HTM fits a normal to the averages; by default the tail here is the one
+extreme-value theory gives for whatever lies beyond a high quantile (as SPOT
+does, Siffer et al. 2017): above the series' own 98th percentile of averages,
+an exponential tail with the mean excess beyond it as its scale (the
+generalised Pareto of shape 0). That is fitted per series to how far its
+worst stretches actually stray, where a normal's tail is set by its bulk. A
+score of ``log(1 - likelihood) / log(1e-10)`` makes it a number in
 [0, 1] that is comparable across series, which is what lets one threshold
 serve every series. As in HTM, the distribution is re-fitted every
 ``reestimate`` points (at absolute point numbers, so batch boundaries never
 matter), the first ``learn`` points only teach, and a run of very rare
-points counts once: a rare point right after another rare one is demoted.
+points (tail ``red`` or less) counts once: a rare point right after another
+rare one is demoted.
 
 Written from the published description; vectorised per batch. The same
 numbers come out whether points arrive one at a time or a million at once.
@@ -24,8 +31,8 @@ import numpy as np
 
 __all__ = ["Likelihood", "LikelihoodSettings", "log_score", "tail_probability"]
 
-RED = 1e-5  # a tail probability this small is "very rare"
 YELLOW = 1e-3  # what a second very rare point in a row is demoted to
+EVT_LEVEL = 0.02  # the share of averages beyond the quantile the tail is fitted from (SPOT's)
 _LOG_FLOOR = math.log(1e-10)
 _MIN_MEAN, _MIN_VAR = 0.03, 0.0003  # HTM's lower bounds: an all-quiet past is not a 0-width bell
 _FIT_ROWS = 256  # fits computed together: 256 x `history` averages at a time
@@ -40,6 +47,10 @@ class LikelihoodSettings:
     reestimate: int = 100  # points between fits
     # HTM also counts an unusually *calm* stretch as unusual; a calm feed is no alarm here.
     two_sided: bool = False
+    # "evt": an exponential tail beyond the 98th percentile of the averages (see above);
+    # "normal": HTM's normal fitted to them.
+    tail: str = "evt"
+    red: float = 1e-4  # a tail probability this small is "very rare" (HTM: 1e-5)
 
     def __post_init__(self) -> None:
         for name in ("average", "estimate", "history", "reestimate"):
@@ -47,6 +58,12 @@ class LikelihoodSettings:
                 raise ValueError(f"likelihood {name} must be at least 1")
         if self.learn < 0:
             raise ValueError("likelihood learn must be >= 0")
+        if self.tail not in ("evt", "normal"):
+            raise ValueError("likelihood tail must be evt or normal")
+        if self.two_sided and self.tail != "normal":
+            raise ValueError("a two-sided likelihood needs the normal tail")
+        if not 0.0 < self.red < YELLOW:
+            raise ValueError(f"likelihood red must be in (0, {YELLOW})")
 
 
 _erfc = np.frompyfunc(math.erfc, 1, 1)
@@ -105,12 +122,17 @@ class Likelihood:
             mu, sigma = np.repeat(mean, lengths), np.repeat(sd, lengths)
             dev = avg[k:] - mu
             z = (np.abs(dev) if s.two_sided else np.maximum(dev, 0.0)) / sigma
-            # No more surprise than usual is ordinary (HTM would say 0.5 here).
+            # No more surprise than usual is ordinary (HTM would say 0.5 here); for the
+            # extreme-value tail, "usual" is up to the quantile (mu), and z counts mean
+            # excesses beyond it.
             rare = z > 0.0
             stretch = np.ones(m - k)
-            stretch[rare] = tail_probability(z[rare])
+            if s.tail == "evt":
+                stretch[rare] = EVT_LEVEL * np.exp(-z[rare])
+            else:
+                stretch[rare] = tail_probability(z[rare])
             tail[k:] = stretch
-        red = tail <= RED
+        red = tail <= s.red
         prev = np.r_[self._prev_red, red[:-1]]
         out = np.where(red & prev, YELLOW, tail)
         self._prev_red = bool(red[-1])
@@ -139,8 +161,8 @@ class Likelihood:
             at = np.asarray(full, dtype=np.int64) + 1
             for c in range(0, lows.size, _FIT_ROWS):
                 rows = windows[lows[c:c + _FIT_ROWS]]  # a C-contiguous copy
-                out_mean[at[c:c + _FIT_ROWS]] = np.maximum(rows.mean(axis=1), _MIN_MEAN)
-                out_sd[at[c:c + _FIT_ROWS]] = np.sqrt(np.maximum(rows.var(axis=1), _MIN_VAR))
+                out_mean[at[c:c + _FIT_ROWS]], out_sd[at[c:c + _FIT_ROWS]] = \
+                    self._fit_rows(rows)
         self._mean, self._sd = float(out_mean[-1]), float(out_sd[-1])
         return out_mean, out_sd
 
@@ -150,11 +172,23 @@ class Likelihood:
         sample = hist[lo - hbase: g - hbase]
         if sample.size == 0:
             return 0.5, 1e6
-        mean = max(float(sample.mean()), _MIN_MEAN)
-        var = max(float(sample.var()), _MIN_VAR)
-        return mean, math.sqrt(var)
+        mean, sd = self._fit_rows(sample[None, :])
+        return float(mean[0]), float(sd[0])
+
+    def _fit_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row of averages: (mean, sd) of a normal, or for the extreme-value tail
+        (quantile, mean excess beyond it), both floored as HTM floors the normal's."""
+        if self.settings.tail == "normal":
+            return (np.maximum(rows.mean(axis=1), _MIN_MEAN),
+                    np.sqrt(np.maximum(rows.var(axis=1), _MIN_VAR)))
+        q = np.quantile(rows, 1.0 - EVT_LEVEL, axis=1)
+        over = rows > q[:, None]
+        excess = np.where(over, rows - q[:, None], 0.0).sum(axis=1)
+        beta = excess / np.maximum(over.sum(axis=1), 1)
+        return np.maximum(q, _MIN_MEAN), np.maximum(beta, math.sqrt(_MIN_VAR))
 
     @property
     def fitted(self) -> tuple[float, float]:
-        """The normal distribution of short averages in use: (mean, sd); NaN while learning."""
+        """The fit of short averages in use: (mean, sd) of the normal, or (quantile, mean
+        excess) of the extreme-value tail; NaN while learning."""
         return self._mean, self._sd

@@ -29,12 +29,13 @@ class Sensitivity(StrEnum):
 
 
 # Anomaly score at which an alert fires. The score is log10(tail probability) / -10:
-# 0.5 is a one-in-100,000 stretch, 0.7 one in 10 million.
+# 0.4 is a one-in-10,000 stretch (the level NAB's standard profile picks, and where a
+# run of rare points starts to count once), 0.7 one in 10 million, 0.3 one in 1,000.
 ALERT_LEVELS: dict[Sensitivity, float | None] = {
     Sensitivity.OFF: None,
     Sensitivity.LOW: 0.7,
-    Sensitivity.NORMAL: 0.515,
-    Sensitivity.HIGH: 0.4,
+    Sensitivity.NORMAL: 0.4,
+    Sensitivity.HIGH: 0.3,
 }
 
 

@@ -175,7 +175,8 @@ def test_likelihood_counts_a_run_of_very_rare_points_once() -> None:
 
 def plain_likelihood(raw: np.ndarray, s: LikelihoodSettings) -> np.ndarray:
     """The likelihood as described, point by point: a fit of the last ``history`` short
-    averages every ``reestimate`` points, a normal tail of each new average."""
+    averages every ``reestimate`` points, then the tail of each new average: a normal's,
+    or an exponential one beyond the fit's 98th percentile (scale: the mean excess)."""
     tails, averages, mean, sd, prev_red = [], [], math.nan, math.nan, False
     for g, _ in enumerate(raw):
         averages.append(float(np.mean(raw[max(g + 1 - s.average, 0):g + 1])))
@@ -183,20 +184,30 @@ def plain_likelihood(raw: np.ndarray, s: LikelihoodSettings) -> np.ndarray:
         if g >= s.learn + s.estimate:
             if math.isnan(mean) or g % s.reestimate == 0:
                 sample = np.asarray(averages[max(s.learn, g - s.history):g])
-                mean, sd = max(float(sample.mean()), 0.03), math.sqrt(max(float(sample.var()),
-                                                                          0.0003))
+                if s.tail == "normal":
+                    mean = max(float(sample.mean()), 0.03)
+                    sd = math.sqrt(max(float(sample.var()), 0.0003))
+                else:
+                    q = float(np.quantile(sample, 0.98))
+                    over = sample[sample > q] - q
+                    mean = max(q, 0.03)
+                    sd = max(float(over.mean()) if over.size else 0.0, math.sqrt(0.0003))
             z = max(averages[g] - mean, 0.0) / sd
-            tail = 0.5 * math.erfc(z / math.sqrt(2.0)) if z > 0 else 1.0
-        red = tail <= 1e-5
+            if z > 0:
+                tail = (0.5 * math.erfc(z / math.sqrt(2.0)) if s.tail == "normal"
+                        else 0.02 * math.exp(-z))
+        red = tail <= s.red
         tails.append(1e-3 if red and prev_red else tail)
         prev_red = red
     return np.asarray(tails)
 
 
-def test_likelihood_fits_in_one_go_as_they_would_one_by_one() -> None:
+@pytest.mark.parametrize(("tail", "red"), [("evt", 1e-4), ("normal", 1e-5)])
+def test_likelihood_fits_in_one_go_as_they_would_one_by_one(tail: str, red: float) -> None:
     """Thousands of re-fits in one batch (the way a big file is scored) give the plain
     point-by-point numbers, to a rounding of the short averages' running sums."""
-    s = LikelihoodSettings(average=5, learn=30, estimate=30, history=200, reestimate=10)
+    s = LikelihoodSettings(average=5, learn=30, estimate=30, history=200, reestimate=10,
+                           tail=tail, red=red)
     rng = np.random.default_rng(4)
     raw = rng.uniform(0.0, 0.3, 5000)
     raw[3000:3020] = 1.0
@@ -204,6 +215,7 @@ def test_likelihood_fits_in_one_go_as_they_would_one_by_one() -> None:
     whole = Likelihood(s).update(raw)
     np.testing.assert_allclose(whole, expected, rtol=1e-9, atol=1e-12)
     assert (whole[3000:3020] < 1e-2).any()
+    assert (whole[3000:3020] == 1e-3).any()  # the run counted once
     batched, parts, i = Likelihood(s), [], 0
     while i < raw.size:
         k = int(rng.integers(1, 700))

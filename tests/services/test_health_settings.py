@@ -52,7 +52,7 @@ def test_anomaly_alert_explains_what_it_saw_in_plain_words(
     assert alert.evidence.startswith("score_mean fell 50% in one point (")
     assert "larger than any move in the last 30 hours" in alert.evidence
     assert "below the lowest value seen so far" in alert.evidence
-    assert "anomaly score 1.00 (alerts at 0.52, sensitivity normal)" in alert.evidence
+    assert "anomaly score 1.00 (alerts at 0.40, sensitivity normal)" in alert.evidence
 
 
 def test_turning_a_series_off_resolves_its_firing_anomaly_alert(
