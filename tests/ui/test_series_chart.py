@@ -109,3 +109,34 @@ def test_a_change_label_near_the_left_edge_stays_inside_the_view(qtbot, chart: S
     qtbot.wait(1)
     text = line.label.mapRectToScene(line.label.boundingRect())
     assert text.right() <= line_x(line) + 1  # before it
+
+
+def test_axes_are_cached_and_drawn_again_when_their_ticks_change(qtbot, chart: SeriesChart  # type: ignore[no-untyped-def]
+                                                                 ) -> None:
+    """An axis replayed its picture on every paint (2.3 ms an axis, most of a live
+    frame): cached, it must still show the new ticks once the range moves."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    for name in ("left", "bottom"):
+        assert chart.plot_item.getAxis(name).cacheMode() == \
+            QGraphicsItem.CacheMode.DeviceCoordinateCache
+    t0 = 1_700_000_000.0
+    ts = t0 + 60.0 * np.arange(600)
+    chart.set_data(ts, 50 + np.sin(np.arange(600) / 10.0))
+    chart.show()
+    chart.set_x_range(ts[0], ts[-1])
+    qtbot.wait(1)
+    axis = chart.plot_item.getAxis("bottom")
+
+    def bottom_axis() -> bytes:
+        view = chart.plot_widget
+        rect = axis.mapRectToScene(axis.boundingRect())
+        box = view.mapFromScene(rect).boundingRect()
+        image = view.grab(box).toImage()
+        return bytes(image.constBits())[: image.sizeInBytes()]
+
+    before = bottom_axis()
+    assert bottom_axis() == before  # drawn from its cache: the same pixels
+    chart.set_x_range(ts[0] + 86_400 * 3, ts[-1] + 86_400 * 3)  # three days on
+    qtbot.wait(1)
+    assert bottom_axis() != before  # the new dates, not the cached old ones
