@@ -10,7 +10,7 @@ An instant no window covers counts as available and reachable.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -108,6 +108,14 @@ def availability_at(windows: Iterable[AvailabilityWindow], t: datetime) -> Avail
 def boundaries_after(windows: Iterable[AvailabilityWindow], t: datetime) -> list[datetime]:
     """Instants after ``t`` at which these windows may change someone's state."""
     return sorted({b for w in windows for b in (w.starts_at, w.ends_at) if b > t})
+
+
+def availability_and_next_change(windows: Sequence[AvailabilityWindow], t: datetime
+                                 ) -> tuple[Availability, datetime | None]:
+    """The availability at ``t`` and the first later instant it differs (None: never)."""
+    now = availability_at(windows, t)
+    return now, next((b for b in boundaries_after(windows, t)
+                      if availability_at(windows, b) != now), None)
 
 
 def check_window(starts_at: datetime, ends_at: datetime) -> None:

@@ -178,7 +178,7 @@ class ScreenRoster:
         self._reader, self._clock = reader, clock
 
     def contacts(self, at: datetime | None = None) -> list[ContactStatus]:
-        from commandcenter.domain.roster import availability_at, boundaries_after
+        from commandcenter.domain.roster import availability_and_next_change
 
         from .views import ContactStatus
 
@@ -188,10 +188,7 @@ class ScreenRoster:
         windows = self._reader.windows()
         out = []
         for c in contacts:
-            mine = windows.get(c.id, [])
-            now_state = availability_at(mine, t)
-            nxt = next((b for b in boundaries_after(mine, t)
-                        if availability_at(mine, b) != now_state), None)
+            now_state, nxt = availability_and_next_change(windows.get(c.id, []), t)
             out.append(ContactStatus(c, now_state, nxt, roles.get(c.id)))
         return out
 

@@ -23,8 +23,7 @@ from commandcenter.domain.roster import (
     AvailabilityWindow,
     Contact,
     ContactFields,
-    availability_at,
-    boundaries_after,
+    availability_and_next_change,
     check_window,
     validate_contact,
 )
@@ -153,10 +152,7 @@ class RosterService:
                 windows.setdefault(w.contact_id, []).append(window_view(w))
             out = []
             for c in contacts:
-                mine = windows.get(c.id, [])
-                now_state = availability_at(mine, t)
-                nxt = next((b for b in boundaries_after(mine, t)
-                            if availability_at(mine, b) != now_state), None)
+                now_state, nxt = availability_and_next_change(windows.get(c.id, []), t)
                 out.append(ContactStatus(contact_view(c), now_state, nxt,
                                          Role(roles[c.id]) if c.id in roles else None))
             return out
