@@ -52,7 +52,11 @@ class StoredSnapshot:
         self.ids_folder = self.folder
         same = self.folder / SAME
         if same.exists():
-            self.ids_folder = Path(same.read_text(encoding="utf-8").strip())
+            named = Path(same.read_text(encoding="utf-8").strip())
+            # Named by its absolute path: once the snapshots are copied or moved (a
+            # demo copy, a restored data folder), the folder beside this one.
+            beside = self.folder.parent / named.name
+            self.ids_folder = named if named.is_dir() or not beside.is_dir() else beside
         self.index = np.load(self.ids_folder / INDEX)
         self.count = int(self.index["count"].sum())
         if (self.folder / SCORES).stat().st_size != 4 * self.count:

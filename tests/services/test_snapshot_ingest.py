@@ -100,6 +100,17 @@ def test_the_same_profiles_again_store_no_ids(services: Services, tmp_path: Path
     assert (two / "ids.same").read_text() == str(one) and not (two / "ids.delta").exists()
     stored_two = snapshot_store.StoredSnapshot(two)
     assert np.concatenate(list(stored_two.ids())).tolist() == ids.tolist()
+    # Copied elsewhere and the original gone (a demo copy, a restored data folder): the
+    # ids are read from the folder beside it, not from the path it recorded.
+    import shutil
+
+    moved = tmp_path / "moved"
+    shutil.copytree(root, moved)
+    shutil.move(str(one), tmp_path / "gone")
+    copy_two = snapshot_store.StoredSnapshot(moved / two.name)
+    assert copy_two.ids_folder == moved / one.name
+    assert np.concatenate(list(copy_two.ids())).tolist() == ids.tolist()
+    shutil.move(str(tmp_path / "gone"), one)
     # One profile more: the ids are written out after all.
     more = np.append(ids, 10**9)
     clock.advance(DAY)

@@ -46,6 +46,10 @@ def test_demo_opens_a_throwaway_copy(qtbot, qapp, settings, tmp_path, monkeypatc
     try:
         maya = next(c for c in first.roster.contacts() if c.contact.name == "Maya Okafor")
         assert first.incidents.list() and maya
+        # The score histogram reads the copy's own snapshot files (the rows kept the
+        # paths of the folder the demo was prepared in, gone once it was renamed).
+        scores = first.health.snapshot_scores()
+        assert scores is not None and scores.scores.size and scores.reference_scores.size
         first.incidents.open("Only in session 1", first.incidents.list()[0].severity,
                              "Sam Lindqvist")
     finally:
