@@ -138,16 +138,19 @@ def test_it_declines_a_missing_file_and_never_creates_it(tmp_path: Path) -> None
     assert not missing.exists()
 
 
+def _declined(services: Services) -> bool:
+    """The fast read path refuses this database (the command takes the full path)."""
+    return open_reader(services.settings.database_url, services.settings.audit_key_path) is None
+
+
 def test_it_declines_a_database_a_migration_is_due_on(populated: Services) -> None:
     _raw(populated, "UPDATE alembic_version SET version_num = '0010'")
-    assert open_reader(populated.settings.database_url, populated.settings.audit_key_path) \
-        is None
+    assert _declined(populated)
 
 
 def test_it_declines_a_database_without_a_revision(populated: Services) -> None:
     _raw(populated, "DROP TABLE alembic_version")
-    assert open_reader(populated.settings.database_url, populated.settings.audit_key_path) \
-        is None
+    assert _declined(populated)
 
 
 def test_it_declines_a_database_not_in_wal_mode(populated: Services) -> None:
@@ -155,14 +158,12 @@ def test_it_declines_a_database_not_in_wal_mode(populated: Services) -> None:
     conn = sqlite3.connect(str(sqlite_file(populated.settings.database_url)))
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.close()
-    assert open_reader(populated.settings.database_url, populated.settings.audit_key_path) \
-        is None
+    assert _declined(populated)
 
 
 def test_it_declines_an_audit_log_not_keyed_yet(populated: Services) -> None:
     _raw(populated, "UPDATE audit_head SET key_id = NULL WHERE id = 1")
-    assert open_reader(populated.settings.database_url, populated.settings.audit_key_path) \
-        is None
+    assert _declined(populated)
 
 
 def test_it_declines_while_a_publication_waits_for_the_outbox(populated: Services) -> None:
@@ -172,8 +173,7 @@ def test_it_declines_while_a_publication_waits_for_the_outbox(populated: Service
     _raw(populated, "INSERT INTO publications (message_id, approval_id, content_hash, "
          "destination, published_at, published_by_id, file_name, delivered_at) "
          "VALUES (1, 1, 'x', 'live', '2026-03-02 08:30:00.000000', 1, 'x.json', NULL)")
-    assert open_reader(populated.settings.database_url, populated.settings.audit_key_path) \
-        is None
+    assert _declined(populated)
     _raw(populated, "UPDATE publications SET delivered_at = '2026-03-02 08:31:00.000000'")
     _reader(populated).close()
 

@@ -347,19 +347,24 @@ def test_a_schema_revision_the_lite_reader_does_not_know_reads_all_on_the_servic
     assert got["keys"] == lite["keys"]
 
 
+def _lite_read_refused(company: Services, clock: SimulatedClock, match: str) -> None:
+    """The lite reader opens the database, then gives up on the first screen's reads."""
+    lite_services = open_first_screen(company.settings, clock)
+    assert lite_services is not None
+    try:
+        with pytest.raises(Unsuitable, match=match):
+            prefetch.first_screen_reads(lite_services, clock.now(), lite=True)
+    finally:
+        lite_services.close()
+
+
 def test_a_value_the_lite_reader_cannot_read_leaves_the_whole_read_to_the_services(
         company: Services, clock: SimulatedClock) -> None:
     busy(company, clock)
     # An alert's onset not in SQLAlchemy's format: the lite reader gives up, not a part.
     _raw(company, "UPDATE alerts SET onset_at = '2026-03-02T08:00:00+00:00'"
          " WHERE id = (SELECT max(id) FROM alerts WHERE state = 'resolved')")
-    lite_services = open_first_screen(company.settings, clock)
-    assert lite_services is not None
-    try:
-        with pytest.raises(Unsuitable, match="not a stored time"):
-            prefetch.first_screen_reads(lite_services, clock.now(), lite=True)
-    finally:
-        lite_services.close()
+    _lite_read_refused(company, clock, "not a stored time")
     got = _child_read(company.settings)
     assert got["reader"].startswith("full (the lite reader gave up (Unsuitable")
     assert "sqlalchemy" in got["modules"]
@@ -375,13 +380,7 @@ def test_a_missing_table_is_unsuitable_for_the_lite_reader(company: Services,
                                                            clock: SimulatedClock) -> None:
     busy(company, clock)
     _raw(company, "DROP TABLE message_revisions")
-    lite_services = open_first_screen(company.settings, clock)
-    assert lite_services is not None
-    try:
-        with pytest.raises(Unsuitable, match="no such table"):
-            prefetch.first_screen_reads(lite_services, clock.now(), lite=True)
-    finally:
-        lite_services.close()
+    _lite_read_refused(company, clock, "no such table")
 
 
 def test_answers_unpickle_as_the_services_types(company: Services,
