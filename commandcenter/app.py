@@ -40,14 +40,16 @@ def _database_revision(engine: Engine) -> str | None:
     return rows[0][0] if len(rows) == 1 else None
 
 
-def migrate_if_needed(engine: Engine, backup_dir: Path | None) -> Path | None:
-    """Bring the schema to head; when it already is, without loading Alembic at all."""
+def migrate_if_needed(engine: Engine, backup_dir: Path | None,
+                      data_dir: Path | None = None) -> Path | None:
+    """Bring the schema to head; when it already is, without loading Alembic at all.
+    ``data_dir``: the data folder whose files the migrations may rewrite rows for."""
     head = script_head()
     if head is not None and _database_revision(engine) == head:
         return None
     from commandcenter.persistence.migrate import upgrade
 
-    return upgrade(engine, backup_dir=backup_dir)
+    return upgrade(engine, backup_dir=backup_dir, data_dir=data_dir)
 
 
 T = TypeVar("T")
@@ -155,7 +157,8 @@ def build(
 ) -> Services:
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
-    backup = migrate_if_needed(engine, settings.backup_dir) if migrate else None
+    backup = (migrate_if_needed(engine, settings.backup_dir, settings.data_dir)
+              if migrate else None)
     factory = make_session_factory(engine)
     audit_key = load_or_create(settings.audit_key_path)
     ctx = ServiceContext(lambda: UnitOfWork(factory, audit_key), clock or SystemClock(),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .snapshot_store import _WIDTHS, DELTAS, INDEX, SAME, SCORES
+from .snapshot_store import _WIDTHS, DELTAS, INDEX, SCORES, ids_folder_of
 
 
 def lookup_scores(path: str | Path, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -34,10 +34,7 @@ def lookup_scores(path: str | Path, keys: np.ndarray) -> tuple[np.ndarray, np.nd
             values = np.asarray(data["score"], dtype=np.float64)
         order = np.argsort(ids, kind="stable")
         return _match(ids[order], values[order], keys, found, scores)
-    ids_folder = folder
-    same = folder / SAME
-    if same.exists():
-        ids_folder = Path(same.read_text(encoding="utf-8").strip())
+    ids_folder = ids_folder_of(folder)
     index = np.load(ids_folder / INDEX)
     if not index.size:
         return found, scores

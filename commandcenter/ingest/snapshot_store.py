@@ -6,8 +6,8 @@ A folder per snapshot holds:
 * the ids, ascending: ``ids.delta`` (each chunk's differences in the
   narrowest unsigned width that holds them) with ``ids.index.npy`` (first id,
   count and width of each chunk), or ``ids.same``, naming the folder whose ids
-  these are, when a snapshot has exactly the previous one's profiles (the
-  nightly case: nothing to write);
+  these are (by its name in the folder holding the snapshots), when a snapshot
+  has exactly the previous one's profiles (the nightly case: nothing to write);
 * ``bins.npz``: the fixed-bin counts, for PSI and KS when it is the reference.
 
 Writing a 200,000,000-profile snapshot is then about 1 GB, not 3.2, which
@@ -23,6 +23,7 @@ of each run in memory). A repeated profile id is refused, naming both lines.
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import shutil
 import threading
@@ -44,19 +45,30 @@ _INDEX = np.dtype([("first", "<i8"), ("count", "<i8"), ("width", "<i1")])
 _WIDTHS = ((1, np.uint8), (2, np.uint16), (4, np.uint32), (8, np.uint64))
 
 
+def ids_folder_of(folder: Path) -> Path:
+    """The folder holding ``folder``'s ids: its own, or the one its ``ids.same`` names.
+
+    ``ids.same`` names a folder relative to the one holding the snapshots (written so
+    since migration 0012: ``snapshot-000041``), so it reads wherever the snapshots were
+    moved. One written before names an absolute path; where that is gone (the
+    snapshots copied or moved: a demo copy, a restored data folder), the folder of
+    that name beside this one."""
+    same = folder / SAME
+    if not same.exists():
+        return folder
+    named = Path(same.read_text(encoding="utf-8").strip())
+    beside = folder.parent / named.name
+    if not named.is_absolute():
+        return folder.parent / named
+    return named if named.is_dir() or not beside.is_dir() else beside
+
+
 class StoredSnapshot:
     """Read side of a stored snapshot folder."""
 
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
-        self.ids_folder = self.folder
-        same = self.folder / SAME
-        if same.exists():
-            named = Path(same.read_text(encoding="utf-8").strip())
-            # Named by its absolute path: once the snapshots are copied or moved (a
-            # demo copy, a restored data folder), the folder beside this one.
-            beside = self.folder.parent / named.name
-            self.ids_folder = named if named.is_dir() or not beside.is_dir() else beside
+        self.ids_folder = ids_folder_of(self.folder)
         self.index = np.load(self.ids_folder / INDEX)
         self.count = int(self.index["count"].sum())
         if (self.folder / SCORES).stat().st_size != 4 * self.count:
@@ -236,7 +248,8 @@ class SortedWriter:
                 self._scores.close()
                 self._deltas.close()
                 (self.folder / DELTAS).unlink()
-                (self.folder / SAME).write_text(str(previous.ids_folder), encoding="utf-8")
+                (self.folder / SAME).write_text(self._name_of(previous.ids_folder),
+                                                encoding="utf-8")
                 return self._rows
             self._write_deferred()
             self._out.close()
@@ -259,6 +272,15 @@ class SortedWriter:
         for run in self._runs:
             shutil.rmtree(run)
         return self._rows
+
+    def _name_of(self, ids_folder: Path) -> str:
+        """``ids_folder`` as ``ids.same`` names it: relative to the folder holding the
+        snapshots (where this one is written, then renamed), absolute if elsewhere."""
+        root = self.folder.parent
+        with contextlib.suppress(OSError):
+            if ids_folder.parent == root or os.path.samefile(ids_folder.parent, root):
+                return ids_folder.name
+        return str(ids_folder)
 
     def _merged(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         block = max(MERGE_ROWS // len(self._runs), 1 << 12)

@@ -18,10 +18,13 @@ from .engine import is_sqlite
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def alembic_config(engine: Engine, script_location: Path | None = None) -> Config:
+def alembic_config(engine: Engine, script_location: Path | None = None,
+                   data_dir: Path | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location or MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
+    if data_dir is not None:
+        cfg.attributes["data_dir"] = data_dir
     return cfg
 
 
@@ -62,12 +65,15 @@ def backup_sqlite(source: Path, target: Path) -> Path:
 
 def upgrade(
     engine: Engine, *, backup_dir: Path | None = None, script_location: Path | None = None,
-    stamp: str | None = None,
+    stamp: str | None = None, data_dir: Path | None = None,
 ) -> Path | None:
     """Bring the schema to head. Returns the backup written, if any.
 
     The whole upgrade runs in one transaction: on SQLite the engine emits an
     explicit BEGIN, so DDL rolls back with everything else if a step fails.
+    ``data_dir`` is the data folder the database's files live in (its score
+    snapshots: migration 0012 names those under it relatively); None, the SQLite
+    file's folder.
     """
     current = current_revision(engine)
     head = head_revision(script_location)
@@ -79,7 +85,7 @@ def upgrade(
         stamp = stamp or datetime.now().strftime("%Y%m%dT%H%M%S")
         folder = backup_dir or path.parent / "backups"
         backup = backup_sqlite(path, folder / f"{path.stem}-{stamp}-{current}.sqlite")
-    cfg = alembic_config(engine, script_location)
+    cfg = alembic_config(engine, script_location, data_dir)
     with engine.connect() as conn, conn.begin():
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -341,6 +341,8 @@ def _mentions(services: object) -> None:
     import tempfile
     from pathlib import Path
 
+    from commandcenter.ingest.snapshot_paths import snapshot_dir
+
     from .mention_checks import check_against, recent_snapshots
     from .mentions import MentionService
 
@@ -348,7 +350,7 @@ def _mentions(services: object) -> None:
     current = next(i for i in services.incidents.list()  # type: ignore[attr-defined]
                    if i.resolved_at is None and not i.drill)
     with ctx.uow() as uow:
-        snapshots = recent_snapshots(uow)
+        snapshots = recent_snapshots(uow, snapshot_dir(ctx.outbox_dir))
     candidates = [(str(pid), "") for pid in range(1, 3001)]
     checks = check_against(snapshots, candidates)
     fell = [int(p) for (p, _), c in checks.items() if c.fell]

@@ -417,7 +417,7 @@ class HealthService:
     def snapshot_scores(self) -> SnapshotScores | None:
         """The newest score snapshot and its reference (last healthy) snapshot, or None."""
         with self.ctx.uow() as uow:
-            return latest_scores(uow, self.settings)
+            return latest_scores(uow, self.settings, snapshot_dir(self.ctx.outbox_dir))
 
     def points(self, series: str, start: datetime, end: datetime,
                max_points: int = 4000) -> SeriesData:

@@ -37,6 +37,7 @@ from commandcenter.domain.snapshot_health import (
     score_problem,
 )
 from commandcenter.ingest.snapshot_files import SnapshotChunk
+from commandcenter.ingest.snapshot_paths import resolve, snapshot_dir, stored_name
 from commandcenter.ingest.snapshot_store import (
     SortedWriter,
     StoredSnapshot,
@@ -63,23 +64,30 @@ T = TypeVar("T")
 Chunks = Iterator[tuple[np.ndarray, np.ndarray]]
 
 
-def snapshot_dir(outbox_dir: Path) -> Path:
-    return outbox_dir.parent / "snapshots"
+__all__ = ["array_chunks", "latest_scores", "prefetched", "record_snapshot",
+           "record_warehouse_snapshot", "reference_for", "snapshot_dir", "store_health"]
 
 
-def _stored(row: SnapshotRow | None) -> StoredSnapshot | None:
-    return stored_at(row.path if row is not None else None)
+def _path(row: SnapshotRow | None, folder: Path) -> str | None:
+    """Where ``row``'s stored rows are now: its path is relative to the snapshot folder
+    ``folder`` (absolute in rows stored before migration 0012, read as it is)."""
+    return resolve(row.path if row is not None else None, folder)
 
 
-def _sorted_rows(row: SnapshotRow | None) -> Chunks | None:
+def _stored(row: SnapshotRow | None, folder: Path) -> StoredSnapshot | None:
+    return stored_at(_path(row, folder))
+
+
+def _sorted_rows(row: SnapshotRow | None, folder: Path) -> Chunks | None:
     """A stored snapshot's rows ascending by id, or None when it has none (or lost them)."""
-    return sorted_rows_at(row.path if row is not None else None)
+    return sorted_rows_at(_path(row, folder))
 
 
-def _bins(row: SnapshotRow | None) -> ScoreBins | None:
-    if row is None or not row.path:
+def _bins(row: SnapshotRow | None, folder: Path) -> ScoreBins | None:
+    stored = _path(row, folder)
+    if not stored:
         return None
-    path = Path(row.path)
+    path = Path(stored)
     try:
         if path.is_dir():
             return StoredSnapshot(path).bins()
@@ -196,10 +204,10 @@ def record_snapshot(
     newest = uow.session.execute(select(func.max(SnapshotRow.taken_at))).scalar_one_or_none()
     folder.mkdir(parents=True, exist_ok=True)
     incoming = folder / f"incoming-{uuid.uuid4().hex}"
-    stored_previous = _stored(previous_row)
+    stored_previous = _stored(previous_row, folder)
     writer = SortedWriter(incoming, stored_previous)
     dist = Distribution()
-    previous = _sorted_rows(previous_row)
+    previous = _sorted_rows(previous_row, folder)
     # A file sorted by id joins with the previous snapshot as it is read; an
     # unsorted one is sorted on disk first and joined afterwards.
     join = DropJoin(previous) if previous is not None else None
@@ -214,11 +222,11 @@ def record_snapshot(
         if dist.count == 0:
             raise InvalidInput("snapshot: no profile with a score")
         if join is not None and not writer.sorted:
-            join = DropJoin(_sorted_rows(previous_row) or iter(()))
+            join = DropJoin(_sorted_rows(previous_row, folder) or iter(()))
             for ids, scores in StoredSnapshot(incoming).chunks():
                 join.feed(ids, scores)
         drops = join.result() if join is not None else None
-        health = dist.health(_bins(reference_row), drops)
+        health = dist.health(_bins(reference_row, folder), drops)
         save_bins(incoming, dist.bins())
     except BaseException:
         writer.abort()
@@ -228,17 +236,20 @@ def record_snapshot(
             uow, now=now, at=at, actor=actor, source=source, health=health,
             previous_row=previous_row, reference_row=reference_row, newest=newest,
             settings=settings, skipped=skipped,
-            place=lambda row_id: _place(incoming, folder / f"snapshot-{row_id:06d}"))
+            place=lambda row_id: _place(incoming, folder, f"snapshot-{row_id:06d}"))
     except BaseException:
         shutil.rmtree(incoming, ignore_errors=True)
         raise
     return report, alerts, folder / f"snapshot-{report.id:06d}"
 
 
-def _place(incoming: Path, final: Path) -> str:
+def _place(incoming: Path, folder: Path, name: str) -> str:
+    """The stored rows moved to their final folder; the row's path, relative to ``folder``
+    (a data folder moved elsewhere still finds them)."""
+    final = folder / name
     shutil.rmtree(final, ignore_errors=True)  # left by a transaction that never committed
     incoming.rename(final)
-    return str(final)
+    return stored_name(final, folder)
 
 
 def record_warehouse_snapshot(
@@ -305,8 +316,10 @@ def _aware(stored: datetime, like: datetime) -> datetime:
     return stored if stored.tzinfo else stored.replace(tzinfo=like.tzinfo)
 
 
-def latest_scores(uow: UnitOfWork, settings: HealthSettings) -> SnapshotScores | None:
-    """The newest snapshot's scores beside those of the reference it was judged against.
+def latest_scores(uow: UnitOfWork, settings: HealthSettings, folder: Path
+                  ) -> SnapshotScores | None:
+    """The newest snapshot's scores beside those of the reference it was judged against;
+    their paths are resolved against the snapshot folder ``folder``.
 
     Past ``SHOWN_SCORES`` profiles each array is an even sample (every k-th
     profile by id), enough for a histogram and bounded in memory.
@@ -318,9 +331,9 @@ def latest_scores(uow: UnitOfWork, settings: HealthSettings) -> SnapshotScores |
         return None
     reference_row = reference_for(uow, newest.taken_at, settings.reference_age)
     return snapshot_scores_view(
-        newest.id, newest.taken_at, newest.healthy, newest.path,
+        newest.id, newest.taken_at, newest.healthy, _path(newest, folder),
         None if reference_row is None else (reference_row.id, reference_row.taken_at,
-                                            reference_row.path))
+                                            _path(reference_row, folder)))
 
 
 def _series_name(uow: UnitOfWork, series_id: int) -> str:

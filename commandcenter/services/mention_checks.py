@@ -88,19 +88,24 @@ class Snapshot:
     label: str
 
 
-def recent_snapshots(uow: UnitOfWork) -> list[Snapshot]:
-    """The last ``LOOKBACK`` snapshots with stored rows, oldest first."""
+def recent_snapshots(uow: UnitOfWork, folder: Path) -> list[Snapshot]:
+    """The last ``LOOKBACK`` snapshots with stored rows, oldest first; their paths
+    resolved against the snapshot folder ``folder`` (ingest/snapshot_paths.py)."""
+    from commandcenter.ingest.snapshot_paths import resolve
+
     rows = uow.session.execute(
         select(SnapshotRow.id, SnapshotRow.path, SnapshotRow.source)
         .where(SnapshotRow.path.is_not(None))
         .order_by(SnapshotRow.taken_at.desc(), SnapshotRow.id.desc()).limit(LOOKBACK)).all()
-    return [Snapshot(r.id, r.path, batch_label(r.id, r.source))
-            for r in reversed(rows) if Path(r.path).exists()]
+    found = [(r, resolve(r.path, folder) or "") for r in reversed(rows)]
+    return [Snapshot(r.id, path, batch_label(r.id, r.source))
+            for r, path in found if Path(path).exists()]
 
 
-def score_checks(uow: UnitOfWork, who: Iterable[Who]) -> dict[Who, ScoreCheck]:
+def score_checks(uow: UnitOfWork, who: Iterable[Who], folder: Path
+                 ) -> dict[Who, ScoreCheck]:
     """The check for each (profile_id, author); NOT_FOUND where no snapshot knows them."""
-    return check_against(recent_snapshots(uow), who)
+    return check_against(recent_snapshots(uow, folder), who)
 
 
 def check_against(snapshots: list[Snapshot], who: Iterable[Who]) -> dict[Who, ScoreCheck]:

@@ -59,6 +59,7 @@ from commandcenter.domain.mentions import (
 )
 from commandcenter.domain.messages import Channel, MessageState, MessageView, Purpose
 from commandcenter.domain.operators import Action, require
+from commandcenter.ingest.snapshot_paths import snapshot_dir
 from commandcenter.persistence.mention_models import MentionReplyRow, MentionRow
 from commandcenter.persistence.models import IncidentRow, MessageRow
 from commandcenter.persistence.uow import UnitOfWork
@@ -225,7 +226,7 @@ class MentionService:
             if actor is not None:
                 require(acting(uow, actor), Action.WRITE_TIMELINE)
             inc_id = self._open_incident(uow, incident_id).id
-            snapshots = recent_snapshots(uow)
+            snapshots = recent_snapshots(uow, snapshot_dir(self.ctx.outbox_dir))
             flags_as_ints = uow.session.get_bind().dialect.name == "sqlite"  # see _insert
         if _pipelined(path):
             return self._import_pipelined(inc_id, path, actor, snapshots, flags_as_ints)
@@ -421,7 +422,8 @@ class MentionService:
             key = dedupe_key(row[1], row[2], row[5], row[4])
             found = self._by_dedupe(uow, inc.id, row[5], key)
             if found is None:
-                checks = score_checks(uow, [(row[7], row[2])])
+                checks = score_checks(uow, [(row[7], row[2])],
+                                      snapshot_dir(self.ctx.outbox_dir))
                 counts: Tally = {}
                 facts = Facts()
                 facts.add(checks)

@@ -22,6 +22,7 @@ from commandcenter.domain.clock import Clock, SystemClock, as_utc
 from commandcenter.domain.commitments import Commitment, CommitmentState
 from commandcenter.domain.incidents import IncidentView
 from commandcenter.domain.timeline import EntryKind
+from commandcenter.ingest.snapshot_paths import resolve, snapshot_dir
 from commandcenter.persistence.lite_read import LiteReader, Unsuitable, open_reader
 from commandcenter.persistence.lite_screen import COUNT_CAP
 
@@ -213,8 +214,8 @@ class ScreenRoster:
 class ScreenHealth:
     """HealthService's reads of the first screen; arrays travel as bytes (no NumPy here)."""
 
-    def __init__(self, reader: ScreenReader, clock: Clock) -> None:
-        self._reader, self._clock = reader, clock
+    def __init__(self, reader: ScreenReader, clock: Clock, snapshot_dir: Path) -> None:
+        self._reader, self._clock, self._snapshot_dir = reader, clock, snapshot_dir
 
     def status(self) -> list[SeriesStatus]:
         from commandcenter.domain.sensitivity import Sensitivity
@@ -250,15 +251,20 @@ class ScreenHealth:
 
     def snapshot_scores(self) -> object:
         """The newest snapshot's and its reference's rows; their scores are read from the
-        files where this answer is unpickled (health_views.snapshot_scores_view)."""
+        files where this answer is unpickled (health_views.snapshot_scores_view). Their
+        paths are resolved against the snapshot folder as the services resolve them
+        (ingest/snapshot_paths.py)."""
         from .health_views import REFERENCE_AGE, snapshot_scores_view
 
         newest = self._reader.newest_snapshot()
         if newest is None or not newest.path:
             return None
         reference = self._reader.reference_snapshot(newest.taken_at, REFERENCE_AGE)
+        if reference is not None:
+            reference = (reference[0], reference[1], resolve(reference[2], self._snapshot_dir))
         return _Later(snapshot_scores_view, (newest.id, newest.taken_at, newest.healthy,
-                                             newest.path, reference))
+                                             resolve(newest.path, self._snapshot_dir),
+                                             reference))
 
     def points(self, series: str, start: datetime, end: datetime,
                max_points: int = 4000) -> SeriesData:
@@ -335,7 +341,7 @@ class FirstScreenServices:
         self.incidents = ScreenIncidents(reader)
         self.messages = ScreenMessages(reader, settings.outbox_dir)
         self.roster = ScreenRoster(reader, self.ctx.clock)
-        self.health = ScreenHealth(reader, self.ctx.clock)
+        self.health = ScreenHealth(reader, self.ctx.clock, snapshot_dir(settings.outbox_dir))
         self.changes = ScreenChanges(reader, settings.outbox_dir)
         self.audit = ScreenAudit(reader, key)
 

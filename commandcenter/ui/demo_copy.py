@@ -41,11 +41,13 @@ def cache_root() -> Path:
 
 
 def code_key() -> str:
-    """Changes whenever the demo loader, the schema or the services writing it change."""
+    """Changes whenever the demo loader, the schema or the services writing it change
+    (and the ingest code, which writes its score snapshots' files)."""
     h = hashlib.sha256()
     files = [PACKAGE / "services" / "demo.py",
              *sorted((PACKAGE / "persistence" / "migrations" / "versions").glob("*.py")),
              *sorted((PACKAGE / "services").glob("*.py")),
+             *sorted((PACKAGE / "ingest").glob("*.py")),
              *sorted((PACKAGE / "domain").glob("*.py"))]
     for path in files:
         h.update(path.name.encode())
@@ -104,7 +106,9 @@ def demo_settings(folder: Path) -> Settings:
 
 
 def copy_template(template: Path, folder: Path) -> None:
-    """A new copy of the prepared demo ``template`` in ``folder``."""
+    """A new copy of the prepared demo ``template`` in ``folder``. Its score snapshots'
+    rows and ``ids.same`` files name them relative to the snapshot folder, so the copy
+    reads its own (the template was prepared in a folder since renamed)."""
     folder.mkdir(parents=True, exist_ok=True)
     for item in template.iterdir():
         if item.name == "made.json":
@@ -114,31 +118,6 @@ def copy_template(template: Path, folder: Path) -> None:
             shutil.copytree(item, dest, dirs_exist_ok=True)
         else:
             shutil.copy2(item, dest)
-    relocate_snapshots(folder)
-
-
-def relocate_snapshots(folder: Path) -> int:
-    """Point the copy's score snapshots at its own copies of their files; how many moved.
-
-    A snapshot row keeps the absolute path of its stored scores, and the demo was
-    prepared in a folder of its own (renamed once done), so every copy's histogram
-    and drop shares read files that no longer existed. The path is in no audit
-    record."""
-    import sqlite3
-
-    own = folder / "snapshots"
-    con = sqlite3.connect(folder / "demo.sqlite")
-    try:
-        moved = [(str(own / Path(path).name), row_id) for row_id, path in con.execute(
-                     "SELECT id, path FROM snapshots WHERE path IS NOT NULL")
-                 if Path(path).parent.name == "snapshots" and (own / Path(path).name).exists()
-                 and Path(path) != own / Path(path).name]
-        if moved:
-            with con:
-                con.executemany("UPDATE snapshots SET path = ? WHERE id = ?", moved)
-        return len(moved)
-    finally:
-        con.close()
 
 
 def open_demo_copy(folder: Path, progress: Progress | None = None) -> Services:

@@ -97,11 +97,13 @@ def test_the_same_profiles_again_store_no_ids(services: Services, tmp_path: Path
     assert second.snapshot.metrics["drop_share_50"] == 0.0  # exactly half, even as float32
     root = Path(snapshot_dir(services.ctx.outbox_dir))
     one, two = (root / f"snapshot-{r.snapshot.id:06d}" for r in (first, second))
-    assert (two / "ids.same").read_text() == str(one) and not (two / "ids.delta").exists()
+    # Named by its folder's name in the snapshot folder, not by an absolute path.
+    assert (two / "ids.same").read_text() == one.name and not (two / "ids.delta").exists()
     stored_two = snapshot_store.StoredSnapshot(two)
+    assert stored_two.ids_folder == one
     assert np.concatenate(list(stored_two.ids())).tolist() == ids.tolist()
     # Copied elsewhere and the original gone (a demo copy, a restored data folder): the
-    # ids are read from the folder beside it, not from the path it recorded.
+    # ids are read from the copy's own folder of that name.
     import shutil
 
     moved = tmp_path / "moved"
@@ -110,6 +112,12 @@ def test_the_same_profiles_again_store_no_ids(services: Services, tmp_path: Path
     copy_two = snapshot_store.StoredSnapshot(moved / two.name)
     assert copy_two.ids_folder == moved / one.name
     assert np.concatenate(list(copy_two.ids())).tolist() == ids.tolist()
+    # An ids.same written before (an absolute path) still reads: where it names, and
+    # once that is gone, the folder of that name beside it.
+    (moved / two.name / "ids.same").write_text(str(tmp_path / "gone"))
+    assert snapshot_store.StoredSnapshot(moved / two.name).ids_folder == tmp_path / "gone"
+    (moved / two.name / "ids.same").write_text(str(one))
+    assert snapshot_store.StoredSnapshot(moved / two.name).ids_folder == moved / one.name
     shutil.move(str(tmp_path / "gone"), one)
     # One profile more: the ids are written out after all.
     more = np.append(ids, 10**9)
