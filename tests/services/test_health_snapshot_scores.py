@@ -1,15 +1,28 @@
-"""``HealthService.snapshot_scores``: the newest snapshot beside its healthy reference."""
+"""``HealthService.snapshot_scores``: the newest snapshot beside its healthy reference, and
+the same once the data folder was moved elsewhere."""
 
 from __future__ import annotations
 
+import pickle
+import shutil
 from dataclasses import FrozenInstanceError
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
+from alembic import command
+from sqlalchemy import text
 
-from commandcenter.app import Services
+from commandcenter.app import Services, build
+from commandcenter.config import Settings
 from commandcenter.domain.clock import SimulatedClock
+from commandcenter.ingest.snapshot_paths import snapshot_dir
+from commandcenter.persistence.migrate import alembic_config
+from commandcenter.services.context import Passphrases
+from commandcenter.services.health_views import SnapshotScores
+from commandcenter.services.mention_checks import score_checks
+from commandcenter.services.read_only import open_first_screen
 
 PROFILES = 20_000
 DAY = timedelta(days=1)
@@ -71,3 +84,116 @@ def test_an_unhealthy_snapshot_is_never_the_reference(services: Services,
     got = services.health.snapshot_scores()
     assert got is not None and good.snapshot is not None
     assert got.reference_id == good.snapshot.id
+
+
+# --- a data folder moved elsewhere ------------------------------------------------------
+def _open(url: str, data: Path, clock: SimulatedClock) -> Services:
+    data.mkdir(exist_ok=True)
+    return build(Settings(url, data), clock=clock, passphrases=Passphrases.fast_for_tests())
+
+
+def _two_snapshots(svc: Services, clock: SimulatedClock) -> None:
+    """A healthy batch eight days back and the newest a day ago, with the same profiles
+    (the newest stores an ``ids.same`` naming the first's folder)."""
+    ids, healthy = population()
+    svc.health.ingest_snapshot(ids, healthy, at=clock.now() - 8 * DAY, evaluate=False)
+    halved = healthy.copy()
+    halved[: PROFILES // 3] *= 0.5
+    svc.health.ingest_snapshot(ids, halved, at=clock.now() - DAY, evaluate=False)
+
+
+def _move(before: Path, after: Path) -> None:
+    """The whole data folder copied to a new place, the old one deleted."""
+    shutil.copytree(before, after)
+    shutil.rmtree(before)
+
+
+def _same_scores(got: SnapshotScores | None, want: SnapshotScores) -> None:
+    assert got is not None and want.reference_scores.size and want.scores.size
+    assert (got.snapshot_id, got.taken_at, got.healthy, got.reference_id,
+            got.reference_taken_at) == (want.snapshot_id, want.taken_at, want.healthy,
+                                        want.reference_id, want.reference_taken_at)
+    np.testing.assert_array_equal(got.scores, want.scores)
+    np.testing.assert_array_equal(got.reference_scores, want.reference_scores)
+
+
+def _check_moved(url: str, after: Path, clock: SimulatedClock, want: SnapshotScores) -> None:
+    """Through the services, the mention check and (SQLite) the start-up reader's lite
+    path, the moved folder shows what the old one did."""
+    moved = _open(url, after, clock)
+    try:
+        _same_scores(moved.health.snapshot_scores(), want)
+        with moved.ctx.uow() as uow:
+            checks = score_checks(uow, [("7", ""), ("-5", "")], snapshot_dir(moved.ctx.outbox_dir))
+        assert checks[("7", "")].found and not checks[("-5", "")].found
+    finally:
+        moved.close()
+    lite = open_first_screen(Settings(url, after), clock)
+    if url.startswith("sqlite"):
+        assert lite is not None
+        try:  # unpickled as the window unpickles the start-up reader's answer
+            _same_scores(pickle.loads(pickle.dumps(lite.health.snapshot_scores())), want)
+        finally:
+            lite.close()
+    else:
+        assert lite is None  # the lite path reads SQLite files only
+
+
+def _url(backend_url: str, data: Path) -> str:
+    """PostgreSQL stays where it is; a SQLite file lives in the data folder, and moves."""
+    if backend_url.startswith("postgresql"):
+        return backend_url
+    return f"sqlite:///{data / 'cc.sqlite'}"
+
+
+def test_a_moved_data_folder_shows_the_same_histogram(settings: Settings, clock: SimulatedClock,
+                                                      tmp_path: Path) -> None:
+    before, after = tmp_path / "before", tmp_path / "after"
+    url = _url(settings.database_url, before)
+    svc = _open(url, before, clock)
+    try:
+        _two_snapshots(svc, clock)
+        want = svc.health.snapshot_scores()
+        with svc.engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, path FROM snapshots ORDER BY id")).all()
+    finally:
+        svc.close()
+    assert want is not None
+    # Stored relative to the snapshot folder, ids.same too: nothing names ``before``.
+    assert [p for _i, p in rows] == [f"snapshot-{i:06d}" for i, _p in rows]
+    newest = before / "snapshots" / rows[-1][1]
+    assert (newest / "ids.same").read_text() == rows[0][1]
+    _move(before, after)
+    _check_moved(_url(settings.database_url, after), after, clock, want)
+
+
+def test_rows_stored_before_0012_read_after_the_upgrade_and_a_move(
+        settings: Settings, clock: SimulatedClock, tmp_path: Path) -> None:
+    """A database at 0011 whose rows and ids.same name absolute paths (as that code wrote
+    them), upgraded in place, then moved: the histogram is the same."""
+    before, after = tmp_path / "before", tmp_path / "after"
+    url = _url(settings.database_url, before)
+    svc = _open(url, before, clock)
+    try:
+        _two_snapshots(svc, clock)
+        want = svc.health.snapshot_scores()
+        cfg = alembic_config(svc.engine, data_dir=before)
+        with svc.engine.connect() as conn, conn.begin():
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0011")
+            paths = conn.execute(text("SELECT path FROM snapshots ORDER BY id")).scalars().all()
+    finally:
+        svc.close()
+    assert want is not None
+    root = before / "snapshots"
+    assert paths == [str(root / f"snapshot-{i:06d}") for i in (1, 2)]
+    (root / "snapshot-000002" / "ids.same").write_text(str(root / "snapshot-000001"))
+    again = _open(url, before, clock)  # migrates to head: the rows become relative
+    try:
+        with again.engine.connect() as conn:
+            assert conn.execute(text("SELECT path FROM snapshots ORDER BY id")).scalars(
+                ).all() == ["snapshot-000001", "snapshot-000002"]
+    finally:
+        again.close()
+    _move(before, after)
+    _check_moved(_url(settings.database_url, after), after, clock, want)
