@@ -50,3 +50,32 @@ def test_health_snapshot_in_sql(cli: Cli, tmp_path: Path) -> None:
     assert bad.code == 2 and "missing.parquet" in bad.error_line
     wrong = cli("health", "snapshot", "--table", "t", "--sql-url", "nosuchdb://x")
     assert wrong.code == 2 and wrong.error_line.startswith("error: sql-url:")
+
+
+def test_snapshots_ingested_before_the_data_folder_moved_are_compared_with(
+        cli: Cli, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``health ingest`` after the data folder was copied elsewhere (and the old one
+    deleted): the new snapshot's drop shares and PSI still come from the stored ones."""
+    import shutil
+
+    from commandcenter.config import ENV_DATA_DIR
+
+    def snapshot(name: str, scale: float, at: str) -> dict:
+        path = tmp_path / name
+        path.write_text("profile_id,score\n" + "".join(
+            f"{i},{scale * (10 + i)}\n" for i in range(200)))
+        result = cli("health", "ingest", str(path), "--at", at, as_json=True)
+        assert result.code == 0, result.err
+        return result.json()["snapshot"]
+
+    snapshot("a.csv", 1.0, "2026-01-01T00:00:00+00:00")
+    second = snapshot("b.csv", 1.0, "2026-01-09T00:00:00+00:00")  # its ids: ids.same
+    moved = tmp_path / "moved"
+    shutil.copytree(data_dir, moved)
+    shutil.rmtree(data_dir)
+    monkeypatch.setenv(ENV_DATA_DIR, str(moved))
+    third = snapshot("c.csv", 0.5, "2026-01-10T00:00:00+00:00")
+    assert third["previous_id"] == second["id"]
+    assert third["metrics"]["drop_share_20"] == 1.0  # every profile halved since the second
+    assert third["metrics"]["psi"] > 1.0 and not third["healthy"]
+    assert (moved / "snapshots" / f"snapshot-{third['id']:06d}").is_dir()
