@@ -46,10 +46,17 @@ def test_demo_opens_a_throwaway_copy(qtbot, qapp, settings, tmp_path, monkeypatc
     try:
         maya = next(c for c in first.roster.contacts() if c.contact.name == "Maya Okafor")
         assert first.incidents.list() and maya
-        # The score histogram reads the copy's own snapshot files (the rows kept the
-        # paths of the folder the demo was prepared in, gone once it was renamed).
+        # The score histogram reads the copy's own snapshot files: the rows name them
+        # relative to the snapshot folder, not in the folder the demo was prepared in
+        # (gone once it was renamed), so the copy needs no rewriting.
         scores = first.health.snapshot_scores()
         assert scores is not None and scores.scores.size and scores.reference_scores.size
+        from sqlalchemy import text
+
+        with first.engine.connect() as conn:
+            paths = conn.execute(text("SELECT path FROM snapshots WHERE path IS NOT NULL")
+                                 ).scalars().all()
+        assert paths and all(p.startswith("snapshot-") for p in paths)
         first.incidents.open("Only in session 1", first.incidents.list()[0].severity,
                              "Sam Lindqvist")
     finally:
