@@ -96,6 +96,10 @@ class FileFollowSource(PollingSource):
     A line longer than :data:`MAX_LINE_BYTES` is counted as skipped once, with a
     reason naming the file and the line, and dropped up to its next newline;
     following goes on with the line after it.
+
+    Lines are numbered as in the file in both modes: ``from_start=False`` skips the
+    history's points but counts its newlines (one pass, a chunk at a time), so a
+    message names the line an editor shows.
     """
 
     def __init__(self, path: Path | str, *, series: str | None = None, interval: float = 0.5,
@@ -161,10 +165,21 @@ class FileFollowSource(PollingSource):
                 self._too_long()
             else:
                 self._feed([header.removesuffix(b"\n")])
-            fh.seek(0, os.SEEK_END)
+            newlines = header.count(b"\n") + self._count_to_end(fh)
             self.position = fh.tell()
             if self._overlong and os.pread(fh.fileno(), 1, self.position - 1) == b"\n":
                 self._overlong = False  # that line ended in the history skipped
+            # The history is skipped, not its numbering: the next line is the file's
+            # newlines + 1 (an unfinished last line's rest included), or, dropping a line
+            # too long, the one after it.
+            self._line = newlines + self._overlong
+
+    def _count_to_end(self, fh: IO[bytes]) -> int:
+        """The newlines from here to the end, read a chunk at a time (nothing kept)."""
+        count = 0
+        while data := fh.read(self.chunk):
+            count += data.count(b"\n")
+        return count
 
     def _head_changed(self) -> bool:
         """A file truncated and refilled past the old size shows a different start."""

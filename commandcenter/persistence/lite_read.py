@@ -134,10 +134,19 @@ def _open(database_url: str, audit_key_path: Path, kind: type[R]) -> R | None:
     head = script_head()
     if head is None:
         return None
-    conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True,
+    # Read-write at the file level (mode=rw: never creates it), read-only by pragma. A
+    # mode=ro connection cannot checkpoint, so when it closes last it leaves the -wal and
+    # -shm it made; a read-write one that closes last tidies them away, as every other
+    # connection does. immutable=1 would make none, but it ignores the WAL (commits not yet
+    # checkpointed are missed) and takes no locks, so a checkpoint by another process
+    # while it reads could hand it torn pages (SQLite's URI docs: wrong results or
+    # SQLITE_CORRUPT on a file that changes).
+    conn = sqlite3.connect(path.absolute().as_uri() + "?mode=rw", uri=True,
                            timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     reader = kind(conn)
     try:
+        conn.execute("PRAGMA query_only = ON")  # any write fails
+        conn.execute("PRAGMA synchronous = FULL")  # as the engine: its closing checkpoint
         # One read transaction: the checks and the reads see the same snapshot.
         conn.execute("BEGIN")
         usable = (conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -154,7 +163,8 @@ def _open(database_url: str, audit_key_path: Path, kind: type[R]) -> R | None:
 
 
 class LiteReader:
-    """Reads on one read-only connection, inside one read transaction."""
+    """Reads on one connection that cannot write (``query_only``), inside one read
+    transaction."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn

@@ -99,7 +99,7 @@ _TIMELINE = f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM timeline_entries"
 _TIMELINE_COUNT = ("SELECT count(*) FROM (SELECT id FROM timeline_entries"
                    " WHERE incident_id = ? LIMIT ?)")
 _REVIEW_QUEUE = ("SELECT m.id, i.drill FROM messages AS m JOIN incidents AS i"
-                 " ON i.id = m.incident_id WHERE m.state IN (?, ?) ORDER BY m.updated_at")
+                 " ON i.id = m.incident_id WHERE m.state IN (?, ?) ORDER BY m.updated_at, m.id")
 _MESSAGE = _MESSAGES + " WHERE m.id = ?"
 _REVISIONS = ("SELECT revision, title, body FROM message_revisions WHERE message_id = ?"
               " ORDER BY revision")
@@ -235,7 +235,8 @@ class ScreenReader(LiteReader):
 
     # -- messages ------------------------------------------------------------------
     def review_queue(self, outbox_dir: Path) -> list[MessageView]:
-        """As MessageService.review_queue: in review or approved, oldest change first."""
+        """As MessageService.review_queue: in review or approved, oldest change first, ties
+        by id."""
         outbox = Outbox(outbox_dir)
         waiting = (MessageState.IN_REVIEW.value, MessageState.APPROVED.value)
         with self._rows(_REVIEW_QUEUE, waiting) as rows:

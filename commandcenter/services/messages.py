@@ -115,14 +115,15 @@ class MessageService:
             return [self._view(uow, m, inc.drill) for m in rows]
 
     def review_queue(self) -> list[MessageView]:
-        """Everything waiting on somebody: in review, or approved and not yet published."""
+        """Everything waiting on somebody: in review, or approved and not yet published;
+        oldest change first, ties by id (not by the plan)."""
         waiting = [MessageState.IN_REVIEW.value, MessageState.APPROVED.value]
         with self.ctx.uow() as uow:
             rows = uow.session.execute(
                 select(MessageRow, IncidentRow.drill)
                 .join(IncidentRow, IncidentRow.id == MessageRow.incident_id)
                 .where(MessageRow.state.in_(waiting))
-                .order_by(MessageRow.updated_at)).all()
+                .order_by(MessageRow.updated_at, MessageRow.id)).all()  # ties: by id
             return [self._view(uow, m, drill) for m, drill in rows]
 
     def revisions(self, message_id: int) -> list[tuple[int, str | None, str]]:

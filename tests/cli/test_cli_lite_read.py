@@ -138,6 +138,19 @@ def test_a_value_it_cannot_read_as_the_orm_does_hands_over_and_prints_once(
     assert "2026-03-01 22:15 UTC" in lite.out
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # the lite path reads SQLite only
+def test_a_listing_leaves_the_database_s_folder_as_it_found_it(
+        cli: Cli, company: Services, spy: Spy, tmp_path: Path, backend: str) -> None:
+    populate_incidents(company)
+    company.close()  # nobody else has the file open: SQLite removed -wal and -shm
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert "cc.sqlite" in before and "cc.sqlite-wal" not in before
+    listed = cli(*LIST, as_json=True)
+    assert listed.code == 0 and len(listed.json()) == len(LISTING_TITLES)
+    assert spy.answered == [True]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no empty -wal, -shm
+
+
 def test_a_database_a_migration_is_due_on_is_migrated_as_before(
         tmp_path: Path, data_dir: Path, spy: Spy, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -72,6 +72,30 @@ def test_from_end_skips_history_but_keeps_the_header(tmp_path: Path) -> None:
     assert source.poll() == [Point(3.0, 30.0, "s")]
 
 
+def test_from_end_names_the_file_s_own_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    write(path, "timestamp,value\n1,10\n2,20\n", "w")  # lines 1-3: skipped, but counted
+    follows = [FileFollowSource(path, series="s", from_start=start) for start in (True, False)]
+    assert [len(f.poll()) for f in follows] == [2, 0]
+    write(path, "oops\n3,30\n4," + "9" * MAX_LINE_BYTES + "\n")  # lines 4, 5 and 6
+    for follow in follows:
+        assert follow.poll()[-1:] == [Point(3.0, 30.0, "s")]
+        skipped = dict(follow.stats.skipped_lines)
+        assert sorted(skipped) == [4, 6]
+        assert skipped[6].startswith(f"{path}: line 6: longer than")
+
+
+def test_from_end_counts_an_unfinished_last_line_as_the_next(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    write(path, "timestamp,value\n1,10\n2,2", "w")  # line 3 not finished yet
+    source = FileFollowSource(path, series="s", from_start=False, chunk=4)  # counted in parts
+    assert source.poll() == []
+    assert source.position == path.stat().st_size
+    write(path, "0\nbad\n")  # the end of line 3 (a fragment, not a point), then line 4
+    source.poll()
+    assert [n for n, _ in source.stats.skipped_lines][-1] == 4
+
+
 def test_run_loop_delivers_and_stops(tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
     write(path, "timestamp,value\n1,10\n", "w")

@@ -219,6 +219,60 @@ def test_it_never_writes(populated: Services) -> None:
         reader.close()
 
 
+def _side_files(svc: Services) -> list[str]:
+    db = sqlite_file(svc.settings.database_url)
+    assert db is not None
+    return sorted(p.name for p in db.parent.iterdir() if p.name.startswith(db.name))
+
+
+def test_a_read_nobody_else_is_at_leaves_the_folder_as_it_found_it(
+        populated: Services) -> None:
+    populated.close()  # the last of the ORM's connections tidies -wal and -shm away
+    assert _side_files(populated) == ["cc.sqlite"]
+    reader = _reader(populated)
+    try:
+        assert len(reader.incidents()) == 6
+    finally:
+        reader.close()
+    assert _side_files(populated) == ["cc.sqlite"]  # no empty -wal, no -shm
+    conn = sqlite3.connect(str(sqlite_file(populated.settings.database_url)))
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # still WAL
+    finally:
+        conn.close()
+
+
+def test_a_read_beside_a_writer_sees_its_commits_and_leaves_its_wal_alone(
+        populated: Services) -> None:
+    populated.close()
+    writer = sqlite3.connect(str(sqlite_file(populated.settings.database_url)),
+                             isolation_level=None)
+    try:
+        writer.execute("PRAGMA wal_autocheckpoint = 0")  # the commits stay in the -wal
+        writer.execute("UPDATE incidents SET title = 'committed' WHERE id = 1")
+        reader = _reader(populated)
+        try:
+            writer.execute("BEGIN IMMEDIATE")  # the write lock, held while the reader reads
+            writer.execute("UPDATE incidents SET title = 'pending' WHERE id = 2")
+            titles = {i.id: i.title for i in reader.incidents()}
+        finally:
+            reader.close()
+        writer.execute("COMMIT")
+        assert titles[1] == "committed"  # read from the -wal: not an immutable open
+        assert titles[2] != "pending"
+        assert _side_files(populated) == ["cc.sqlite", "cc.sqlite-shm", "cc.sqlite-wal"]
+        assert writer.execute("SELECT title FROM incidents WHERE id IN (1, 2) ORDER BY id"
+                              ).fetchall() == [("committed",), ("pending",)]
+    finally:
+        writer.close()
+    assert _side_files(populated) == ["cc.sqlite"]
+    reader = _reader(populated)
+    try:
+        assert {i.id: i.title for i in reader.incidents()}[2] == "pending"
+    finally:
+        reader.close()
+
+
 def test_a_fresh_database_made_by_the_app_is_one_it_reads(tmp_path: Path) -> None:
     settings = Settings(f"sqlite:///{tmp_path / 'new.sqlite'}", tmp_path / "data")
     svc = build(settings, clock=SimulatedClock(START), passphrases=Passphrases.fast_for_tests())

@@ -297,6 +297,28 @@ def test_the_busy_database_exercises_what_it_claims(company: Services,
     assert got[("incidents", "get")].severity is Severity.SEV1
 
 
+def test_the_review_queue_breaks_a_tie_of_updated_at_by_id_both_ways(
+        company: Services, clock: SimulatedClock) -> None:
+    """The clock stands still (a drill's, or one busy second): every message waiting has
+    the same updated_at. An index on the state (a plan that meets the approved ones
+    before those in review) must not reorder them, on the services or the lite reader."""
+    first, second = open_incident(company), open_incident(company, title="Another")
+    waiting = [in_review(company, first, "one"), in_review(company, second, "two")]
+    approved = in_review(company, first, "three")
+    company.messages.approve(approved, CAROL, PASS)
+    waiting += [approved, in_review(company, second, "four")]
+    _raw(company, "UPDATE messages SET updated_at = (SELECT min(updated_at) FROM messages)")
+    _raw(company, "CREATE INDEX ix_test_messages_state ON messages (state)")
+    lite_services = open_first_screen(company.settings, clock)
+    assert lite_services is not None
+    try:
+        lite = [m.id for m in lite_services.messages.review_queue()]
+    finally:
+        lite_services.close()
+    full = [m.id for m in company.messages.review_queue()]
+    assert full == lite == sorted(waiting)
+
+
 def test_a_long_timeline_is_counted_to_the_cap_both_ways(company: Services,
                                                          clock: SimulatedClock) -> None:
     long_timeline(company, clock)
