@@ -72,6 +72,18 @@ class AnomalySettings:
     record_margin: float = 2.0
     record_from: int = 100
     record_early_z: float = 12.0  # the least surprise of a record while still learning
+    # ... and while learning, a record need only beat the largest since record_from (the
+    # margin applies once the likelihood is fitted): a new series has shown little yet.
+    record_early_margin: float = 1.0
+    # A value in a part of the range never visited scores 1: the range of the first
+    # ``novel_from`` values (1st to 99th percentile) is cut into ``novel_bins`` bins, and a
+    # value whose bin and both neighbours were never visited, ``beyond_z`` or more from the
+    # longest window's mean, is new ground (a spike between old extremes, a level never
+    # held). Only the first of such values in ``novel_gap`` points counts: a series
+    # wandering into new ground raises it once. 0 bins: off.
+    novel_bins: int = 10
+    novel_from: int = 300
+    novel_gap: int = 500
     memory: int = 12_000  # points kept for windows, seasons and explanations
     likelihood: LikelihoodSettings = field(default_factory=LikelihoodSettings)
 
@@ -86,12 +98,18 @@ class AnomalySettings:
             raise ValueError("z_cap > 0, spread_floor >= 0 and beyond_range >= 0")
         if any(p <= 0 for p in self.periods):
             raise ValueError("periods must be positive")
-        if self.record_margin < 0 or self.record_from < 0 or self.record_early_z < 0:
-            raise ValueError("record_margin, record_from and record_early_z must be >= 0")
+        if self.record_margin < 0 or self.record_from < 0 or self.record_early_z < 0 \
+                or self.record_early_margin < 0:
+            raise ValueError("record_margin, record_from, record_early_z and "
+                             "record_early_margin must be >= 0")
+        if self.novel_bins < 0 or self.novel_from < 2 or self.novel_gap < 0:
+            raise ValueError("novel_bins >= 0, novel_from >= 2 and novel_gap >= 0")
         longest = max(*self.windows, self.change_window, self.season_window,
                       self.season_points)
         if self.memory < longest + 1:
             raise ValueError(f"memory must hold at least {longest + 1} points")
+        if self.novel_bins and self.memory < self.novel_from:
+            raise ValueError("memory must hold the novel_from first points")
 
     @property
     def learning_points(self) -> int:
@@ -110,6 +128,7 @@ class BatchScores:
     record: np.ndarray  # bool: a surprise record (see AnomalySettings.record_margin)
     surprise: np.ndarray  # the largest level or change z-score of the point
     surprise_before: np.ndarray  # the largest surprise before it since record_from (0: none)
+    novel: np.ndarray  # bool: a value in a part of the range never visited (novel_bins)
 
 
 class _Stream:
@@ -183,6 +202,7 @@ class AnomalyDetector:
         self._season_first = [-1 for _ in s.periods]  # first point with a reference
         self._likelihood = Likelihood(s.likelihood)
         self._record = 0.0  # the largest surprise since point record_from
+        self._novel = _Visited()
         self.context: _Context | None = None  # the last batch, for explanations
 
     # --- the two ways in ---------------------------------------------------------------
@@ -203,15 +223,17 @@ class AnomalyDetector:
         inner = self._score_finite(t[ok], v[ok])
         score, tail = np.zeros(v.size), np.ones(v.size)
         beyond, record = np.zeros(v.size, dtype=bool), np.zeros(v.size, dtype=bool)
+        novel = np.zeros(v.size, dtype=bool)
         surprise, before = np.zeros(v.size), np.zeros(v.size)
         score[ok], tail[ok], beyond[ok] = inner.score, inner.tail, inner.beyond
         record[ok], surprise[ok], before[ok] = inner.record, inner.surprise, \
             inner.surprise_before
+        novel[ok] = inner.novel
         parts = {}
         for name, z in inner.parts.items():
             parts[name] = np.zeros(v.size)
             parts[name][ok] = z
-        return BatchScores(score, tail, beyond, parts, record, surprise, before)
+        return BatchScores(score, tail, beyond, parts, record, surprise, before, novel)
 
     # --- the work ------------------------------------------------------------------------
     def _score_finite(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
@@ -240,7 +262,8 @@ class AnomalyDetector:
                             for name in pieces[0].parts},
                            np.concatenate([p.record for p in pieces]),
                            np.concatenate([p.surprise for p in pieces]),
-                           np.concatenate([p.surprise_before for p in pieces]))
+                           np.concatenate([p.surprise_before for p in pieces]),
+                           np.concatenate([p.novel for p in pieces]))
 
     def _score_chunk(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
         s = self.settings
@@ -248,7 +271,7 @@ class AnomalyDetector:
         if m == 0:
             none = np.empty(0, dtype=bool)
             return BatchScores(np.empty(0), np.empty(0), none, {}, none, np.empty(0),
-                               np.empty(0))
+                               np.empty(0), none)
         if math.isnan(self._origin):
             self._origin = float(v[0])
         n0 = self.n
@@ -292,14 +315,15 @@ class AnomalyDetector:
                      | (v < past_lo - s.beyond_range * span))
                   & (g >= s.likelihood.learn))
         record, surprise, before = self._records(parts, g)
-        score = np.where(beyond | record, 1.0, np.clip(score, 0.0, 1.0))
+        novel = self._novel_ground(v, self._values, g, longest)
+        score = np.where(beyond | record | novel, 1.0, np.clip(score, 0.0, 1.0))
 
         self.context = _Context(all_t, all_v, vbase, n0, past_lo, past_hi)
         self.n = n0 + m
         self.last_timestamp = float(t[-1])
         self._hi, self._lo = float(hi_run[-1]), float(lo_run[-1])
         self._ts, self._values = all_t[-s.memory:], all_v[-s.memory:]
-        return BatchScores(score, tail, beyond, parts, record, surprise, before)
+        return BatchScores(score, tail, beyond, parts, record, surprise, before, novel)
 
     def _records(self, parts: dict[str, np.ndarray], g: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -316,10 +340,44 @@ class AnomalyDetector:
         before = before[:-1]
         if s.record_margin <= 0:
             return np.zeros(g.size, dtype=bool), surprise, before
+        learned = g >= s.learning_points
+        margin = np.where(learned, s.record_margin, s.record_early_margin)
         record = ((g > s.record_from) & (g >= 2 * s.record_from) & (before > 0)
-                  & (surprise > s.record_margin * before)
-                  & ((g >= s.learning_points) | (surprise >= s.record_early_z)))
+                  & (surprise > margin * before)
+                  & (learned | (surprise >= s.record_early_z)))
         return record, surprise, before
+
+    def _novel_ground(self, v: np.ndarray, before: np.ndarray, g: np.ndarray,
+                      longest: np.ndarray) -> np.ndarray:
+        """Values in a part of the range never visited (see AnomalySettings.novel_bins);
+        ``before`` holds the values in memory before the batch ``v``."""
+        s = self.settings
+        novel = np.zeros(g.size, dtype=bool)
+        visited = self._novel
+        if not s.novel_bins:
+            return novel
+        if visited.width is None:
+            n = before.size + v.size
+            if n < s.novel_from:
+                return novel
+            # The first novel_from values are all still in memory (memory >= novel_from).
+            assert before.size == g[0], "memory holds every point before novel_from"
+            first = np.concatenate((before, v))[:s.novel_from]
+            lo, hi = np.percentile(first, [1.0, 99.0])
+            visited.start(float(lo), float(hi - lo) / s.novel_bins)
+            visited.add(before)  # every value before this batch is visited ground
+        if not visited.width:  # a flat start: no scale to judge new ground by
+            return novel
+        bins = visited.bins(v)
+        candidate = ~visited.seen_before(bins) & (g >= s.learning_points) \
+            & (longest >= s.beyond_z)
+        at = g[candidate]
+        if at.size:
+            novel[candidate] = at - np.r_[visited.last_candidate, at[:-1]] > s.novel_gap
+            visited.last_candidate = int(at[-1])
+        visited.add_bins(bins)
+        return novel
+
 
     def _season(self, k: int, period: float, t: np.ndarray, all_t: np.ndarray,
                 all_v: np.ndarray, vbase: int, g: np.ndarray, floor: np.ndarray) -> np.ndarray:
@@ -349,6 +407,48 @@ class AnomalyDetector:
                                        valid_from=first + n_pts - 1)
         z = np.abs(recent - mean) / np.maximum(sd, floor)
         return np.where(full & (count >= s.season_window // 2), z, 0.0)
+
+
+class _Visited:
+    """The bins of value ever visited by one series (sorted ids), for novel ground."""
+
+    __slots__ = ("ids", "last_candidate", "lo", "width")
+
+    def __init__(self) -> None:
+        self.width: float | None = None  # None until the first novel_from points are seen
+        self.lo = 0.0
+        self.ids = np.empty(0, dtype=np.int64)
+        self.last_candidate = -(1 << 62)
+
+    def start(self, lo: float, width: float) -> None:
+        self.lo, self.width = lo, max(width, 0.0)
+
+    def bins(self, values: np.ndarray) -> np.ndarray:
+        assert self.width
+        b = np.floor((values - self.lo) / self.width)
+        return np.clip(b, -(1 << 60), 1 << 60).astype(np.int64)
+
+    def add(self, values: np.ndarray) -> None:
+        if self.width and values.size:
+            self.add_bins(self.bins(values))
+
+    def add_bins(self, bins: np.ndarray) -> None:
+        self.ids = np.union1d(self.ids, bins)
+
+    def seen_before(self, bins: np.ndarray) -> np.ndarray:
+        """Per value: was its bin or a neighbour visited before it (earlier batches, or
+        earlier in this one)?"""
+        uniq, first = np.unique(bins, return_index=True)  # first visit within the batch
+        i = np.arange(bins.size)
+        seen = np.zeros(bins.size, dtype=bool)
+        for d in (-1, 0, 1):
+            b = bins + d
+            if self.ids.size:
+                k = np.minimum(np.searchsorted(self.ids, b), self.ids.size - 1)
+                seen |= self.ids[k] == b
+            k = np.minimum(np.searchsorted(uniq, b), uniq.size - 1)
+            seen |= (uniq[k] == b) & (first[k] < i)
+        return seen
 
 
 def _combine(raws: list[np.ndarray], how: str) -> np.ndarray:
