@@ -202,7 +202,7 @@ class AnomalyDetector:
         self._season_first = [-1 for _ in s.periods]  # first point with a reference
         self._likelihood = Likelihood(s.likelihood)
         self._record = 0.0  # the largest surprise since point record_from
-        self._novel = _Visited()
+        self._ground = _Ground(s.periods)
         self.context: _Context | None = None  # the last batch, for explanations
 
     # --- the two ways in ---------------------------------------------------------------
@@ -315,7 +315,7 @@ class AnomalyDetector:
                      | (v < past_lo - s.beyond_range * span))
                   & (g >= s.likelihood.learn))
         record, surprise, before = self._records(parts, g)
-        novel = self._novel_ground(v, self._values, g, longest)
+        novel = self._novel_ground(t, v, g, parts)
         score = np.where(beyond | record | novel, 1.0, np.clip(score, 0.0, 1.0))
 
         self.context = _Context(all_t, all_v, vbase, n0, past_lo, past_hi)
@@ -347,37 +347,45 @@ class AnomalyDetector:
                   & (learned | (surprise >= s.record_early_z)))
         return record, surprise, before
 
-    def _novel_ground(self, v: np.ndarray, before: np.ndarray, g: np.ndarray,
-                      longest: np.ndarray) -> np.ndarray:
-        """Values in a part of the range never visited (see AnomalySettings.novel_bins);
-        ``before`` holds the values in memory before the batch ``v``."""
+    def _novel_ground(self, t: np.ndarray, v: np.ndarray, g: np.ndarray,
+                      parts: dict[str, np.ndarray]) -> np.ndarray:
+        """New ground (see AnomalySettings.novel_bins): a value in a part of the range
+        never visited, or, once two periods of the longest season are behind, never
+        visited at this hour of that period."""
         s = self.settings
+        ground = self._ground
         novel = np.zeros(g.size, dtype=bool)
-        visited = self._novel
         if not s.novel_bins:
             return novel
-        if visited.width is None:
-            n = before.size + v.size
-            if n < s.novel_from:
+        if ground.width is None:
+            before_v, before_t = self._values, self._ts
+            if before_v.size + v.size < s.novel_from:
                 return novel
             # The first novel_from values are all still in memory (memory >= novel_from).
-            assert before.size == g[0], "memory holds every point before novel_from"
-            first = np.concatenate((before, v))[:s.novel_from]
+            assert before_v.size == g[0], "memory holds every point before novel_from"
+            first = np.concatenate((before_v, v))[:s.novel_from]
             lo, hi = np.percentile(first, [1.0, 99.0])
-            visited.start(float(lo), float(hi - lo) / s.novel_bins)
-            visited.add(before)  # every value before this batch is visited ground
-        if not visited.width:  # a flat start: no scale to judge new ground by
+            ground.start(float(lo), float(hi - lo) / s.novel_bins)
+            ground.t0 = float(before_t[0]) if before_t.size else float(t[0])
+            if ground.width:  # every point before this batch is visited ground
+                ground.plain.add(ground.bins(before_v))
+                if ground.season:
+                    ground.season.add(ground.season_keys(ground.bins(before_v), before_t))
+        if not ground.width:  # a flat start: no scale to judge new ground by
             return novel
-        bins = visited.bins(v)
-        candidate = ~visited.seen_before(bins) & (g >= s.learning_points) \
-            & (longest >= s.beyond_z)
-        at = g[candidate]
-        if at.size:
-            novel[candidate] = at - np.r_[visited.last_candidate, at[:-1]] > s.novel_gap
-            visited.last_candidate = int(at[-1])
-        visited.add_bins(bins)
+        learned = g >= s.learning_points
+        bins = ground.bins(v)
+        longest = parts[f"level {max(s.windows)}"]
+        novel |= ground.plain.first_new(bins, learned & (longest >= s.beyond_z), g,
+                                        s.novel_gap)
+        if ground.season:
+            period = ground.season_period
+            keys = ground.season_keys(bins, t)
+            assert ground.t0 is not None
+            eligible = (learned & (t - ground.t0 >= 2 * period)
+                        & (parts[_period_name(period)] >= s.beyond_z))
+            novel |= ground.season.first_new(keys, eligible, g, s.novel_gap)
         return novel
-
 
     def _season(self, k: int, period: float, t: np.ndarray, all_t: np.ndarray,
                 all_v: np.ndarray, vbase: int, g: np.ndarray, floor: np.ndarray) -> np.ndarray:
@@ -409,16 +417,61 @@ class AnomalyDetector:
         return np.where(full & (count >= s.season_window // 2), z, 0.0)
 
 
-class _Visited:
-    """The bins of value ever visited by one series (sorted ids), for novel ground."""
+class _Seen:
+    """Keys ever visited (sorted), and the last point that was new ground by them."""
 
-    __slots__ = ("ids", "last_candidate", "lo", "width")
+    __slots__ = ("ids", "last")
 
     def __init__(self) -> None:
+        self.ids = np.empty(0, dtype=np.int64)
+        self.last = -(1 << 62)
+
+    def add(self, keys: np.ndarray) -> None:
+        self.ids = np.union1d(self.ids, keys)
+
+    def first_new(self, keys: np.ndarray, eligible: np.ndarray, g: np.ndarray,
+                  gap: int) -> np.ndarray:
+        """Points whose key and both neighbours (key -+ ``_SLOTS``, a bin up or down)
+        were never visited before them, that are ``eligible``, and more than ``gap``
+        points after the last such point; then the keys are visited."""
+        uniq, first = np.unique(keys, return_index=True)  # first visit within the batch
+        i = np.arange(keys.size)
+        seen = np.zeros(keys.size, dtype=bool)
+        for d in (-_SLOTS, 0, _SLOTS):
+            k = keys + d
+            if self.ids.size:
+                at = np.minimum(np.searchsorted(self.ids, k), self.ids.size - 1)
+                seen |= self.ids[at] == k
+            at = np.minimum(np.searchsorted(uniq, k), uniq.size - 1)
+            seen |= (uniq[at] == k) & (first[at] < i)
+        new = ~seen & eligible
+        out = np.zeros(keys.size, dtype=bool)
+        where = g[new]
+        if where.size:
+            out[new] = where - np.r_[self.last, where[:-1]] > gap
+            self.last = int(where[-1])
+        self.add(uniq)
+        return out
+
+
+_SLOTS = 1 << 12  # key = bin * _SLOTS + hour of the period (a week has 168 hours)
+_BIN_CAP = 1 << 40  # bins beyond this many widths from the start are one far bin
+
+
+class _Ground:
+    """Where a series' values have been: bins of a width fixed after its first
+    ``novel_from`` points, plainly and by hour of its longest season."""
+
+    __slots__ = ("lo", "plain", "season", "season_period", "t0", "width")
+
+    def __init__(self, periods: tuple[float, ...]) -> None:
         self.width: float | None = None  # None until the first novel_from points are seen
         self.lo = 0.0
-        self.ids = np.empty(0, dtype=np.int64)
-        self.last_candidate = -(1 << 62)
+        self.plain = _Seen()
+        self.season_period = max(periods) if periods else 0.0
+        hours = math.ceil(self.season_period / 3600.0)
+        self.season = _Seen() if 0 < hours < _SLOTS else None
+        self.t0: float | None = None  # the series' first timestamp
 
     def start(self, lo: float, width: float) -> None:
         self.lo, self.width = lo, max(width, 0.0)
@@ -426,29 +479,11 @@ class _Visited:
     def bins(self, values: np.ndarray) -> np.ndarray:
         assert self.width
         b = np.floor((values - self.lo) / self.width)
-        return np.clip(b, -(1 << 60), 1 << 60).astype(np.int64)
+        return np.clip(b, -_BIN_CAP, _BIN_CAP).astype(np.int64) * _SLOTS
 
-    def add(self, values: np.ndarray) -> None:
-        if self.width and values.size:
-            self.add_bins(self.bins(values))
-
-    def add_bins(self, bins: np.ndarray) -> None:
-        self.ids = np.union1d(self.ids, bins)
-
-    def seen_before(self, bins: np.ndarray) -> np.ndarray:
-        """Per value: was its bin or a neighbour visited before it (earlier batches, or
-        earlier in this one)?"""
-        uniq, first = np.unique(bins, return_index=True)  # first visit within the batch
-        i = np.arange(bins.size)
-        seen = np.zeros(bins.size, dtype=bool)
-        for d in (-1, 0, 1):
-            b = bins + d
-            if self.ids.size:
-                k = np.minimum(np.searchsorted(self.ids, b), self.ids.size - 1)
-                seen |= self.ids[k] == b
-            k = np.minimum(np.searchsorted(uniq, b), uniq.size - 1)
-            seen |= (uniq[k] == b) & (first[k] < i)
-        return seen
+    def season_keys(self, bins: np.ndarray, t: np.ndarray) -> np.ndarray:
+        hour = np.floor(np.mod(t, self.season_period) / 3600.0).astype(np.int64)
+        return bins + hour
 
 
 def _combine(raws: list[np.ndarray], how: str) -> np.ndarray:
