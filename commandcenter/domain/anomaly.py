@@ -128,7 +128,8 @@ class BatchScores:
     record: np.ndarray  # bool: a surprise record (see AnomalySettings.record_margin)
     surprise: np.ndarray  # the largest level or change z-score of the point
     surprise_before: np.ndarray  # the largest surprise before it since record_from (0: none)
-    novel: np.ndarray  # bool: a value in a part of the range never visited (novel_bins)
+    novel: np.ndarray  # bool: new ground, a value never visited (see novel_bins) ...
+    novel_hour: np.ndarray  # bool: ... at this hour of the longest season (else: at all)
 
 
 class _Stream:
@@ -223,17 +224,18 @@ class AnomalyDetector:
         inner = self._score_finite(t[ok], v[ok])
         score, tail = np.zeros(v.size), np.ones(v.size)
         beyond, record = np.zeros(v.size, dtype=bool), np.zeros(v.size, dtype=bool)
-        novel = np.zeros(v.size, dtype=bool)
+        novel, novel_hour = np.zeros(v.size, dtype=bool), np.zeros(v.size, dtype=bool)
         surprise, before = np.zeros(v.size), np.zeros(v.size)
         score[ok], tail[ok], beyond[ok] = inner.score, inner.tail, inner.beyond
         record[ok], surprise[ok], before[ok] = inner.record, inner.surprise, \
             inner.surprise_before
-        novel[ok] = inner.novel
+        novel[ok], novel_hour[ok] = inner.novel, inner.novel_hour
         parts = {}
         for name, z in inner.parts.items():
             parts[name] = np.zeros(v.size)
             parts[name][ok] = z
-        return BatchScores(score, tail, beyond, parts, record, surprise, before, novel)
+        return BatchScores(score, tail, beyond, parts, record, surprise, before, novel,
+                           novel_hour)
 
     # --- the work ------------------------------------------------------------------------
     def _score_finite(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
@@ -263,7 +265,8 @@ class AnomalyDetector:
                            np.concatenate([p.record for p in pieces]),
                            np.concatenate([p.surprise for p in pieces]),
                            np.concatenate([p.surprise_before for p in pieces]),
-                           np.concatenate([p.novel for p in pieces]))
+                           np.concatenate([p.novel for p in pieces]),
+                           np.concatenate([p.novel_hour for p in pieces]))
 
     def _score_chunk(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
         s = self.settings
@@ -271,7 +274,7 @@ class AnomalyDetector:
         if m == 0:
             none = np.empty(0, dtype=bool)
             return BatchScores(np.empty(0), np.empty(0), none, {}, none, np.empty(0),
-                               np.empty(0), none)
+                               np.empty(0), none, none)
         if math.isnan(self._origin):
             self._origin = float(v[0])
         n0 = self.n
@@ -315,7 +318,7 @@ class AnomalyDetector:
                      | (v < past_lo - s.beyond_range * span))
                   & (g >= s.likelihood.learn))
         record, surprise, before = self._records(parts, g)
-        novel = self._novel_ground(t, v, g, parts)
+        novel, novel_hour = self._novel_ground(t, v, g, parts)
         score = np.where(beyond | record | novel, 1.0, np.clip(score, 0.0, 1.0))
 
         self.context = _Context(all_t, all_v, vbase, n0, past_lo, past_hi)
@@ -323,7 +326,8 @@ class AnomalyDetector:
         self.last_timestamp = float(t[-1])
         self._hi, self._lo = float(hi_run[-1]), float(lo_run[-1])
         self._ts, self._values = all_t[-s.memory:], all_v[-s.memory:]
-        return BatchScores(score, tail, beyond, parts, record, surprise, before, novel)
+        return BatchScores(score, tail, beyond, parts, record, surprise, before, novel,
+                           novel_hour)
 
     def _records(self, parts: dict[str, np.ndarray], g: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -348,19 +352,20 @@ class AnomalyDetector:
         return record, surprise, before
 
     def _novel_ground(self, t: np.ndarray, v: np.ndarray, g: np.ndarray,
-                      parts: dict[str, np.ndarray]) -> np.ndarray:
+                      parts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """New ground (see AnomalySettings.novel_bins): a value in a part of the range
         never visited, or, once two periods of the longest season are behind, never
         visited at this hour of that period."""
         s = self.settings
         ground = self._ground
         novel = np.zeros(g.size, dtype=bool)
+        hour = np.zeros(g.size, dtype=bool)
         if not s.novel_bins:
-            return novel
+            return novel, hour
         if ground.width is None:
             before_v, before_t = self._values, self._ts
             if before_v.size + v.size < s.novel_from:
-                return novel
+                return novel, hour
             # The first novel_from values are all still in memory (memory >= novel_from).
             assert before_v.size == g[0], "memory holds every point before novel_from"
             first = np.concatenate((before_v, v))[:s.novel_from]
@@ -372,7 +377,7 @@ class AnomalyDetector:
                 if ground.season:
                     ground.season.add(ground.season_keys(ground.bins(before_v), before_t))
         if not ground.width:  # a flat start: no scale to judge new ground by
-            return novel
+            return novel, hour
         learned = g >= s.learning_points
         bins = ground.bins(v)
         longest = parts[f"level {max(s.windows)}"]
@@ -384,8 +389,20 @@ class AnomalyDetector:
             assert ground.t0 is not None
             eligible = (learned & (t - ground.t0 >= 2 * period)
                         & (parts[_period_name(period)] >= s.beyond_z))
-            novel |= ground.season.first_new(keys, eligible, g, s.novel_gap)
-        return novel
+            hour = ground.season.first_new(keys, eligible, g, s.novel_gap) & ~novel
+            novel |= hour
+        return novel, hour
+
+    def new_ground(self, value: float) -> tuple[float, float, float] | None:
+        """For explanations: the stretch of values around ``value`` that counts as new
+        ground (its bin and both neighbours), and the longest season's period in
+        seconds; None before the bins are set."""
+        ground = self._ground
+        if not ground.width:
+            return None
+        b = math.floor((value - ground.lo) / ground.width)
+        return (ground.lo + (b - 1) * ground.width, ground.lo + (b + 2) * ground.width,
+                ground.season_period)
 
     def _season(self, k: int, period: float, t: np.ndarray, all_t: np.ndarray,
                 all_v: np.ndarray, vbase: int, g: np.ndarray, floor: np.ndarray) -> np.ndarray:
