@@ -198,12 +198,15 @@ class AnomalyDetector:
         self._level = _Stream(keep)
         self._change = _Stream(keep)
         # |x - x one period back| of the last few points (zeros before the first point).
-        self._season_err = [np.zeros(max(s.season_points - 1, 0)) for _ in s.periods]
-        self._season_stream = [_Stream(keep) for _ in s.periods]
-        self._season_first = [-1 for _ in s.periods]  # first point with a reference
+        # One season state per period, and one more for the week when new ground needs
+        # the weekly season but the settings leave it out of the components.
+        seasons = len(s.periods) + (1 if s.novel_bins and WEEK not in s.periods else 0)
+        self._season_err = [np.zeros(max(s.season_points - 1, 0)) for _ in range(seasons)]
+        self._season_stream = [_Stream(keep) for _ in range(seasons)]
+        self._season_first = [-1 for _ in range(seasons)]  # first point with a reference
         self._likelihood = Likelihood(s.likelihood)
         self._record = 0.0  # the largest surprise since point record_from
-        self._ground = _Ground(s.periods)
+        self._ground = _Ground()
         self.context: _Context | None = None  # the last batch, for explanations
 
     # --- the two ways in ---------------------------------------------------------------
@@ -318,7 +321,10 @@ class AnomalyDetector:
                      | (v < past_lo - s.beyond_range * span))
                   & (g >= s.likelihood.learn))
         record, surprise, before = self._records(parts, g)
-        novel, novel_hour = self._novel_ground(t, v, g, parts)
+        weekly = parts.get(_period_name(WEEK))
+        if s.novel_bins and weekly is None:
+            weekly = self._season(len(s.periods), WEEK, t, all_t, all_v, vbase, g, floor)
+        novel, novel_hour = self._novel_ground(t, v, g, longest, weekly)
         score = np.where(beyond | record | novel, 1.0, np.clip(score, 0.0, 1.0))
 
         self.context = _Context(all_t, all_v, vbase, n0, past_lo, past_hi)
@@ -352,20 +358,21 @@ class AnomalyDetector:
         return record, surprise, before
 
     def _novel_ground(self, t: np.ndarray, v: np.ndarray, g: np.ndarray,
-                      parts: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+                      longest: np.ndarray, weekly: np.ndarray | None
+                      ) -> tuple[np.ndarray, np.ndarray]:
         """New ground (see AnomalySettings.novel_bins): a value in a part of the range
-        never visited, or, once two periods of the longest season are behind, never
-        visited at this hour of that period."""
+        never visited, ``beyond_z`` from the longest window's mean; or, once two weeks
+        are behind, a value never visited at this hour of the week, with the weekly
+        season deviation (``weekly``) ``beyond_z`` or more. Returns (any, by hour)."""
         s = self.settings
         ground = self._ground
         novel = np.zeros(g.size, dtype=bool)
-        hour = np.zeros(g.size, dtype=bool)
         if not s.novel_bins:
-            return novel, hour
+            return novel, novel
         if ground.width is None:
             before_v, before_t = self._values, self._ts
             if before_v.size + v.size < s.novel_from:
-                return novel, hour
+                return novel, novel
             # The first novel_from values are all still in memory (memory >= novel_from).
             assert before_v.size == g[0], "memory holds every point before novel_from"
             first = np.concatenate((before_v, v))[:s.novel_from]
@@ -373,36 +380,29 @@ class AnomalyDetector:
             ground.start(float(lo), float(hi - lo) / s.novel_bins)
             ground.t0 = float(before_t[0]) if before_t.size else float(t[0])
             if ground.width:  # every point before this batch is visited ground
-                ground.plain.add(ground.bins(before_v))
-                if ground.season:
-                    ground.season.add(ground.season_keys(ground.bins(before_v), before_t))
+                bins = ground.bins(before_v)
+                ground.plain.add(bins)
+                ground.season.add(ground.season_keys(bins, before_t))
         if not ground.width:  # a flat start: no scale to judge new ground by
-            return novel, hour
+            return novel, novel
         learned = g >= s.learning_points
         bins = ground.bins(v)
-        longest = parts[f"level {max(s.windows)}"]
         novel |= ground.plain.first_new(bins, learned & (longest >= s.beyond_z), g,
                                         s.novel_gap)
-        if ground.season:
-            period = ground.season_period
-            keys = ground.season_keys(bins, t)
-            assert ground.t0 is not None
-            eligible = (learned & (t - ground.t0 >= 2 * period)
-                        & (parts[_period_name(period)] >= s.beyond_z))
-            hour = ground.season.first_new(keys, eligible, g, s.novel_gap) & ~novel
-            novel |= hour
-        return novel, hour
+        assert ground.t0 is not None and weekly is not None
+        eligible = learned & (t - ground.t0 >= 2 * WEEK) & (weekly >= s.beyond_z)
+        hour = ground.season.first_new(ground.season_keys(bins, t), eligible, g,
+                                       s.novel_gap) & ~novel
+        return novel | hour, hour
 
-    def new_ground(self, value: float) -> tuple[float, float, float] | None:
+    def new_ground(self, value: float) -> tuple[float, float] | None:
         """For explanations: the stretch of values around ``value`` that counts as new
-        ground (its bin and both neighbours), and the longest season's period in
-        seconds; None before the bins are set."""
+        ground (its bin and both neighbours); None before the bins are set."""
         ground = self._ground
         if not ground.width:
             return None
         b = math.floor((value - ground.lo) / ground.width)
-        return (ground.lo + (b - 1) * ground.width, ground.lo + (b + 2) * ground.width,
-                ground.season_period)
+        return ground.lo + (b - 1) * ground.width, ground.lo + (b + 2) * ground.width
 
     def _season(self, k: int, period: float, t: np.ndarray, all_t: np.ndarray,
                 all_v: np.ndarray, vbase: int, g: np.ndarray, floor: np.ndarray) -> np.ndarray:
@@ -467,27 +467,29 @@ class _Seen:
         if where.size:
             out[new] = where - np.r_[self.last, where[:-1]] > gap
             self.last = int(where[-1])
-        self.add(uniq)
+        if self.ids.size:  # most batches visit only known keys: add the fresh ones
+            at = np.minimum(np.searchsorted(self.ids, uniq), self.ids.size - 1)
+            uniq = uniq[self.ids[at] != uniq]
+        if uniq.size:
+            self.add(uniq)
         return out
 
 
-_SLOTS = 1 << 12  # key = bin * _SLOTS + hour of the period (a week has 168 hours)
+_SLOTS = 256  # key = bin * _SLOTS + hour of the week (168 of them)
 _BIN_CAP = 1 << 40  # bins beyond this many widths from the start are one far bin
 
 
 class _Ground:
     """Where a series' values have been: bins of a width fixed after its first
-    ``novel_from`` points, plainly and by hour of its longest season."""
+    ``novel_from`` points, plainly and by hour of the week."""
 
-    __slots__ = ("lo", "plain", "season", "season_period", "t0", "width")
+    __slots__ = ("lo", "plain", "season", "t0", "width")
 
-    def __init__(self, periods: tuple[float, ...]) -> None:
+    def __init__(self) -> None:
         self.width: float | None = None  # None until the first novel_from points are seen
         self.lo = 0.0
         self.plain = _Seen()
-        self.season_period = max(periods) if periods else 0.0
-        hours = math.ceil(self.season_period / 3600.0)
-        self.season = _Seen() if 0 < hours < _SLOTS else None
+        self.season = _Seen()  # keyed by bin and hour of the week
         self.t0: float | None = None  # the series' first timestamp
 
     def start(self, lo: float, width: float) -> None:
@@ -499,7 +501,7 @@ class _Ground:
         return np.clip(b, -_BIN_CAP, _BIN_CAP).astype(np.int64) * _SLOTS
 
     def season_keys(self, bins: np.ndarray, t: np.ndarray) -> np.ndarray:
-        hour = np.floor(np.mod(t, self.season_period) / 3600.0).astype(np.int64)
+        hour = np.floor(np.mod(t, WEEK) / 3600.0).astype(np.int64)
         return bins + hour
 
 

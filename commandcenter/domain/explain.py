@@ -103,17 +103,12 @@ def _ground_text(detector: AnomalyDetector, by_hour: bool, x: float, t: float,
     found = detector.new_ground(x)
     if found is None:
         return ""
-    lo, hi, period = found
+    lo, hi = found
     between = f"between {_num(lo)} and {_num(hi)}"
     if not by_hour:
         return f"{_num(x)} is new ground: in {before:,} points it had never been {between}"
-    hour = int((t % period) // 3600)
-    if period == 7 * 86_400:  # the epoch began on a Thursday
-        when = f"on {_DAYS[(hour // 24 + 3) % 7]} {hour % 24:02d}:00-{hour % 24:02d}:59 UTC"
-    elif period == 86_400:
-        when = f"at {hour:02d}:00-{hour:02d}:59 UTC"
-    else:
-        when = f"in hour {hour + 1} of its {span_text(period)} cycle"
+    hour = int((t % (7 * 86_400)) // 3600)  # the epoch began on a Thursday
+    when = f"on {_DAYS[(hour // 24 + 3) % 7]} {hour % 24:02d}:00-{hour % 24:02d}:59 UTC"
     return f"{_num(x)} is new ground {when}: at that hour it had never been {between}"
 
 
