@@ -29,7 +29,15 @@ where the likelihood's short average would still be diluting it. A record
 needs ``record_from`` points behind it (it can fire from point
 ``2 * record_from``), and while the series is still learning also a surprise
 of at least ``record_early_z``: a new series can raise a clear break before
-its likelihood is fitted, and nothing less.
+its likelihood is fitted, and nothing less (and then need only beat the
+largest surprise so far, ``record_early_margin``).
+
+New ground scores 1 as well (``novel_bins``): a value in a part of the range
+no earlier point visited (value bins of a width fixed from the series' first
+``novel_from`` points), far from the longest window's mean; or, once two
+weeks are behind, a value never seen at that hour of the week while the
+weekly season deviation is large. Only the first in ``novel_gap`` points
+counts, so a drift into new ground raises it once.
 
 Settings are one set for every series, chosen by leave-one-category-out
 cross-validation on NAB (``tests/benchmarks/run_nab.py``).
