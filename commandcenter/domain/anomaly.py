@@ -29,7 +29,15 @@ where the likelihood's short average would still be diluting it. A record
 needs ``record_from`` points behind it (it can fire from point
 ``2 * record_from``), and while the series is still learning also a surprise
 of at least ``record_early_z``: a new series can raise a clear break before
-its likelihood is fitted, and nothing less.
+its likelihood is fitted, and nothing less (and then need only beat the
+largest surprise so far, ``record_early_margin``).
+
+New ground scores 1 as well (``novel_bins``): a value in a part of the range
+no earlier point visited (value bins of a width fixed from the series' first
+``novel_from`` points), far from the longest window's mean; or, once two
+weeks are behind, a value never seen at that hour of the week while the
+weekly season deviation is large. Only the first in ``novel_gap`` points
+counts, so a drift into new ground raises it once.
 
 Settings are one set for every series, chosen by leave-one-category-out
 cross-validation on NAB (``tests/benchmarks/run_nab.py``).
@@ -72,6 +80,18 @@ class AnomalySettings:
     record_margin: float = 2.0
     record_from: int = 100
     record_early_z: float = 12.0  # the least surprise of a record while still learning
+    # ... and while learning, a record need only beat the largest since record_from (the
+    # margin applies once the likelihood is fitted): a new series has shown little yet.
+    record_early_margin: float = 1.0
+    # A value in a part of the range never visited scores 1: the range of the first
+    # ``novel_from`` values (1st to 99th percentile) is cut into ``novel_bins`` bins, and a
+    # value whose bin and both neighbours were never visited, ``beyond_z`` or more from the
+    # longest window's mean, is new ground (a spike between old extremes, a level never
+    # held). Only the first of such values in ``novel_gap`` points counts: a series
+    # wandering into new ground raises it once. 0 bins: off.
+    novel_bins: int = 10
+    novel_from: int = 300
+    novel_gap: int = 500
     memory: int = 12_000  # points kept for windows, seasons and explanations
     likelihood: LikelihoodSettings = field(default_factory=LikelihoodSettings)
 
@@ -86,12 +106,18 @@ class AnomalySettings:
             raise ValueError("z_cap > 0, spread_floor >= 0 and beyond_range >= 0")
         if any(p <= 0 for p in self.periods):
             raise ValueError("periods must be positive")
-        if self.record_margin < 0 or self.record_from < 0 or self.record_early_z < 0:
-            raise ValueError("record_margin, record_from and record_early_z must be >= 0")
+        if self.record_margin < 0 or self.record_from < 0 or self.record_early_z < 0 \
+                or self.record_early_margin < 0:
+            raise ValueError("record_margin, record_from, record_early_z and "
+                             "record_early_margin must be >= 0")
+        if self.novel_bins < 0 or self.novel_from < 2 or self.novel_gap < 0:
+            raise ValueError("novel_bins >= 0, novel_from >= 2 and novel_gap >= 0")
         longest = max(*self.windows, self.change_window, self.season_window,
                       self.season_points)
         if self.memory < longest + 1:
             raise ValueError(f"memory must hold at least {longest + 1} points")
+        if self.novel_bins and self.memory < self.novel_from:
+            raise ValueError("memory must hold the novel_from first points")
 
     @property
     def learning_points(self) -> int:
@@ -110,6 +136,8 @@ class BatchScores:
     record: np.ndarray  # bool: a surprise record (see AnomalySettings.record_margin)
     surprise: np.ndarray  # the largest level or change z-score of the point
     surprise_before: np.ndarray  # the largest surprise before it since record_from (0: none)
+    novel: np.ndarray  # bool: new ground, a value never visited (see novel_bins) ...
+    novel_hour: np.ndarray  # bool: ... at this hour of the longest season (else: at all)
 
 
 class _Stream:
@@ -178,11 +206,15 @@ class AnomalyDetector:
         self._level = _Stream(keep)
         self._change = _Stream(keep)
         # |x - x one period back| of the last few points (zeros before the first point).
-        self._season_err = [np.zeros(max(s.season_points - 1, 0)) for _ in s.periods]
-        self._season_stream = [_Stream(keep) for _ in s.periods]
-        self._season_first = [-1 for _ in s.periods]  # first point with a reference
+        # One season state per period, and one more for the week when new ground needs
+        # the weekly season but the settings leave it out of the components.
+        seasons = len(s.periods) + (1 if s.novel_bins and WEEK not in s.periods else 0)
+        self._season_err = [np.zeros(max(s.season_points - 1, 0)) for _ in range(seasons)]
+        self._season_stream = [_Stream(keep) for _ in range(seasons)]
+        self._season_first = [-1 for _ in range(seasons)]  # first point with a reference
         self._likelihood = Likelihood(s.likelihood)
         self._record = 0.0  # the largest surprise since point record_from
+        self._ground = _Ground()
         self.context: _Context | None = None  # the last batch, for explanations
 
     # --- the two ways in ---------------------------------------------------------------
@@ -203,15 +235,18 @@ class AnomalyDetector:
         inner = self._score_finite(t[ok], v[ok])
         score, tail = np.zeros(v.size), np.ones(v.size)
         beyond, record = np.zeros(v.size, dtype=bool), np.zeros(v.size, dtype=bool)
+        novel, novel_hour = np.zeros(v.size, dtype=bool), np.zeros(v.size, dtype=bool)
         surprise, before = np.zeros(v.size), np.zeros(v.size)
         score[ok], tail[ok], beyond[ok] = inner.score, inner.tail, inner.beyond
         record[ok], surprise[ok], before[ok] = inner.record, inner.surprise, \
             inner.surprise_before
+        novel[ok], novel_hour[ok] = inner.novel, inner.novel_hour
         parts = {}
         for name, z in inner.parts.items():
             parts[name] = np.zeros(v.size)
             parts[name][ok] = z
-        return BatchScores(score, tail, beyond, parts, record, surprise, before)
+        return BatchScores(score, tail, beyond, parts, record, surprise, before, novel,
+                           novel_hour)
 
     # --- the work ------------------------------------------------------------------------
     def _score_finite(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
@@ -240,7 +275,9 @@ class AnomalyDetector:
                             for name in pieces[0].parts},
                            np.concatenate([p.record for p in pieces]),
                            np.concatenate([p.surprise for p in pieces]),
-                           np.concatenate([p.surprise_before for p in pieces]))
+                           np.concatenate([p.surprise_before for p in pieces]),
+                           np.concatenate([p.novel for p in pieces]),
+                           np.concatenate([p.novel_hour for p in pieces]))
 
     def _score_chunk(self, t: np.ndarray, v: np.ndarray) -> BatchScores:
         s = self.settings
@@ -248,7 +285,7 @@ class AnomalyDetector:
         if m == 0:
             none = np.empty(0, dtype=bool)
             return BatchScores(np.empty(0), np.empty(0), none, {}, none, np.empty(0),
-                               np.empty(0))
+                               np.empty(0), none, none)
         if math.isnan(self._origin):
             self._origin = float(v[0])
         n0 = self.n
@@ -292,14 +329,19 @@ class AnomalyDetector:
                      | (v < past_lo - s.beyond_range * span))
                   & (g >= s.likelihood.learn))
         record, surprise, before = self._records(parts, g)
-        score = np.where(beyond | record, 1.0, np.clip(score, 0.0, 1.0))
+        weekly = parts.get(_period_name(WEEK))
+        if s.novel_bins and weekly is None:
+            weekly = self._season(len(s.periods), WEEK, t, all_t, all_v, vbase, g, floor)
+        novel, novel_hour = self._novel_ground(t, v, g, longest, weekly)
+        score = np.where(beyond | record | novel, 1.0, np.clip(score, 0.0, 1.0))
 
         self.context = _Context(all_t, all_v, vbase, n0, past_lo, past_hi)
         self.n = n0 + m
         self.last_timestamp = float(t[-1])
         self._hi, self._lo = float(hi_run[-1]), float(lo_run[-1])
         self._ts, self._values = all_t[-s.memory:], all_v[-s.memory:]
-        return BatchScores(score, tail, beyond, parts, record, surprise, before)
+        return BatchScores(score, tail, beyond, parts, record, surprise, before, novel,
+                           novel_hour)
 
     def _records(self, parts: dict[str, np.ndarray], g: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -316,10 +358,59 @@ class AnomalyDetector:
         before = before[:-1]
         if s.record_margin <= 0:
             return np.zeros(g.size, dtype=bool), surprise, before
+        learned = g >= s.learning_points
+        margin = np.where(learned, s.record_margin, s.record_early_margin)
         record = ((g > s.record_from) & (g >= 2 * s.record_from) & (before > 0)
-                  & (surprise > s.record_margin * before)
-                  & ((g >= s.learning_points) | (surprise >= s.record_early_z)))
+                  & (surprise > margin * before)
+                  & (learned | (surprise >= s.record_early_z)))
         return record, surprise, before
+
+    def _novel_ground(self, t: np.ndarray, v: np.ndarray, g: np.ndarray,
+                      longest: np.ndarray, weekly: np.ndarray | None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """New ground (see AnomalySettings.novel_bins): a value in a part of the range
+        never visited, ``beyond_z`` from the longest window's mean; or, once two weeks
+        are behind, a value never visited at this hour of the week, with the weekly
+        season deviation (``weekly``) ``beyond_z`` or more. Returns (any, by hour)."""
+        s = self.settings
+        ground = self._ground
+        novel = np.zeros(g.size, dtype=bool)
+        if not s.novel_bins:
+            return novel, novel
+        if ground.width is None:
+            before_v, before_t = self._values, self._ts
+            if before_v.size + v.size < s.novel_from:
+                return novel, novel
+            # The first novel_from values are all still in memory (memory >= novel_from).
+            assert before_v.size == g[0], "memory holds every point before novel_from"
+            first = np.concatenate((before_v, v))[:s.novel_from]
+            lo, hi = np.percentile(first, [1.0, 99.0])
+            ground.start(float(lo), float(hi - lo) / s.novel_bins)
+            ground.t0 = float(before_t[0]) if before_t.size else float(t[0])
+            if ground.width:  # every point before this batch is visited ground
+                bins = ground.bins(before_v)
+                ground.plain.add(bins)
+                ground.season.add(ground.season_keys(bins, before_t))
+        if not ground.width:  # a flat start: no scale to judge new ground by
+            return novel, novel
+        learned = g >= s.learning_points
+        bins = ground.bins(v)
+        novel |= ground.plain.first_new(bins, learned & (longest >= s.beyond_z), g,
+                                        s.novel_gap)
+        assert ground.t0 is not None and weekly is not None
+        eligible = learned & (t - ground.t0 >= 2 * WEEK) & (weekly >= s.beyond_z)
+        hour = ground.season.first_new(ground.season_keys(bins, t), eligible, g,
+                                       s.novel_gap) & ~novel
+        return novel | hour, hour
+
+    def new_ground(self, value: float) -> tuple[float, float] | None:
+        """For explanations: the stretch of values around ``value`` that counts as new
+        ground (its bin and both neighbours); None before the bins are set."""
+        ground = self._ground
+        if not ground.width:
+            return None
+        b = math.floor((value - ground.lo) / ground.width)
+        return ground.lo + (b - 1) * ground.width, ground.lo + (b + 2) * ground.width
 
     def _season(self, k: int, period: float, t: np.ndarray, all_t: np.ndarray,
                 all_v: np.ndarray, vbase: int, g: np.ndarray, floor: np.ndarray) -> np.ndarray:
@@ -349,6 +440,77 @@ class AnomalyDetector:
                                        valid_from=first + n_pts - 1)
         z = np.abs(recent - mean) / np.maximum(sd, floor)
         return np.where(full & (count >= s.season_window // 2), z, 0.0)
+
+
+class _Seen:
+    """Keys ever visited (sorted), and the last point that was new ground by them."""
+
+    __slots__ = ("ids", "last")
+
+    def __init__(self) -> None:
+        self.ids = np.empty(0, dtype=np.int64)
+        self.last = -(1 << 62)
+
+    def add(self, keys: np.ndarray) -> None:
+        self.ids = np.union1d(self.ids, keys)
+
+    def first_new(self, keys: np.ndarray, eligible: np.ndarray, g: np.ndarray,
+                  gap: int) -> np.ndarray:
+        """Points whose key and both neighbours (key -+ ``_SLOTS``, a bin up or down)
+        were never visited before them, that are ``eligible``, and more than ``gap``
+        points after the last such point; then the keys are visited."""
+        uniq, first = np.unique(keys, return_index=True)  # first visit within the batch
+        i = np.arange(keys.size)
+        seen = np.zeros(keys.size, dtype=bool)
+        for d in (-_SLOTS, 0, _SLOTS):
+            k = keys + d
+            if self.ids.size:
+                at = np.minimum(np.searchsorted(self.ids, k), self.ids.size - 1)
+                seen |= self.ids[at] == k
+            at = np.minimum(np.searchsorted(uniq, k), uniq.size - 1)
+            seen |= (uniq[at] == k) & (first[at] < i)
+        new = ~seen & eligible
+        out = np.zeros(keys.size, dtype=bool)
+        where = g[new]
+        if where.size:
+            out[new] = where - np.r_[self.last, where[:-1]] > gap
+            self.last = int(where[-1])
+        if self.ids.size:  # most batches visit only known keys: add the fresh ones
+            at = np.minimum(np.searchsorted(self.ids, uniq), self.ids.size - 1)
+            uniq = uniq[self.ids[at] != uniq]
+        if uniq.size:
+            self.add(uniq)
+        return out
+
+
+_SLOTS = 256  # key = bin * _SLOTS + hour of the week (168 of them)
+_BIN_CAP = 1 << 40  # bins beyond this many widths from the start are one far bin
+
+
+class _Ground:
+    """Where a series' values have been: bins of a width fixed after its first
+    ``novel_from`` points, plainly and by hour of the week."""
+
+    __slots__ = ("lo", "plain", "season", "t0", "width")
+
+    def __init__(self) -> None:
+        self.width: float | None = None  # None until the first novel_from points are seen
+        self.lo = 0.0
+        self.plain = _Seen()
+        self.season = _Seen()  # keyed by bin and hour of the week
+        self.t0: float | None = None  # the series' first timestamp
+
+    def start(self, lo: float, width: float) -> None:
+        self.lo, self.width = lo, max(width, 0.0)
+
+    def bins(self, values: np.ndarray) -> np.ndarray:
+        assert self.width
+        b = np.floor((values - self.lo) / self.width)
+        return np.clip(b, -_BIN_CAP, _BIN_CAP).astype(np.int64) * _SLOTS
+
+    def season_keys(self, bins: np.ndarray, t: np.ndarray) -> np.ndarray:
+        hour = np.floor(np.mod(t, WEEK) / 3600.0).astype(np.int64)
+        return bins + hour
 
 
 def _combine(raws: list[np.ndarray], how: str) -> np.ndarray:

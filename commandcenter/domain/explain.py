@@ -3,7 +3,8 @@
 ``explain(detector, batch, k, series)`` describes point ``k`` of the batch the
 detector scored last: the move from the previous point (against every move
 still in memory, up to 30 days), whether the value is beyond anything seen,
-the strongest of the detector's surprises and how rare the recent behaviour
+whether it is new ground (a value never visited, or never at that hour of the
+week), the strongest of the detector's surprises and how rare the recent behaviour
 is. A commander reads it and decides in seconds whether to declare, e.g.
 "score_mean fell 18% in one point (40.1 to 32.9); larger than any move in
 the last 30 days. ..."
@@ -52,6 +53,9 @@ def explain(detector: AnomalyDetector, batch: BatchScores, k: int, series: str) 
         z, before = float(batch.surprise[k]), float(batch.surprise_before[k])
         sentences.append(f"a surprise of {z:.1f} standard deviations, {z / before:.1f} times "
                          f"the largest this series had shown ({before:.1f})")
+    if bool(batch.novel[k]):
+        sentences.append(_ground_text(detector, bool(batch.novel_hour[k]), x, t,
+                                      ctx.first + k))
     part = _strongest(batch, k)
     if part is not None:
         sentences.append(_part_text(part, float(batch.parts[part][k]), ctx.values, p, detector))
@@ -87,6 +91,25 @@ def _move(ts: np.ndarray, values: np.ndarray, p: int, t: float, x: float, series
     bigger = int(np.count_nonzero(moves >= abs(delta)))
     ratio = f", {abs(delta) / typical:.0f} times the typical move" if typical > 0 else ""
     return f"{head}{ratio}; {bigger} moves as large in the last {span}"
+
+
+_DAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays",
+         "Sundays")
+
+
+def _ground_text(detector: AnomalyDetector, by_hour: bool, x: float, t: float,
+                 before: int) -> str:
+    """New ground in words: ``before`` points came before this one."""
+    found = detector.new_ground(x)
+    if found is None:
+        return ""
+    lo, hi = found
+    between = f"between {_num(lo)} and {_num(hi)}"
+    if not by_hour:
+        return f"{_num(x)} is new ground: in {before:,} points it had never been {between}"
+    hour = int((t % (7 * 86_400)) // 3600)  # the epoch began on a Thursday
+    when = f"on {_DAYS[(hour // 24 + 3) % 7]} {hour % 24:02d}:00-{hour % 24:02d}:59 UTC"
+    return f"{_num(x)} is new ground {when}: at that hour it had never been {between}"
 
 
 def _strongest(batch: BatchScores, k: int) -> str | None:

@@ -117,6 +117,8 @@ def grid(quick: bool = False) -> list[AnomalySettings]:
         "average": [20, 10],
         # (record_margin, record_from): no records, records from point 600, from 200.
         "records": [(0.0, 300), (2.0, 300), (2.0, 100)],
+        # New ground (values never visited, plainly or at that hour of the week): on, off.
+        "novel_bins": [10, 0],
     }
     if quick:
         axes = {k: v[:1] for k, v in axes.items()} | {"periods": [(DAY,), ()]}

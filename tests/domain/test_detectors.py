@@ -367,3 +367,122 @@ def test_while_learning_only_a_clear_break_can_be_a_surprise_record() -> None:
         if fires and at < early.learning_points:
             assert batch.surprise[at] >= early.record_early_z
     assert not AnomalyDetector(early).score_batch(t, values).record.any()
+
+
+WEEK_S = 7 * DAY
+HOUR_S = 3600.0
+
+
+def weekly(n: int, seed: int, step: float = 1800.0) -> tuple[np.ndarray, np.ndarray]:
+    """Busy weekdays, quiet weekends, a daily swing; half-hourly, a little noise."""
+    t = 1_700_000_000.0 + step * np.arange(n)
+    day = np.floor((t % WEEK_S) / DAY)  # 0 is a Thursday
+    weekend = (day == 2) | (day == 3)
+    v = (np.where(weekend, 20.0, 60.0) + 15.0 * np.sin(2 * np.pi * t / DAY)
+         + np.random.default_rng(seed).normal(0, 0.5, n))
+    return t, v
+
+
+def test_a_value_where_the_series_has_never_been_is_new_ground() -> None:
+    """A spike to a value between the old extremes, where no point has ever been, scores
+    1 as new ground; plain noise and the same spike onto visited ground do not."""
+    rng = np.random.default_rng(21)
+    values = 100.0 + rng.normal(0.0, 1.0, 3000)
+    values[::400] = 120.0  # a regular outlier: 100 and 120 are visited, 110 is not
+    t = MINUTE * np.arange(values.size)
+    calm = AnomalyDetector().score_batch(t, values)
+    assert not calm.novel.any()
+    spiked = values.copy()
+    spiked[2500] = 110.0
+    batch = AnomalyDetector().score_batch(t, spiked)
+    assert batch.novel[2500] and not batch.novel_hour[2500] and batch.score[2500] == 1.0
+    assert not batch.beyond[2500]  # inside the range already seen
+    assert not batch.novel[:2500].any()
+    np.testing.assert_array_equal(batch.score[:2500], calm.score[:2500])
+    off = AnomalyDetector(AnomalySettings(novel_bins=0)).score_batch(t, spiked)
+    assert not off.novel.any()
+
+
+def test_new_ground_counts_once_while_a_series_keeps_breaking_new_ground() -> None:
+    """A series that climbs into new ground for hours raises it once, not per point."""
+    rng = np.random.default_rng(22)
+    values = 100.0 + rng.normal(0.0, 1.0, 4000)
+    values[2000:] += np.linspace(0.0, 400.0, 2000)  # a steady climb far beyond the range
+    batch = AnomalyDetector(AnomalySettings(beyond_range=1e9)).score_batch(
+        MINUTE * np.arange(values.size), values)
+    assert batch.novel.sum() <= 4  # one per novel_gap (500 points) at most
+    assert batch.novel[2000:].any()
+
+
+def saturday_morning(t: np.ndarray) -> np.ndarray:
+    """The points of the first Saturday morning after three weeks."""
+    day = np.floor((t % WEEK_S) / DAY)
+    return np.flatnonzero((day == 2) & (t - t[0] > 3 * WEEK_S))[:16]
+
+
+def test_a_value_never_seen_at_this_hour_of_the_week_is_new_ground() -> None:
+    """Weekday levels on a Saturday: every value is in range and ordinary on weekdays,
+    but never seen at that hour of the week in the three weeks before."""
+    t, values = weekly(48 * 7 * 4, seed=23)  # four weeks, half-hourly
+    calm = AnomalyDetector().score_batch(t, values)
+    assert not calm.novel.any()
+    saturday = saturday_morning(t)
+    broken = values.copy()
+    broken[saturday] += 40.0  # the weekday level on the weekend
+    batch = AnomalyDetector().score_batch(t, broken)
+    fired = np.flatnonzero(batch.novel)
+    assert fired.size and saturday[0] <= fired[0] <= saturday[-1]
+    assert batch.novel_hour[fired[0]] and batch.score[fired[0]] == 1.0
+    assert not batch.novel[:saturday[0]].any()
+    detector = AnomalyDetector()
+    batch = detector.score_batch(t, broken)
+    text = explain(detector, batch, int(fired[0]), "s")
+    assert "is new ground on Saturdays" in text and "UTC: at that hour it had never been" \
+        in text
+
+
+def test_new_ground_is_causal_and_batch_invariant() -> None:
+    t, values = weekly(48 * 7 * 4, seed=24)
+    saturday = saturday_morning(t)
+    values[saturday] += 40.0
+    values[620] = 50.0 + 5 * (values[:620].max() - 50.0)  # new ground, before two weeks
+    full = AnomalyDetector().score_batch(t, values)
+    assert full.novel[620] and not full.novel_hour[620] and full.novel_hour[saturday].any()
+    for cut in (299, 301, 621, int(saturday[3])):
+        np.testing.assert_array_equal(score_series(values[:cut], t[:cut]), full.score[:cut])
+    rng = np.random.default_rng(25)
+    for _ in range(3):
+        batched, parts, i = AnomalyDetector(), [], 0
+        while i < values.size:
+            k = int(rng.integers(1, 700))
+            b = batched.score_batch(t[i:i + k], values[i:i + k])
+            parts.append(np.stack([b.score, b.novel, b.novel_hour]))
+            i += k
+        np.testing.assert_array_equal(
+            np.concatenate(parts, axis=1), np.stack([full.score, full.novel, full.novel_hour]))
+
+
+def test_explanation_names_new_ground() -> None:
+    rng = np.random.default_rng(26)
+    values = 100.0 + rng.normal(0.0, 1.0, 2001)
+    values[::400] = 120.0
+    values[2000] = 110.0
+    detector = AnomalyDetector()
+    batch = detector.score_batch(MINUTE * np.arange(values.size), values)
+    assert batch.novel[2000]
+    text = explain(detector, batch, 2000, "s")
+    assert "110 is new ground: in 2,000 points it had never been between " in text
+
+
+def test_a_plain_daily_square_wave_alerts_at_most_once_on_its_first_step() -> None:
+    """While learning, a surprise record need only beat the largest so far, so the first
+    step of a new series that had been flat for hours may alert; the same steps every day
+    after it never do (30 days, 5-minute points, three phases, three noise levels)."""
+    for noise in (0.0, 0.1, 1.0):
+        for phase in (0.0, 5 * 3600.0, 11 * 3600.0):
+            t = 1_700_000_000.0 + phase + 300.0 * np.arange(30 * 288)
+            v = np.where(t % DAY < DAY / 2, 10.0, 20.0) \
+                + np.random.default_rng(1).normal(0.0, noise, t.size)
+            alerting = score_series(v, t) >= ALERT
+            onsets = np.flatnonzero(alerting & ~np.r_[False, alerting[:-1]])
+            assert onsets.size <= 1 and (onsets < LEARNING).all(), (noise, phase, onsets)
